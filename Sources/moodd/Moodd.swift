@@ -1,10 +1,13 @@
 import ArgumentParser
+import MoodCore
 
 @main
 struct Moodd: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "moodd",
-        abstract: "Real-time music mood recognition.",
-        version: "0.1.0"
+        abstract: "Listens to music and tells its mood.",
+        discussion: "Documentation: docs/ in the source tree.",
+        version: MooddVersion.string,
+        subcommands: [FeaturesCommand.self]
     )
 }

@@ -1,0 +1,113 @@
+/// moodd's configuration: what `/etc/moodd/moodd.conf` (TOML) and command-line overrides set.
+///
+/// Every property has the default a fresh install runs with; `config/moodd.conf` documents each key
+/// with its default and is `Config().render(comments: true)`. Load with `Config.parse(_:file:)`,
+/// apply flags with `applying(overrides:)`, print with `render()` (`moodd check-config`).
+/// The key table, with each key's type and limits, is `Config.settings` (Config+Settings.swift).
+public struct Config: Sendable, Equatable {
+    public enum LogFormat: String, Sendable, Equatable, CaseIterable {
+        /// The socket's event lines, as they are.
+        case json
+        /// `MoodEvent.textLine()`.
+        case text
+    }
+
+    /// Which events the log file records (`log.events`); `hello`, `state` and replies are per client
+    /// and never logged.
+    public enum LoggedEvent: String, Sendable, Equatable, CaseIterable {
+        case mood, change, source
+    }
+
+    // [audio]
+    /// The capture source: `pulse:<source>`, `alsa:<device>`, `file:<path>` or `stdin` (MoodAudio parses it).
+    public var source = "pulse:@DEFAULT_MONITOR@"
+
+    // [model]
+    /// The mood model file.
+    public var modelPath = "/usr/share/moodd/mood.safetensors"
+
+    // [analysis]
+    /// Seconds between analyses (each analyses the latest window the model takes, 3 s for musicnn).
+    public var hop = 1.5
+
+    // [smoothing]
+    /// EMA time constant, seconds; 0 disables smoothing.
+    public var timeConstant = 3.0
+    /// Seconds a new label must lead before it is announced.
+    public var dwell = 10.0
+    /// Seconds a label must lead for the first announcement after start or silence (see `MoodTracker.Settings`).
+    public var initialDwell = 3.0
+
+    // [silence]
+    /// Windows quieter than this (RMS, dBFS) are silence.
+    public var silenceThresholdDB = -50.0
+
+    // [socket]
+    public var socketPath = "/run/moodd/moodd.sock"
+    /// Permission bits of the socket file, 0...0o777.
+    public var socketMode: UInt32 = 0o660
+    /// Group owning the socket; empty keeps the daemon's primary group.
+    public var socketGroup = ""
+    /// Connections beyond this are refused (closed after an `error` event).
+    public var maxClients = 32
+    /// Per-client queue bounds (`SubscriberQueue`): a client this far behind is disconnected.
+    public var queueEvents = 256
+    public var queueBytes = 262_144
+
+    // [log]
+    /// Event log file; empty disables it.
+    public var logPath = "/var/log/moodd/moodd.log"
+    public var logFormat = LogFormat.json
+    public var logEvents: [LoggedEvent] = [.mood, .change, .source]
+
+    public init() {}
+
+    /// The tracker settings these values describe.
+    public var trackerSettings: MoodTracker.Settings {
+        MoodTracker.Settings(
+            timeConstant: timeConstant, dwell: dwell, initialDwell: initialDwell,
+            silenceThresholdDB: Float(silenceThresholdDB))
+    }
+
+    /// A problem with one key, or with the file as a whole.
+    public struct Diagnostic: Sendable, Equatable, CustomStringConvertible {
+        /// The file name as given to `parse`, or `command line`.
+        public var origin: String
+        public var line: Int?
+        public var key: String?
+        public var message: String
+
+        public init(origin: String, line: Int?, key: String?, message: String) {
+            self.origin = origin
+            self.line = line
+            self.key = key
+            self.message = message
+        }
+
+        /// `moodd.conf:12: key 'smoothing.dwell': expected a number of seconds, got "ten"`
+        public var description: String {
+            var out = origin
+            if let line { out += ":\(line)" }
+            out += ": "
+            if let key { out += "key '\(key)': " }
+            return out + message
+        }
+    }
+
+    /// Everything wrong with a file or a set of overrides, in file order.
+    public struct Errors: Error, Sendable, Equatable, CustomStringConvertible {
+        public var diagnostics: [Diagnostic]
+        public init(diagnostics: [Diagnostic]) { self.diagnostics = diagnostics }
+        public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
+    }
+
+    /// A loaded configuration and the warnings (unknown keys) it came with.
+    public struct Loaded: Sendable, Equatable {
+        public var config: Config
+        public var warnings: [Diagnostic]
+        public init(config: Config, warnings: [Diagnostic]) {
+            self.config = config
+            self.warnings = warnings
+        }
+    }
+}

@@ -1,0 +1,61 @@
+/// The `log.format = "text"` rendering: one human-readable line per event, time first so the log
+/// sorts and greps like any other; numbers rounded as in the JSON form.
+///
+///     2026-11-21T10:00:00.000Z mood relaxed 0.71 valence=0.42 arousal=-0.3 level=-23.4dB happy=0.1 angry=0.05 sad=0.14 relaxed=0.71
+///     2026-11-21T10:00:00.000Z change sad -> happy
+///     2026-11-21T10:00:00.000Z source lost pulse:@DEFAULT_MONITOR@ overruns=0 lost_frames=512 reason="Connection terminated"
+extension MoodEvent {
+    public func textLine() -> String {
+        var w = JSONWriter(capacity: 192)  // reused for its number and string formatting
+        func text(_ s: String) { w.bytes.append(contentsOf: s.utf8) }
+        func number(_ x: Float?, _ decimals: Int) {
+            if let x, x.isFinite { w.number(x, decimals: decimals) } else { text("-") }
+        }
+        func time(_ t: Timestamp) {
+            t.write(into: &w.bytes)
+            text(" ")
+        }
+        switch self {
+        case .hello(let h):
+            text("hello protocol=\(h.protocolVersion) model=")
+            w.string(h.model)
+            text(" labels=" + h.labels.joined(separator: ","))
+        case .state(let s), .status(let s):
+            time(s.time)
+            text("\(name) \(s.label.name) ")
+            number(s.confidence, Self.probabilityDecimals)
+            text(" since=")
+            if let since = s.since { since.write(into: &w.bytes) } else { text("-") }
+            text(" source=\(s.source.name)(\(s.source.state?.rawValue ?? "-"))")
+            text(" analyses=\(s.counters.analyses) overruns=\(s.counters.overruns)")
+            text(" lost_frames=\(s.counters.lostFrames) clients=\(s.counters.clients)")
+        case .mood(let m):
+            time(m.time)
+            text("mood \(m.label.name) ")
+            number(m.confidence, Self.probabilityDecimals)
+            text(" valence="); number(m.valence, Self.probabilityDecimals)
+            text(" arousal="); number(m.arousal, Self.probabilityDecimals)
+            text(" level="); number(m.levelDB, Self.levelDecimals); text("dB")
+            if let p = m.probabilities {
+                for (label, value) in zip(p.labels, p.values) {
+                    text(" \(label)=")
+                    number(value, Self.probabilityDecimals)
+                }
+            }
+        case .change(let c):
+            time(c.time)
+            text("change \(c.from.name) -> \(c.to.name)")
+        case .source(let s):
+            time(s.time)
+            text("source \(s.state.rawValue) \(s.source) overruns=\(s.overruns) lost_frames=\(s.lostFrames)")
+            if let reason = s.reason {
+                text(" reason=")
+                w.string(reason)
+            }
+        case .error(let message):
+            text("error ")
+            w.string(message)
+        }
+        return String(decoding: w.bytes, as: UTF8.self)
+    }
+}

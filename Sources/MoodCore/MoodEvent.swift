@@ -1,0 +1,177 @@
+/// One line of the event stream, protocol version 1 (`docs/protocol.md`).
+///
+/// The daemon builds these (the `MoodTracker` makes `mood` and `change`; the shell makes the rest) and
+/// encodes them with `jsonLine()`; `moodctl` decodes them with `MoodEvent(jsonLine:)`.
+public enum MoodEvent: Sendable, Equatable {
+    /// First line on every connection.
+    case hello(Hello)
+    /// The snapshot sent after `hello`.
+    case state(Snapshot)
+    /// The reply to `{"cmd":"status"}`: the same snapshot under another name.
+    case status(Snapshot)
+    /// One per analysis.
+    case mood(Mood)
+    /// The announced state changed.
+    case change(Change)
+    /// The audio source started, was lost, recovered or ended.
+    case source(Source)
+    /// A client command could not be served, or the connection is being closed; free text.
+    case error(String)
+
+    /// The protocol version in `hello`. Bumped only for changes an old client would misread (see the doc).
+    public static let protocolVersion = 1
+
+    /// The `event` field.
+    public var name: String {
+        switch self {
+        case .hello: "hello"
+        case .state: "state"
+        case .status: "status"
+        case .mood: "mood"
+        case .change: "change"
+        case .source: "source"
+        case .error: "error"
+        }
+    }
+
+    public struct Hello: Sendable, Equatable {
+        public var protocolVersion: Int
+        /// The model's name (its file's base name or declared name).
+        public var model: String
+        public var labels: [String]
+
+        public init(protocolVersion: Int = MoodEvent.protocolVersion, model: String, labels: [String]) {
+            self.protocolVersion = protocolVersion
+            self.model = model
+            self.labels = labels
+        }
+    }
+
+    public struct Mood: Sendable, Equatable {
+        public var time: Timestamp
+        /// The announced state after this analysis.
+        public var label: MoodState
+        /// Smoothed probability of the announced label; 0 while `listening` or in `silence`.
+        public var confidence: Float
+        /// Smoothed distribution; nil in silence (the smoother is reset there).
+        public var probabilities: Distribution?
+        /// The model's output for this window; nil if the shell skipped inference for a silent window.
+        public var raw: Distribution?
+        /// -1...1, from the smoothed distribution; nil in silence or for labels without axes.
+        public var valence: Float?
+        public var arousal: Float?
+        /// RMS level of the analysed window, dBFS; nil (JSON `null`) for digital silence (-inf).
+        public var levelDB: Float?
+
+        public init(
+            time: Timestamp, label: MoodState, confidence: Float, probabilities: Distribution?,
+            raw: Distribution?, valence: Float?, arousal: Float?, levelDB: Float?
+        ) {
+            self.time = time
+            self.label = label
+            self.confidence = confidence
+            self.probabilities = probabilities
+            self.raw = raw
+            self.valence = valence
+            self.arousal = arousal
+            self.levelDB = levelDB
+        }
+    }
+
+    public struct Change: Sendable, Equatable {
+        public var from: MoodState
+        public var to: MoodState
+        public var time: Timestamp
+
+        public init(from: MoodState, to: MoodState, time: Timestamp) {
+            self.from = from
+            self.to = to
+            self.time = time
+        }
+    }
+
+    public enum SourceState: String, Sendable, Equatable, CaseIterable {
+        case started, lost, recovered, ended
+    }
+
+    public struct Source: Sendable, Equatable {
+        public var state: SourceState
+        /// The configured source, e.g. `pulse:@DEFAULT_MONITOR@`.
+        public var source: String
+        /// Samples the capture ring dropped because analysis fell behind, since start.
+        public var overruns: Int
+        /// Frames the device lost (xruns, gaps on recovery), since start.
+        public var lostFrames: Int
+        public var time: Timestamp
+        /// Why the source was lost or ended (the device's error), if known.
+        public var reason: String?
+
+        public init(
+            state: SourceState, source: String, overruns: Int, lostFrames: Int, time: Timestamp,
+            reason: String? = nil
+        ) {
+            self.state = state
+            self.source = source
+            self.overruns = overruns
+            self.lostFrames = lostFrames
+            self.time = time
+            self.reason = reason
+        }
+    }
+
+    /// Everything a client needs to catch up: the `state` event and the `status` reply.
+    public struct Snapshot: Sendable, Equatable {
+        public var time: Timestamp
+        public var label: MoodState
+        public var confidence: Float
+        public var probabilities: Distribution?
+        public var valence: Float?
+        public var arousal: Float?
+        /// When the announced state last changed; nil before the first analysis.
+        public var since: Timestamp?
+        public var source: SourceStatus
+        public var counters: Counters
+
+        public init(
+            time: Timestamp, label: MoodState, confidence: Float, probabilities: Distribution?,
+            valence: Float?, arousal: Float?, since: Timestamp?, source: SourceStatus, counters: Counters
+        ) {
+            self.time = time
+            self.label = label
+            self.confidence = confidence
+            self.probabilities = probabilities
+            self.valence = valence
+            self.arousal = arousal
+            self.since = since
+            self.source = source
+            self.counters = counters
+        }
+    }
+
+    public struct SourceStatus: Sendable, Equatable {
+        public var name: String
+        /// The last `source` event's state; nil before the source first started.
+        public var state: SourceState?
+
+        public init(name: String, state: SourceState?) {
+            self.name = name
+            self.state = state
+        }
+    }
+
+    /// Totals since the daemon started.
+    public struct Counters: Sendable, Equatable {
+        public var analyses: Int
+        public var overruns: Int
+        public var lostFrames: Int
+        /// Connected clients, this one included.
+        public var clients: Int
+
+        public init(analyses: Int = 0, overruns: Int = 0, lostFrames: Int = 0, clients: Int = 0) {
+            self.analyses = analyses
+            self.overruns = overruns
+            self.lostFrames = lostFrames
+            self.clients = clients
+        }
+    }
+}

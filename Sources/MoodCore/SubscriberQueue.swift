@@ -1,0 +1,100 @@
+/// The bounded outgoing queue of one client: encoded event lines waiting for the socket.
+///
+/// Policy when full: **disconnect the laggard**, after one best-effort farewell line. Dropping the
+/// oldest lines instead would silently lose `change` events, leaving the client with a wrong idea of
+/// the state and no way to tell; a disconnect is visible, and reconnecting gives a fresh `hello` and
+/// `state` snapshot, so the client is correct again at once. Either way the daemon never waits for a
+/// client: the publisher only ever calls `enqueue`, which is O(1) and bounded. (MPD closes a client
+/// whose output buffer passes `max_output_buffer_size`; i3 #3263 is what happens without a bound.)
+///
+/// The writer side takes `pending` (the unwritten rest of the oldest line), writes what the socket
+/// accepts, and reports it with `didWrite(_:)`; partial writes are normal.
+public struct SubscriberQueue: Sendable {
+    public enum Action: Sendable, Equatable {
+        /// Queued behind other lines; the writer is already busy.
+        case queued
+        /// Queued into an empty queue: wake the writer.
+        case wakeWriter
+        /// The queue overflowed and is now closed: try one non-blocking write of `farewell` (which
+        /// first completes a partly written line, so the client sees whole lines), then close the socket.
+        case disconnect(farewell: [UInt8])
+        /// The queue was already closed; nothing to do.
+        case ignored
+    }
+
+    /// Most lines held at once.
+    public let maxEvents: Int
+    /// Most bytes held at once. A line larger than this is still accepted into an empty queue, so a
+    /// large snapshot cannot disconnect a client that keeps up.
+    public let maxBytes: Int
+
+    private var lines: [[UInt8]] = []
+    private var head = 0  // index of the oldest line in `lines`
+    private var headWritten = 0  // bytes of lines[head] already written
+    public private(set) var byteCount = 0  // unwritten bytes held
+    public private(set) var isClosed = false
+
+    public init(maxEvents: Int, maxBytes: Int) {
+        precondition(maxEvents > 0 && maxBytes > 0, "queue limits must be positive")
+        self.maxEvents = maxEvents
+        self.maxBytes = maxBytes
+    }
+
+    /// Lines held, the partly written one included.
+    public var count: Int { lines.count - head }
+
+    public var isEmpty: Bool { count == 0 }
+
+    public mutating func enqueue(_ line: [UInt8]) -> Action {
+        guard !isClosed else { return .ignored }
+        let wasEmpty = isEmpty
+        if !wasEmpty, count + 1 > maxEvents || byteCount + line.count > maxBytes {
+            // A partly written line is finished first so the client sees whole lines.
+            var farewell = headWritten > 0 ? Array(lines[head][headWritten...]) : []
+            farewell += MoodEvent.error(
+                "too slow: \(count) events (\(byteCount) bytes) waiting; disconnecting, reconnect to resynchronise"
+            ).jsonLine()
+            close()
+            return .disconnect(farewell: farewell)
+        }
+        lines.append(line)
+        byteCount += line.count
+        return wasEmpty ? .wakeWriter : .queued
+    }
+
+    /// The unwritten bytes of the oldest line; nil when empty or closed.
+    public var pending: ArraySlice<UInt8>? {
+        guard !isClosed, head < lines.count else { return nil }
+        return lines[head][headWritten...]
+    }
+
+    /// Records that the writer sent the first `count` bytes of `pending`.
+    public mutating func didWrite(_ count: Int) {
+        guard !isClosed, head < lines.count else { return }
+        precondition(count >= 0 && count <= lines[head].count - headWritten, "wrote more than was pending")
+        headWritten += count
+        byteCount -= count
+        if headWritten == lines[head].count {
+            lines[head] = []
+            head += 1
+            headWritten = 0
+            // Compact once the consumed prefix dominates: amortised O(1) per line, memory O(maxEvents).
+            if head == lines.count {
+                lines.removeAll(keepingCapacity: true)
+                head = 0
+            } else if head >= 32, head * 2 >= lines.count {
+                lines.removeFirst(head)
+                head = 0
+            }
+        }
+    }
+
+    /// Drops everything; later enqueues are ignored. For a client that went away.
+    public mutating func close() {
+        isClosed = true
+        lines = []
+        head = 0
+        headWritten = 0
+        byteCount = 0
+    }
+}

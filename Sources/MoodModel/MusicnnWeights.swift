@@ -1,0 +1,108 @@
+import Foundation
+
+/// The immutable weights of a musicnn network, batch norms folded: load once, share across streams.
+///
+/// The per-stream activations live in `MusicnnState`; see `Musicnn.forward`.
+public struct MusicnnWeights: Sendable {
+    public let config: MusicnnConfig
+    public let metadata: ModelMetadata
+    let inputBN: FoldedBatchNorm      // [1] the log-mel patch's normalisation
+    let timbral: [TimbralBlock]       // one per config.timbralKernelBands
+    let temporal: [TemporalBlock]     // one per config.temporalKernels
+    let midend: [MidendBlock]         // MusicnnConfig.midLayers
+    let backend: BackendBlock
+
+    /// Reads, validates and folds the model file at `path`.
+    public init(contentsOfFile path: String, config: MusicnnConfig = .msd,
+                pruneConstantChannels: Bool = true) throws(ModelFileError) {
+        try self.init(file: SafeTensors(contentsOfFile: path), config: config, pruneConstantChannels: pruneConstantChannels)
+    }
+
+    /// Checks `file` against the architecture (docs/model-format.md, validation rules 2-9): moodd-model
+    /// metadata, architecture "musicnn" version "1", musicnn's input for `config`'s patch size, every tensor
+    /// present with its exact shape and finite values (BN variances >= 0), and no other tensors but those
+    /// of declared heads (`heads.<name>.*`).
+    ///
+    /// With `pruneConstantChannels`, conv channels whose output cannot move by more than 1e-6 (for inputs
+    /// up to magnitude 10; checked on every input) are not computed: see `ChannelPlan`. Without it,
+    /// every multiply-accumulate of the network is done.
+    public init(file: SafeTensors, config: MusicnnConfig = .msd, pruneConstantChannels: Bool = true) throws(ModelFileError) {
+        let path = file.path
+        let meta = try ModelMetadata(file.metadata, path: path)
+        func fail(_ kind: ModelFileError.Kind, _ reason: String) -> ModelFileError {
+            ModelFileError(path: path, kind: kind, reason: reason)
+        }
+        guard meta.architecture == "musicnn", meta.architectureVersion == "1" else {
+            throw fail(.badMetadata,
+                       "architecture is '\(meta.architecture)' version '\(meta.architectureVersion)', expected 'musicnn' version '1'")
+        }
+        let mismatched = meta.input.differences(from: .musicnn(nMels: config.bands, patchFrames: config.frames))
+        guard mismatched.isEmpty else {
+            throw fail(.badMetadata, "input is not what musicnn takes: " + mismatched.joined(separator: ", "))
+        }
+        guard meta.tags.count == config.tagCount else {
+            throw fail(.badMetadata, "tags names \(meta.tags.count) tags, the network has \(config.tagCount)")
+        }
+        let front = config.timbralKernelBands.indices.map { "timbral.\($0)" } + config.temporalKernels.indices.map { "temporal.\($0)" }
+        if let order = meta.all["frontend_concat"],
+           (try? JSONDecoder().decode([String].self, from: Data(order.utf8))) != front {
+            throw fail(.badMetadata, "frontend_concat is \(order), musicnn version 1 concatenates \(front)")
+        }
+
+        var tensors: [String: [Float]] = [:]
+        for (name, shape) in config.expectedTensors {
+            guard let entry = file.entries[name] else { throw fail(.missingTensor, "tensor '\(name)' is missing") }
+            guard entry.shape == shape else {
+                throw fail(.shapeMismatch, "tensor '\(name)' has shape \(entry.shape), expected \(shape)")
+            }
+            let values = file.floats(name)!
+            guard values.allSatisfy(\.isFinite) else {
+                throw fail(.badTensor, "tensor '\(name)' has a non-finite value")
+            }
+            if name.hasSuffix(".var"), values.contains(where: { $0 < 0 }) {
+                throw fail(.badTensor, "tensor '\(name)' has a negative variance")
+            }
+            tensors[name] = values
+        }
+        let known = Set(config.expectedTensors.map(\.name))
+        let heads = Set(meta.headNames)
+        for name in file.entries.keys.sorted() where !known.contains(name) {
+            let parts = name.split(separator: ".", maxSplits: 2)
+            guard parts.count == 3, parts[0] == "heads" else {
+                throw fail(.unexpectedTensor, "tensor '\(name)' is not part of musicnn version 1 (only 'heads.*' may be added)")
+            }
+            guard heads.contains(String(parts[1])) else {
+                throw fail(.unexpectedTensor, "tensor '\(name)' belongs to no head declared in the heads metadata")
+            }
+        }
+
+        let eps = meta.bnEpsilon
+        func bn(_ prefix: String) -> FoldedBatchNorm {
+            FoldedBatchNorm(gamma: tensors["\(prefix).gamma"]!, beta: tensors["\(prefix).beta"]!,
+                            mean: tensors["\(prefix).mean"]!, variance: tensors["\(prefix).var"]!, epsilon: eps)
+        }
+        self.config = config
+        self.metadata = meta
+        inputBN = bn("frontend.bn")
+        timbral = config.timbralKernelBands.enumerated().map { i, k in
+            let p = "frontend.timbral.\(i)"
+            return TimbralBlock(weight: tensors["\(p).weight"]!, bias: tensors["\(p).bias"]!, bn: bn("\(p).bn"),
+                                kernelTime: config.timbralKernelTime, kernelBands: k, prune: pruneConstantChannels)
+        }
+        temporal = config.temporalKernels.enumerated().map { i, k in
+            let p = "frontend.temporal.\(i)"
+            return TemporalBlock(weight: tensors["\(p).weight"]!, bias: tensors["\(p).bias"]!, bn: bn("\(p).bn"),
+                                 kernelTime: k, prune: pruneConstantChannels)
+        }
+        midend = (0..<MusicnnConfig.midLayers).map { i in
+            let p = "midend.\(i)"
+            return MidendBlock(weight: tensors["\(p).weight"]!, bias: tensors["\(p).bias"]!, bn: bn("\(p).bn"),
+                               kernelTime: config.midKernelTime, inputs: i == 0 ? config.frontChannels : config.midFilters,
+                               prune: pruneConstantChannels)
+        }
+        backend = BackendBlock(
+            pooledBN: bn("backend.bn"), dense: tensors["backend.dense.weight"]!, denseBias: tensors["backend.dense.bias"]!,
+            denseBN: bn("backend.dense.bn"), output: tensors["backend.output.weight"]!,
+            outputBias: tensors["backend.output.bias"]!)
+    }
+}

@@ -1,0 +1,109 @@
+import MoodCore
+import Testing
+
+@Suite struct MoodEventTests {
+    static let t0 = Timestamp(rfc3339: "2026-11-21T10:00:00.000Z")!
+    static let t1 = Timestamp(rfc3339: "2026-11-21T10:00:01.500Z")!
+    static let labels = MoodLabels.quadrants.names
+    static let probabilities = Distribution(labels: labels, values: [0.1, 0.05, 0.14, 0.71])
+    static let raw = Distribution(labels: labels, values: [0.2, 0.1, 0.3, 0.4])
+
+    static let mood = MoodEvent.mood(.init(
+        time: t0, label: .label("relaxed"), confidence: 0.71, probabilities: probabilities, raw: raw,
+        valence: 0.62, arousal: -0.7, levelDB: -23.4))
+    static let snapshot = MoodEvent.Snapshot(
+        time: t1, label: .label("relaxed"), confidence: 0.71, probabilities: probabilities, valence: 0.62,
+        arousal: -0.7, since: t0, source: .init(name: "pulse:@DEFAULT_MONITOR@", state: .started),
+        counters: .init(analyses: 12, overruns: 0, lostFrames: 3, clients: 2))
+
+    /// The wire form, byte for byte: key order and number formatting are part of the protocol.
+    static let golden: [(MoodEvent, String)] = [
+        (.hello(.init(model: "musicnn-mood", labels: labels)),
+         #"{"event":"hello","protocol":1,"model":"musicnn-mood","labels":["happy","angry","sad","relaxed"]}"#),
+        (mood,
+         #"{"event":"mood","time":"2026-11-21T10:00:00.000Z","label":"relaxed","confidence":0.71,"probabilities":{"happy":0.1,"angry":0.05,"sad":0.14,"relaxed":0.71},"raw":{"happy":0.2,"angry":0.1,"sad":0.3,"relaxed":0.4},"valence":0.62,"arousal":-0.7,"level_db":-23.4}"#),
+        (.mood(.init(time: t0, label: .silence, confidence: 0, probabilities: nil, raw: nil, valence: nil, arousal: nil, levelDB: nil)),
+         #"{"event":"mood","time":"2026-11-21T10:00:00.000Z","label":"silence","confidence":0,"probabilities":null,"raw":null,"valence":null,"arousal":null,"level_db":null}"#),
+        (.change(.init(from: .label("sad"), to: .label("happy"), time: t0)),
+         #"{"event":"change","from":"sad","to":"happy","time":"2026-11-21T10:00:00.000Z"}"#),
+        (.change(.init(from: .listening, to: .silence, time: t0)),
+         #"{"event":"change","from":"listening","to":"silence","time":"2026-11-21T10:00:00.000Z"}"#),
+        (.source(.init(state: .lost, source: "pulse:@DEFAULT_MONITOR@", overruns: 4, lostFrames: 1024, time: t0, reason: "Connection terminated")),
+         #"{"event":"source","state":"lost","source":"pulse:@DEFAULT_MONITOR@","overruns":4,"lost_frames":1024,"time":"2026-11-21T10:00:00.000Z","reason":"Connection terminated"}"#),
+        (.source(.init(state: .started, source: "alsa:hw:0", overruns: 0, lostFrames: 0, time: t0)),
+         #"{"event":"source","state":"started","source":"alsa:hw:0","overruns":0,"lost_frames":0,"time":"2026-11-21T10:00:00.000Z","reason":null}"#),
+        (.state(snapshot),
+         #"{"event":"state","time":"2026-11-21T10:00:01.500Z","label":"relaxed","confidence":0.71,"probabilities":{"happy":0.1,"angry":0.05,"sad":0.14,"relaxed":0.71},"valence":0.62,"arousal":-0.7,"since":"2026-11-21T10:00:00.000Z","source":{"name":"pulse:@DEFAULT_MONITOR@","state":"started"},"counters":{"analyses":12,"overruns":0,"lost_frames":3,"clients":2}}"#),
+        (.status(.init(time: t0, label: .listening, confidence: 0, probabilities: nil, valence: nil, arousal: nil, since: nil,
+                       source: .init(name: "stdin", state: nil), counters: .init())),
+         #"{"event":"status","time":"2026-11-21T10:00:00.000Z","label":"listening","confidence":0,"probabilities":null,"valence":null,"arousal":null,"since":null,"source":{"name":"stdin","state":null},"counters":{"analyses":0,"overruns":0,"lost_frames":0,"clients":0}}"#),
+        (.error("unknown command 'play'"), #"{"event":"error","error":"unknown command 'play'"}"#),
+    ]
+
+    @Test(arguments: golden)
+    func encodesToTheDocumentedLine(event: MoodEvent, line: String) {
+        #expect(event.json == line)
+        #expect(event.jsonLine() == Array((line + "\n").utf8))
+    }
+
+    @Test(arguments: golden)
+    func decodesBackToTheSameEvent(event: MoodEvent, line: String) throws {
+        #expect(try MoodEvent(json: line) == event)
+        #expect(try MoodEvent(jsonLine: event.jsonLine()) == event)
+    }
+
+    @Test func numbersAreRoundedAndNeverNonFinite() throws {
+        let event = MoodEvent.mood(.init(
+            time: Self.t0, label: .label("happy"), confidence: 0.712_345,
+            probabilities: Distribution(labels: ["happy", "sad"], values: [.nan, .infinity]), raw: nil,
+            valence: -0.000_01, arousal: -.infinity, levelDB: -23.45))
+        let json = event.json
+        #expect(json.contains(#""confidence":0.7123,"#))
+        #expect(json.contains(#""probabilities":{"happy":null,"sad":null}"#))
+        #expect(json.contains(#""valence":0,"arousal":null,"level_db":-23.5}"#))
+        guard case .mood(let decoded) = try MoodEvent(json: json) else { Issue.record("not a mood"); return }
+        #expect(decoded.arousal == nil)
+    }
+
+    @Test(arguments: ["quote \" here", "back\\slash", "new\nline\ttab\r", "\u{01}\u{1F}\u{7F}", "snow ☃ and 🎵", "sep\u{2028}para\u{2029}", "\u{E2}"])
+    func stringsSurviveTheRoundTrip(text: String) throws {
+        let line = MoodEvent.error(text).jsonLine()
+        #expect(!line.dropLast().contains(UInt8(ascii: "\n")))
+        #expect(line.allSatisfy { $0 >= 0x20 || $0 == 0x0A })
+        #expect(try MoodEvent(jsonLine: line) == .error(text))
+    }
+
+    @Test func decodingIgnoresUnknownKeysAndFlagsUnknownEvents() throws {
+        let extended = #"{"event":"change","from":"sad","to":"happy","time":"2026-11-21T10:00:00Z","confidence":0.8,"x":[1,{"y":null}]}"#
+        #expect(try MoodEvent(json: extended) == .change(.init(from: .label("sad"), to: .label("happy"), time: Self.t0)))
+        do {
+            _ = try MoodEvent(json: #"{"event":"tempo","bpm":120}"#)
+            Issue.record("an unknown event decoded")
+        } catch {
+            #expect(error.isUnknownEvent)
+        }
+    }
+
+    @Test(arguments: [
+        (#"{"event":"change","from":"sad","time":"2026-11-21T10:00:00Z"}"#, "'change' event: key 'to': expected a string"),
+        (#"{"event":"mood","time":"yesterday"}"#, "'mood' event: key 'time': expected an RFC 3339 time"),
+        (#"{"event":"source","state":"gone","source":"x","overruns":0,"lost_frames":0,"time":"2026-11-21T10:00:00Z"}"#, "'source' event: unknown source state 'gone'"),
+        (#"{"event":"hello","protocol":1.5,"model":"m","labels":[]}"#, "'hello' event: key 'protocol': expected an integer"),
+        (#"{"event":"hello","protocol":1,"model":"m","labels":[1]}"#, "'hello' event: key 'labels': expected an array of strings"),
+        (#"["event"]"#, "an event must be a JSON object"),
+        (#"{"cmd":"status"}"#, "missing the \"event\" string"),
+        (#"{"event":"mood""#, "malformed JSON: expected ',' or '}' at byte 15"),
+    ])
+    func decodingErrorsNameTheProblem(line: String, message: String) {
+        #expect(throws: MoodEvent.DecodingError(description: message)) { try MoodEvent(json: line) }
+    }
+
+    @Test func textLines() {
+        #expect(Self.mood.textLine() == "2026-11-21T10:00:00.000Z mood relaxed 0.71 valence=0.62 arousal=-0.7 level=-23.4dB happy=0.1 angry=0.05 sad=0.14 relaxed=0.71")
+        #expect(MoodEvent.change(.init(from: .silence, to: .listening, time: Self.t0)).textLine() == "2026-11-21T10:00:00.000Z change silence -> listening")
+        #expect(MoodEvent.source(.init(state: .lost, source: "alsa:hw:0", overruns: 1, lostFrames: 2, time: Self.t0, reason: "EPIPE\n")).textLine()
+            == #"2026-11-21T10:00:00.000Z source lost alsa:hw:0 overruns=1 lost_frames=2 reason="EPIPE\n""#)
+        #expect(MoodEvent.state(Self.snapshot).textLine() == "2026-11-21T10:00:01.500Z state relaxed 0.71 since=2026-11-21T10:00:00.000Z source=pulse:@DEFAULT_MONITOR@(started) analyses=12 overruns=0 lost_frames=3 clients=2")
+        #expect(MoodEvent.error("a\nb").textLine() == #"error "a\nb""#)
+    }
+}

@@ -1,0 +1,63 @@
+import MoodCore
+import MoodModel
+import MoodTestKit
+import Testing
+
+/// The engine on the real MSD_musicnn file against musicnn's own TensorFlow graph
+/// (`Tests/Fixtures/model/`, made by `Tests/Fixtures/make_model_fixtures.py`).
+@Suite struct MusicnnReferenceTests {
+    static let modelPath = Fixtures.directory + "../../models/msd_musicnn.safetensors"
+    static let network = Result { () throws(ModelFileError) in try Musicnn(contentsOfFile: modelPath) }
+    static let patches = ["silence", "sine1k", "noise", "music_pop", "music_ballad", "music_dance"]
+
+    @Test func loadsTheShippedModel() throws {
+        let net = try Self.network.get()
+        #expect(net.weights.metadata.tags.count == 50)
+        #expect(net.weights.metadata.tags.first == "rock")
+        #expect(net.weights.metadata.input.patchFrames == 187)
+        #expect(net.config.multiplyAccumulates == 1_398_553_584)  // docs/model-format.md
+    }
+
+    @Test(arguments: patches)
+    func matchesTensorFlow(patch name: String) throws {
+        let net = try Self.network.get()
+        let input = try Fixtures.npy("model/\(name).input.npy")
+        let penultimate = try Fixtures.npy("model/\(name).penultimate.npy")
+        let tags = try Fixtures.npy("model/\(name).tags.npy")
+        try #require(input.shape == [187, 96] && penultimate.shape == [200] && tags.shape == [50])
+
+        let out = net.forward(patch: input.values, state: net.makeState())
+        let tagDiff = maxAbsDiff(out.tags, tags.values), penDiff = maxAbsDiff(out.penultimate, penultimate.values)
+        #expect(tagDiff <= 1e-4, "tags differ by \(tagDiff)")
+        #expect(penDiff <= 1e-3, "penultimate differs by \(penDiff)")
+    }
+
+    /// Intermediates of one patch; tolerances from the float32 numpy port's own distance to TF
+    /// (front 5.0e-5, mid 2.3e-4 with values up to ~112), with headroom.
+    @Test func frontAndMidMatchTensorFlow() throws {
+        let net = try Self.network.get()
+        let input = try Fixtures.npy("model/music_pop.input.npy")
+        let front = try Fixtures.npy("model/music_pop.front.npy")
+        let mid = try Fixtures.npy("model/music_pop.mid.npy")
+        try #require(front.shape == [187, 561] && mid.shape == [187, 753])
+
+        let state = net.makeState()
+        _ = net.forward(patch: input.values, state: state)
+        let frontDiff = maxAbsDiff(state.front, front.values), midDiff = maxAbsDiff(state.midFeatures, mid.values)
+        #expect(frontDiff <= 2e-4, "front differs by \(frontDiff)")
+        #expect(midDiff <= 1e-3, "mid differs by \(midDiff)")
+    }
+
+    /// A state carries nothing from one patch to the next: every patch through one state gives what it
+    /// gives through a fresh one, bit for bit.
+    @Test func reusedStateGivesFreshStateResults() throws {
+        let net = try Self.network.get()
+        let shared = net.makeState()
+        for name in Self.patches.reversed() {
+            let input = try Fixtures.npy("model/\(name).input.npy")
+            let reused = net.forward(patch: input.values, state: shared)
+            let fresh = net.forward(patch: input.values, state: net.makeState())
+            #expect(reused.tags == fresh.tags && reused.penultimate == fresh.penultimate)
+        }
+    }
+}

@@ -1,0 +1,60 @@
+"""Writes examples/demo.ogg: 40 s of synthesised music, calm for 20 s, then energetic for 20 s.
+
+It is the audio `scripts/run` plays to moodd on a machine without a sound card, so the mood change
+in the middle is deliberate. Made with numpy and soundfile (libsndfile's Vorbis encoder):
+
+    scripts/pyenv .venv scripts/requirements-reference.txt   # prints the python to use
+    .venv/bin/python examples/make_demo.py
+"""
+import pathlib
+
+import numpy as np
+import soundfile as sf
+
+SR = 22050
+rng = np.random.default_rng(20261121)
+
+
+def note(freq, dur, amp, harmonics=(1.0, 0.5, 0.25), attack=0.02, release=0.3):
+    t = np.arange(int(dur * SR)) / SR
+    tone = sum(a * np.sin(2 * np.pi * freq * (k + 1) * t) for k, a in enumerate(harmonics))
+    env = np.minimum(1, t / attack) * np.exp(-t / max(release, 1e-3))
+    return amp * tone * env
+
+
+def place(out, start, sound):
+    i = int(start * SR)
+    out[i:i + len(sound)] += sound[: len(out) - i]
+
+
+def calm(seconds):
+    out = np.zeros(int(seconds * SR))
+    chords = [(220.0, 277.2, 329.6), (196.0, 246.9, 293.7), (174.6, 220.0, 261.6), (196.0, 246.9, 293.7)]
+    for bar in range(int(seconds / 2.5)):
+        for f in chords[bar % 4]:
+            place(out, bar * 2.5, note(f, 2.5, 0.08, release=1.5, attack=0.3))
+        place(out, bar * 2.5 + 1.25, note(chords[bar % 4][2] * 2, 1.2, 0.05, release=0.8, attack=0.1))
+    return out
+
+
+def energetic(seconds):
+    out = np.zeros(int(seconds * SR))
+    beat = 60 / 150
+    riff = [82.4, 82.4, 98.0, 110.0, 82.4, 123.5, 110.0, 98.0]
+    for i in range(int(seconds / beat)):
+        t = i * beat
+        kick = note(55, 0.15, 0.6, harmonics=(1.0,), attack=0.001, release=0.05)
+        place(out, t, kick)
+        if i % 2:
+            snare = rng.normal(0, 0.25, int(0.12 * SR)) * np.exp(-np.arange(int(0.12 * SR)) / (0.03 * SR))
+            place(out, t, snare)
+        hat = rng.normal(0, 0.08, int(0.03 * SR))
+        place(out, t + beat / 2, hat)
+        place(out, t, note(riff[i % 8], beat, 0.25, harmonics=(1, 0.8, 0.6, 0.5, 0.4, 0.3), release=0.2, attack=0.005))
+    return np.tanh(2.5 * out) * 0.6
+
+
+music = np.concatenate([calm(20.0), energetic(20.0)]).astype(np.float32)
+path = pathlib.Path(__file__).with_name("demo.ogg")
+sf.write(path, music, SR, format="OGG", subtype="VORBIS")
+print(f"wrote {path} ({path.stat().st_size} bytes, {len(music) / SR:.1f} s)")

@@ -1,0 +1,50 @@
+"""
+The training pipeline's constants, in one place. Every script in training/ imports them from here.
+
+Paths can be overridden from the environment: MOODD (the binary), MOODD_CACHE (embeddings, augmented
+audio; never inside the repository, datasets have academic licences).
+"""
+import os
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MOODD = os.environ.get("MOODD", os.path.join(REPO, ".build", "release", "moodd"))
+BACKBONE_MODEL = os.path.join(REPO, "models", "msd_musicnn.safetensors")
+CACHE = os.environ.get("MOODD_CACHE", "/work/data/cache")
+
+# the engine (docs/model-format.md, docs/frontend.md): 16 kHz, hop 256 samples = 16 ms per frame
+SAMPLE_RATE = 16000
+PATCH_FRAMES = 187          # 3 s, what musicnn was trained on
+HOP_FRAMES = 93             # 1.5 s: the daemon runs the head on a new patch every 1.5 s
+EMBED_DIM = 200             # musicnn's penultimate layer
+PATCH_SECONDS = PATCH_FRAMES * 256 / SAMPLE_RATE
+HOP_SECONDS = HOP_FRAMES * 256 / SAMPLE_RATE
+
+AUDIO_EXTENSIONS = (".wav", ".mp3", ".flac", ".ogg", ".opus")
+
+# cross-validation: outer folds grouped (artist, speaker), inner folds for every choice (also grouped)
+OUTER_FOLDS = 5
+INNER_FOLDS = 3
+SEED = 0
+
+# heads tried by the inner CV; all are exported as dense layers (docs/model-format.md, "Heads")
+LR_C = (0.003, 0.01, 0.03, 0.1)                 # logistic regression, inverse L2 strength (inputs standardised)
+MLP_HIDDEN = (64,)                              # one hidden ReLU layer
+MLP_ALPHA = (1.0, 3.0, 10.0)                    # L2
+MLP_MAX_ITER = 200
+DEAD_INPUT_STD = 1e-6                           # inputs whose std over training patches is below this are dropped
+
+# augmentation of TRAINING clips only (seeds: Gaussian noise at a random SNR, time stretch, time shift,
+# pitch shift). One augmented copy per kind per clip, drawn with a seed from the clip id.
+AUGMENTATIONS = ("noise", "stretch", "shift", "pitch")
+NOISE_SNR_DB = (10.0, 30.0)
+STRETCH_RATE = (0.85, 1.15)
+SHIFT_SECONDS = (0.5, 1.5)                      # circular shift; moves the patch grid against the music
+PITCH_SEMITONES = (-2.0, 2.0)
+
+# the 4-quadrant MER dataset (Panda et al. 2018): folder -> label, and the quadrant's valence/arousal sign
+QUADRANTS = {"Q1": "happy", "Q2": "angry", "Q3": "sad", "Q4": "relaxed"}
+VALENCE = {"happy": 1, "angry": -1, "sad": -1, "relaxed": 1}
+AROUSAL = {"happy": 1, "angry": 1, "sad": -1, "relaxed": -1}
+
+# how much audio a listener (the daemon) has heard: clip-level accuracy after the first N patches
+LISTEN_PATCHES = (1, 2, 3, 5, 10, 19)

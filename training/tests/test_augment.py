@@ -1,0 +1,54 @@
+"""training/augment.py on generated signals: each augmentation does what its name says, reproducibly."""
+import numpy as np
+import pytest
+
+import augment
+
+SR = 16000
+
+def sine(freq, seconds=2.0, amp=0.3):
+    t = np.arange(int(seconds * SR)) / SR
+    return (amp * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+
+def peak_hz(y):
+    spec = np.abs(np.fft.rfft(y * np.hanning(len(y))))
+    return np.argmax(spec) * SR / len(y)
+
+def test_noise_at_the_requested_snr():
+    y = sine(440)
+    out = augment.add_noise(y, 20.0, np.random.default_rng(0))
+    snr = 10 * np.log10(np.mean(y ** 2) / np.mean((out - y) ** 2))
+    assert abs(snr - 20.0) < 0.3
+
+def test_shift_is_circular():
+    y = np.arange(SR, dtype=np.float32)
+    out = augment.time_shift(y, 0.25, SR)
+    assert out[SR // 4] == 0 and out[0] == y[-SR // 4] and np.array_equal(np.sort(out), y)
+
+def test_draws_are_reproducible_and_in_range():
+    for kind in ("noise", "stretch", "shift", "pitch"):
+        a, b = augment.draw(kind, "clip7")[1], augment.draw(kind, "clip7")[1]
+        assert a == b
+    assert augment.draw("noise", "a")[1] != augment.draw("noise", "b")[1]
+    rates = [augment.draw("stretch", str(i))[1] for i in range(50)]
+    assert all(0.85 <= r <= 1.15 and abs(r - 1) >= 0.03 for r in rates)
+    pitches = [augment.draw("pitch", str(i))[1] for i in range(50)]
+    assert all(0.5 <= abs(p) <= 2 for p in pitches)
+    with pytest.raises(ValueError):
+        augment.draw("reverb", "a")
+
+def test_stretch_and_pitch():
+    pytest.importorskip("librosa")
+    y = sine(440)
+    fast = augment.time_stretch(y, 1.25)
+    assert abs(len(fast) - len(y) / 1.25) < 0.01 * len(y)
+    assert abs(peak_hz(fast) - 440) < 5                  # tempo changes, pitch does not
+    up = augment.pitch_shift(y, 2.0, SR)
+    assert len(up) == len(y)
+    assert abs(peak_hz(up) - 440 * 2 ** (2 / 12)) < 5    # two semitones up: 493.9 Hz
+
+def test_augment_clips_and_keeps_dtype():
+    y = sine(440, amp=0.99)
+    out, snr = augment.augment(y, SR, "noise", "x")
+    assert out.dtype == np.float32 and out.shape == y.shape and np.abs(out).max() <= 1.0
+    assert 10 <= snr <= 30
