@@ -18,6 +18,9 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         systemLibrary("CALSA", pkg: "alsa", apt: "libasound2-dev"),
@@ -29,23 +32,36 @@ let package = Package(
 
         .target(name: "MoodCore"),
         .target(name: "MoodDSP", dependencies: ["CFFTW3f"]),
-        .target(name: "MoodAudio", dependencies: ["MoodCore", "CSndfile", "CSoxr"]),
+        .target(name: "MoodAudio", dependencies: ["MoodCore", "CSndfile", "CSoxr", "CALSA", "CPulseSimple"]),
         .target(name: "MoodModel", dependencies: ["MoodCore", "COpenBLAS"]),
+        .target(
+            name: "MoodService",
+            dependencies: [
+                "MoodCore", "MoodDSP", "MoodModel", "MoodAudio",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(name: "MoodTestKit", dependencies: ["MoodCore"]),
 
         .executableTarget(
             name: "moodd",
             dependencies: [
-                "MoodCore", "MoodDSP", "MoodAudio",
+                "MoodCore", "MoodDSP", "MoodAudio", "MoodModel", "MoodService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .executableTarget(name: "moodd-bench", dependencies: ["MoodCore", "MoodDSP", "MoodAudio"]),
+        .executableTarget(name: "moodd-bench", dependencies: ["MoodCore", "MoodDSP", "MoodAudio", "MoodModel"]),
 
         .testTarget(name: "MoodCoreTests", dependencies: ["MoodCore", "MoodTestKit"]),
         .testTarget(name: "MoodDSPTests", dependencies: ["MoodDSP", "MoodCore", "MoodTestKit"]),
         .testTarget(name: "MoodAudioTests", dependencies: ["MoodAudio", "MoodCore", "MoodTestKit"]),
         .testTarget(name: "MoodModelTests", dependencies: ["MoodModel", "MoodCore", "MoodTestKit"]),
-        .testTarget(name: "mooddTests", dependencies: ["MoodCore", "MoodTestKit"]),
+        .testTarget(name: "MoodServiceTests", dependencies: ["MoodService", "MoodCore", "MoodTestKit"]),
+        .testTarget(name: "mooddTests", dependencies: ["MoodCore", "MoodModel", "MoodTestKit"]),
     ]
 )

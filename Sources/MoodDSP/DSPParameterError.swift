@@ -1,5 +1,5 @@
 /// A DSP object was asked for parameters it cannot honour; thrown by the initialisers of
-/// ``MelFilterbank`` and ``LogMelFrontEnd``, never later.
+/// ``MelFilterbank``, ``LogMelFrontEnd`` and ``PatchWindow``, never later.
 public enum DSPParameterError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The sample rate (Hz) must be positive.
     case sampleRate(Int)
@@ -11,6 +11,8 @@ public enum DSPParameterError: Error, Equatable, Sendable, CustomStringConvertib
     case melBandCount(Int)
     /// Need `0 <= fMin < fMax <= sampleRate / 2` (Hz), all finite.
     case frequencyRange(fMin: Double, fMax: Double, nyquist: Double)
+    /// Patches need at least 1 frame and a hop of at least 1 frame.
+    case patch(frames: Int, hop: Int)
 
     public var description: String {
         switch self {
@@ -24,6 +26,8 @@ public enum DSPParameterError: Error, Equatable, Sendable, CustomStringConvertib
             "need at least 1 mel band, got \(n)"
         case .frequencyRange(let fMin, let fMax, let nyquist):
             "mel range must satisfy 0 <= fMin < fMax <= sampleRate/2 = \(nyquist) Hz, got fMin \(fMin) Hz, fMax \(fMax) Hz"
+        case .patch(let frames, let hop):
+            "patches need >= 1 frame and a hop of >= 1 frame, got \(frames) frames every \(hop)"
         }
     }
 }

@@ -23,10 +23,12 @@ public struct MusicnnWeights: Sendable {
     /// present with its exact shape and finite values (BN variances >= 0), and no other tensors but those
     /// of declared heads (`heads.<name>.*`).
     ///
-    /// With `pruneConstantChannels`, conv channels whose output cannot move by more than 1e-6 (for inputs
-    /// up to magnitude 10; checked on every input) are not computed: see `ChannelPlan`. Without it,
-    /// every multiply-accumulate of the network is done.
+    /// With `pruneConstantChannels`, dead conv channels (in the shipped file, 84% of the front end's) are
+    /// not computed while the input keeps their outputs within 1e-6 of a constant, which `forward` checks
+    /// on every patch: see `ChannelPlan`. Without it, every multiply-accumulate of the network is done.
     public init(file: SafeTensors, config: MusicnnConfig = .msd, pruneConstantChannels: Bool = true) throws(ModelFileError) {
+        precondition(config.frames > 0 && config.timbralKernelBands.allSatisfy { $0 >= 1 && $0 <= config.bands }
+                     && config.timbralKernelTime % 2 == 1 && config.midKernelTime % 2 == 1, "invalid MusicnnConfig")
         let path = file.path
         let meta = try ModelMetadata(file.metadata, path: path)
         func fail(_ kind: ModelFileError.Kind, _ reason: String) -> ModelFileError {

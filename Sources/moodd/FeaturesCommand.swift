@@ -1,5 +1,4 @@
 import ArgumentParser
-import MoodAudio
 import MoodCore
 import MoodDSP
 
@@ -30,24 +29,8 @@ struct FeaturesCommand: ParsableCommand {
 
     /// Streams `file` through the decoder and the front end into `output`; returns the frame count.
     static func extract(file: String, to output: String) throws -> Int {
-        let decoder = try AudioFileDecoder(path: file)
-        let frontEnd = try LogMelFrontEnd(spec: .musicnn)
-        let writer = try NPYFileWriter(path: output, columns: frontEnd.spec.nMels)
-        var block = [Float](repeating: 0, count: 16_384)  // mono, 16 kHz
-        var frames: [Float] = []                           // [n x nMels], one block's worth
-        frames.reserveCapacity((block.count / 256 + 2) * frontEnd.spec.nMels)
-        while true {
-            let n = try block.withUnsafeMutableBufferPointer { try decoder.read(into: $0) }
-            if n == 0 { break }
-            frames.removeAll(keepingCapacity: true)
-            block.withUnsafeBufferPointer { all in
-                frontEnd.push(UnsafeBufferPointer(rebasing: all[0..<n])) { frames.append(contentsOf: $0) }
-            }
-            try writer.append(frames[...])
-        }
-        frames.removeAll(keepingCapacity: true)
-        frontEnd.finish { frames.append(contentsOf: $0) }
-        try writer.append(frames[...])
+        let writer = try NPYFileWriter(path: output, columns: LogMelSpec.musicnn.nMels)
+        try FileFrames.forEachBlock(of: file) { try writer.append($0) }
         try writer.commit()
         return writer.rows
     }

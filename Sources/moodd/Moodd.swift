@@ -8,6 +8,6 @@ struct Moodd: ParsableCommand {
         abstract: "Listens to music and tells its mood.",
         discussion: "Documentation: docs/ in the source tree.",
         version: MooddVersion.string,
-        subcommands: [FeaturesCommand.self]
+        subcommands: [FeaturesCommand.self, EmbedCommand.self, TagsCommand.self]
     )
 }

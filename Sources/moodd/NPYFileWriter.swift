@@ -50,10 +50,10 @@ final class NPYFileWriter {
     }
 
     /// Appends `values.count / columns` rows (row-major).
-    func append(_ values: ArraySlice<Float>) throws {
+    func append(_ values: UnsafeBufferPointer<Float>) throws {
         precondition(values.count % columns == 0, "partial row")
         guard !values.isEmpty else { return }
-        let data = values.withUnsafeBufferPointer { Data(buffer: $0) }  // little-endian on every Linux target
+        let data = Data(buffer: values)  // little-endian on every Linux target
         try write(data)
         rows += values.count / columns
     }

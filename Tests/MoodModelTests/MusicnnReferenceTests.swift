@@ -1,5 +1,5 @@
 import MoodCore
-import MoodModel
+@testable import MoodModel
 import MoodTestKit
 import Testing
 
@@ -8,6 +8,9 @@ import Testing
 @Suite struct MusicnnReferenceTests {
     static let modelPath = Fixtures.directory + "../../models/msd_musicnn.safetensors"
     static let network = Result { () throws(ModelFileError) in try Musicnn(contentsOfFile: modelPath) }
+    static let unpruned = Result { () throws(ModelFileError) in
+        Musicnn(weights: try MusicnnWeights(contentsOfFile: modelPath, pruneConstantChannels: false))
+    }
     static let patches = ["silence", "sine1k", "noise", "music_pop", "music_ballad", "music_dance"]
 
     @Test func loadsTheShippedModel() throws {
@@ -18,9 +21,10 @@ import Testing
         #expect(net.config.multiplyAccumulates == 1_398_553_584)  // docs/model-format.md
     }
 
-    @Test(arguments: patches)
-    func matchesTensorFlow(patch name: String) throws {
-        let net = try Self.network.get()
+    /// Both ways of running the network: skipping the constant channels (the default) and computing all.
+    @Test(arguments: patches, [true, false])
+    func matchesTensorFlow(patch name: String, pruned: Bool) throws {
+        let net = try (pruned ? Self.network : Self.unpruned).get()
         let input = try Fixtures.npy("model/\(name).input.npy")
         let penultimate = try Fixtures.npy("model/\(name).penultimate.npy")
         let tags = try Fixtures.npy("model/\(name).tags.npy")
@@ -46,6 +50,27 @@ import Testing
         let frontDiff = maxAbsDiff(state.front, front.values), midDiff = maxAbsDiff(state.midFeatures, mid.values)
         #expect(frontDiff <= 2e-4, "front differs by \(frontDiff)")
         #expect(midDiff <= 1e-3, "mid differs by \(midDiff)")
+    }
+
+    /// The shipped file's constant channels, as `ChannelPlan` describes them.
+    @Test func prunesTheDeadChannels() throws {
+        let w = try Self.network.get().weights
+        #expect(w.timbral.map(\.pruned.channels.count) == [23, 14])
+        #expect(w.temporal.map(\.pruned.channels.count) == [3, 7, 17])
+        #expect(w.midend.map(\.pruned.channels.count) == [20, 61, 63])
+        #expect(w.timbral.allSatisfy { $0.full.channels.count == 204 && $0.full.constants.isEmpty })
+    }
+
+    /// On input far louder than any log-mel patch (x 1000), the constant channels' bound no longer holds
+    /// in the front end; the engine then computes them and still agrees with the unpruned network.
+    @Test func loudInputFallsBackToTheFullNetwork() throws {
+        let net = try Self.network.get(), full = try Self.unpruned.get()
+        let input = try Fixtures.npy("model/music_dance.input.npy").values.map { $0 * 1000 }
+        #expect(!net.weights.timbral[0].pruned.holds(maxAbsInput: input.map(abs).max()!))
+        let a = net.forward(patch: input, state: net.makeState())
+        let b = full.forward(patch: input, state: full.makeState())
+        #expect(maxAbsDiff(a.tags, b.tags) <= 1e-5)
+        #expect(maxAbsDiff(a.penultimate, b.penultimate) <= 1e-4 * (b.penultimate.map(abs).max()! + 1))
     }
 
     /// A state carries nothing from one patch to the next: every patch through one state gives what it

@@ -1,0 +1,28 @@
+import MoodAudio
+import MoodDSP
+
+/// The offline twin of the daemon's capture and front end: decodes a file (mono, 16 kHz) and streams
+/// its log-mel frames in blocks, never holding the whole file.
+enum FileFrames {
+    /// Calls `body` with successive blocks of frames, `[n x 96]` row-major (n may be 0), the last block
+    /// including the centred tail (`LogMelFrontEnd.finish`). Throws the decoder's one-line errors.
+    static func forEachBlock(of file: String, _ body: (UnsafeBufferPointer<Float>) throws -> Void) throws {
+        let decoder = try AudioFileDecoder(path: file)
+        let frontEnd = try LogMelFrontEnd(spec: .musicnn)
+        var block = [Float](repeating: 0, count: 16_384)  // mono, 16 kHz
+        var frames: [Float] = []                           // [n x nMels], one block's worth
+        frames.reserveCapacity((block.count / frontEnd.spec.hop + 2) * frontEnd.spec.nMels)
+        while true {
+            let n = try decoder.read(into: &block)
+            if n == 0 { break }
+            frames.removeAll(keepingCapacity: true)
+            block.withUnsafeBufferPointer { all in
+                frontEnd.push(UnsafeBufferPointer(rebasing: all[0..<n])) { frames.append(contentsOf: $0) }
+            }
+            try frames.withUnsafeBufferPointer { try body($0) }
+        }
+        frames.removeAll(keepingCapacity: true)
+        frontEnd.finish { frames.append(contentsOf: $0) }
+        try frames.withUnsafeBufferPointer { try body($0) }
+    }
+}

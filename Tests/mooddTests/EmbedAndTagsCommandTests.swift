@@ -1,0 +1,101 @@
+import Foundation
+import MoodCore
+import MoodModel
+import MoodTestKit
+import Testing
+
+/// `moodd embed` and `moodd tags`, run as a user runs them. The engine's numbers are tested against
+/// TensorFlow's in MoodModelTests; here: that the commands cut the `moodd features` frames into the
+/// documented patches and feed them to that engine, and fail in one line.
+@Suite struct EmbedAndTagsCommandTests {
+    static let model = Fixtures.directory + "../../models/msd_musicnn.safetensors"
+
+    static func npy(_ path: String) throws -> NPY.Array {
+        try NPY.decode([UInt8](try Data(contentsOf: URL(fileURLWithPath: path))))
+    }
+
+    /// 5.0 s of music-like audio at 44.1 kHz: 313 frames -> patches at frames 0, 93 (hop 93).
+    @Test(arguments: [93, 40, 187])
+    func embedsThePatchesOfTheFeatures(hop: Int) throws {
+        let dir = try TemporaryDirectory()
+        let audio = try Self.longClip(in: dir)
+        let features = try Command.run("moodd", ["features", audio, "--npy", dir.path + "/f.npy"])
+        let embed = try Command.run("moodd", ["embed", audio, "--npy", dir.path + "/e.npy", "--hop-frames", "\(hop)"])
+        #expect(features.status == 0 && embed.status == 0, "\(features.stderr) \(embed.stderr)")
+        let frames = try Self.npy(dir.path + "/f.npy"), embeddings = try Self.npy(dir.path + "/e.npy")
+        let count = 1 + (frames.shape[0] - 187) / hop
+        #expect(embeddings.shape == [count, 200])
+
+        let network = try Musicnn(contentsOfFile: Self.model)
+        let state = network.makeState()
+        for k in 0..<count {
+            let patch = Array(frames.values[k * hop * 96..<(k * hop + 187) * 96])
+            let expected = network.forward(patch: patch, state: state).penultimate
+            #expect(Array(embeddings.values[k * 200..<(k + 1) * 200]) == expected, "patch \(k)")
+        }
+    }
+
+    @Test func aClipShorterThanOnePatchGivesOnePaddedPatch() throws {
+        let dir = try TemporaryDirectory()
+        let audio = Fixtures.path("audio/music_44100_stereo_s16.flac")  // 2 s: 126 frames
+        #expect(try Command.run("moodd", ["features", audio, "--npy", dir.path + "/f.npy"]).status == 0)
+        #expect(try Command.run("moodd", ["embed", audio, "--npy", dir.path + "/e.npy"]).status == 0)
+        let frames = try Self.npy(dir.path + "/f.npy")
+        #expect(frames.shape[0] < 187)
+        let padded = frames.values + [Float](repeating: 0, count: (187 - frames.shape[0]) * 96)
+        let network = try Musicnn(contentsOfFile: Self.model)
+        let expected = network.forward(patch: padded, state: network.makeState()).penultimate
+        #expect(try Self.npy(dir.path + "/e.npy") == NPY.Array(shape: [1, 200], values: expected))
+    }
+
+    @Test func tagsPrintsTheMeanOverPatchesAsJSON() throws {
+        let dir = try TemporaryDirectory()
+        let audio = try Self.longClip(in: dir)
+        let result = try Command.run("moodd", ["tags", audio, "--json", "--top", "50"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try JSONValue.parse(result.stdout)
+        #expect(json["patches"]?.doubleValue == 2)
+        guard case .object(let tags)? = json["tags"] else { Issue.record("no tags object"); return }
+        #expect(tags.count == 50)
+        let values = tags.compactMap(\.value.doubleValue)
+        #expect(values == values.sorted(by: >))
+        #expect(values.allSatisfy { (0...1).contains($0) })
+
+        let text = try Command.run("moodd", ["tags", audio, "--top", "3"])
+        #expect(text.stdout.split(separator: "\n").count == 4)
+        #expect(text.stdout.contains(tags[0].key))
+    }
+
+    @Test(arguments: [
+        (["embed", "AUDIO", "--npy", "OUT", "--model", "/nonexistent/model.safetensors"], "moodd: /nonexistent/model.safetensors: "),
+        (["tags", "AUDIO", "--model", "BADMODEL"], "moodd: BADMODEL: "),
+        (["tags", "BADAUDIO"], "moodd: BADAUDIO: not a recognised audio file"),
+        (["embed", "AUDIO", "--npy", "OUT", "--hop-frames", "0"], "Error: --hop-frames must be at least 1"),
+    ])
+    func failsInOneLine(arguments: [String], prefix: String) throws {
+        let dir = try TemporaryDirectory()
+        let bad = dir.path + "/bad.safetensors"
+        try Data("not a model".utf8).write(to: URL(fileURLWithPath: bad))
+        let substitutions = ["AUDIO": Fixtures.path("audio/sine440_16000_mono_s16.wav"), "OUT": dir.path + "/e.npy",
+                             "BADMODEL": bad, "BADAUDIO": Fixtures.path("audio/bad_text.wav")]
+        let args = arguments.map { substitutions[$0] ?? $0 }
+        let expected = substitutions.reduce(prefix) { $0.replacingOccurrences(of: $1.key, with: $1.value) }
+        let result = try Command.run("moodd", args)
+        #expect(result.status != 0)
+        #expect(!result.crashed)
+        #expect(result.stderr.hasPrefix(expected), "\(result.stderr)")
+        // Our errors are one line; ArgumentParser's usage errors add the usage and a --help hint.
+        #expect(result.stderr.split(separator: "\n").count == (prefix.hasPrefix("Error:") ? 3 : 1))
+        #expect(!FileManager.default.fileExists(atPath: dir.path + "/e.npy"))
+    }
+
+    /// A 5-s WAV made of the 2-s music fixture's decoded samples, repeated (16 kHz mono float).
+    static func longClip(in dir: TemporaryDirectory) throws -> String {
+        let samples = try Fixtures.npy("audio/music_44100_stereo_s16.16k.npy").values
+        var long: [Float] = []
+        while long.count < 80_000 { long += samples }
+        let path = dir.path + "/long.wav"
+        try WAVWriter.write(Array(long.prefix(80_000)), sampleRate: 16_000, to: path)
+        return path
+    }
+}

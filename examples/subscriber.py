@@ -1,0 +1,55 @@
+#!/usr/bin/env python3
+"""Subscribe to moodd's events with the Python standard library only.
+
+    examples/subscriber.py [--socket PATH]
+
+Prints each announced mood change and reconnects when the daemon restarts (or disconnected us
+for being too slow: reconnecting gives a fresh hello and state, see docs/protocol.md).
+"""
+import argparse
+import json
+import os
+import socket
+import sys
+import time
+
+
+def events(path):
+    """Yields each event (a dict) from one connection until the daemon closes it."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.connect(path)
+        with s.makefile("r", encoding="utf-8", newline="\n") as lines:
+            for line in lines:
+                yield json.loads(line)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--socket", default=os.environ.get("MOODD_SOCKET", "/run/moodd/moodd.sock"))
+    args = parser.parse_args()
+    delay = 1.0
+    while True:
+        try:
+            for event in events(args.socket):
+                delay = 1.0
+                kind = event.get("event")
+                if kind == "hello":
+                    print(f"connected: model {event['model']}, labels {', '.join(event['labels'])}", flush=True)
+                elif kind == "state":
+                    print(f"{event['time']} now {event['label']} ({event['confidence']})", flush=True)
+                elif kind == "change":
+                    print(f"{event['time']} {event['from']} -> {event['to']}", flush=True)
+                elif kind == "error":
+                    print(f"moodd: {event['error']}", file=sys.stderr, flush=True)
+                # mood, source and events of later protocol versions: ignored here.
+            print("moodd closed the connection; reconnecting", file=sys.stderr, flush=True)
+        except (FileNotFoundError, ConnectionRefusedError) as e:
+            print(f"cannot connect to {args.socket}: {e.strerror} (is moodd running?)", file=sys.stderr, flush=True)
+        except KeyboardInterrupt:
+            return 0
+        time.sleep(delay)
+        delay = min(delay * 2, 30.0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
