@@ -36,6 +36,7 @@ DEAD_INPUT_STD = 1e-6                           # inputs whose std over training
 # augmentation of TRAINING clips only (seeds: Gaussian noise at a random SNR, time stretch, time shift,
 # pitch shift). One augmented copy per kind per clip, drawn with a seed from the clip id.
 AUGMENTATIONS = ("noise", "stretch", "shift", "pitch")
+AUG_HOP_FRAMES = 187                            # augmented copies: non-overlapping patches (half the CPU)
 NOISE_SNR_DB = (10.0, 30.0)
 STRETCH_RATE = (0.85, 1.15)
 SHIFT_SECONDS = (0.5, 1.5)                      # circular shift; moves the patch grid against the music

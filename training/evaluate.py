@@ -259,7 +259,8 @@ def write_report(path, args, clips, labels, y, groups, variants, main_name, head
         L.append(f"- Augmentation (training folds only; one copy per kind per clip, deterministic): "
                  f"{', '.join(args.augment)} — noise SNR {config.NOISE_SNR_DB} dB, stretch rate "
                  f"{config.STRETCH_RATE}, circular shift {config.SHIFT_SECONDS} s, pitch {config.PITCH_SEMITONES} "
-                 "semitones; written as 16-kHz WAVs and embedded by the binary.")
+                 f"semitones; written as 16-kHz WAVs and embedded by the binary (patches at hop "
+                 f"{config.AUG_HOP_FRAMES} frames, to halve the cost).")
     L.append(f"- Head candidates: logistic regression C ∈ {list(config.LR_C)}; MLP {list(config.MLP_HIDDEN)} ReLU, "
              f"alpha ∈ {list(config.MLP_ALPHA)}; inputs standardised, dead (constant) inputs dropped.")
     L.append("- Metrics are mean ± std over the outer folds; precision / recall / F1 are macro averages.\n")
@@ -346,7 +347,11 @@ def main():
     clips, emb = [c for c, e in zip(clips, emb) if e is not None], [e for e in emb if e is not None]
     y = np.array([labels.index(c.label) for c in clips])
     groups = np.array([c.group for c in clips])
-    aug = embed_augmented(clips, embedder, key, args.augment) if args.augment else None
+    aug = None
+    if args.augment:
+        aug_embedder = Embedder(args.model, hop=config.AUG_HOP_FRAMES, engine=args.engine)
+        log(f"augmented copies ({','.join(args.augment)}) into {aug_embedder.dir}")
+        aug = embed_augmented(clips, aug_embedder, key, args.augment)
 
     # variants: the main one (every option given) and, unless --quick, the simpler routes it is compared with
     all_c = heads.candidates()

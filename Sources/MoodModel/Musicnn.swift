@@ -4,6 +4,9 @@
 /// Immutable and shareable: one `Musicnn` serves any number of streams, each with its own
 /// `MusicnnState`. `forward` allocates nothing and runs on the calling thread (OpenBLAS is set to one
 /// thread the first time a `Musicnn` is made).
+///
+/// Each conv is im2col + one OpenBLAS sgemm per chunk, with bias, ReLU, BN and the pooling fused into one
+/// pass over the product; channels that the weights make constant are skipped (`ChannelPlan`).
 public struct Musicnn: Sendable {
     public let weights: MusicnnWeights
 
@@ -12,9 +15,11 @@ public struct Musicnn: Sendable {
         self.weights = weights
     }
 
-    /// Loads the model file at `path` (see `MusicnnWeights.init(contentsOfFile:config:)`).
-    public init(contentsOfFile path: String, config: MusicnnConfig = .msd) throws(ModelFileError) {
-        self.init(weights: try MusicnnWeights(contentsOfFile: path, config: config))
+    /// Loads the model file at `path` (see `MusicnnWeights.init(file:config:pruneConstantChannels:)`).
+    public init(contentsOfFile path: String, config: MusicnnConfig = .msd,
+                pruneConstantChannels: Bool = true) throws(ModelFileError) {
+        self.init(weights: try MusicnnWeights(contentsOfFile: path, config: config,
+                                              pruneConstantChannels: pruneConstantChannels))
     }
 
     public var config: MusicnnConfig { weights.config }

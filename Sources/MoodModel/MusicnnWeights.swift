@@ -12,6 +12,19 @@ public struct MusicnnWeights: Sendable {
     let midend: [MidendBlock]         // MusicnnConfig.midLayers
     let backend: BackendBlock
 
+    /// Multiply-accumulates of one forward pass in the convs and dense layers, counting only the channels
+    /// computed when the constant channels' bound holds (`config.multiplyAccumulates` without pruning).
+    public var multiplyAccumulates: Int {
+        let f = config.frames, b = config.bands
+        var total = config.pooledCount * config.denseUnits + config.denseUnits * config.tagCount
+        for block in timbral {
+            total += f * block.positions(bands: b) * block.columnsPerRow * block.pruned.channels.count
+        }
+        for block in temporal { total += f * b * block.kernelTime * block.pruned.channels.count }
+        for block in midend { total += f * block.kernelTime * block.inputs * block.pruned.channels.count }
+        return total
+    }
+
     /// Reads, validates and folds the model file at `path`.
     public init(contentsOfFile path: String, config: MusicnnConfig = .msd,
                 pruneConstantChannels: Bool = true) throws(ModelFileError) {

@@ -6,7 +6,7 @@ extension SafeTensors {
         func fail(_ what: String) -> ModelFileError {
             ModelFileError(path: path, kind: .unreadable, reason: "\(what): \(String(cString: strerror(errno)))")
         }
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)  // NONBLOCK: a FIFO must not hang the open
         guard fd >= 0 else { throw fail("cannot open") }
         defer { close(fd) }
         var info = stat()

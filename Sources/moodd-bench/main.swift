@@ -3,10 +3,16 @@
 //
 //   moodd-bench STAGE FILE [--repeats N]
 //
-// prints `STAGE AUDIO_SECONDS MEDIAN_THREAD_CPU_SECONDS MEDIAN_WALL_SECONDS`.
+// prints `STAGE AUDIO_SECONDS MEDIAN_THREAD_CPU_SECONDS MEDIAN_WALL_SECONDS`, or for the CNN:
+//
+//   moodd-bench cnn PATCHES.npy MODEL [--repeats N] [--full]   -> `cnn PATCHES MS_PER_PATCH MACS_PER_PATCH`
+//                                                                  and writes PATCHES.swift_penultimate.npy
+//   moodd-bench sgemm [--repeats N]                            -> `sgemm GFLOPS_1024 GFLOPS_TIMBRAL`
 import Foundation
 import MoodAudio
+import MoodCore
 import MoodDSP
+import MoodModel
 
 /// CPU time of the calling thread, in seconds (CLOCK_THREAD_CPUTIME_ID): immune to other processes.
 func threadCPUSeconds() -> Double {
@@ -64,6 +70,18 @@ func run() throws {
         repeats = n
         args.removeSubrange(i...i + 1)
     }
+    if args.first == "sgemm" {
+        // A large square product, and the shape of the first timbral conv's GEMM (187 x 59 positions,
+        // 7 x 38 taps, 204 filters).
+        let square = SgemmProbe.gflops(m: 1024, n: 1024, k: 1024, repeats: repeats, seconds: threadCPUSeconds)
+        let timbral = SgemmProbe.gflops(m: 187 * 59, n: 204, k: 7 * 38, repeats: repeats, seconds: threadCPUSeconds)
+        print("sgemm", square, timbral)
+        return
+    }
+    if args.first == "cnn", args.count >= 3 {
+        try cnn(patchesPath: args[1], model: args[2], repeats: repeats, full: args.contains("--full"))
+        return
+    }
     guard args.count == 2 else {
         throw UsageError(text: "usage: moodd-bench frontend|decode|decode+frontend FILE [--repeats N]")
     }
@@ -88,6 +106,42 @@ func run() throws {
         wall.append(wallSeconds() - w0)
     }
     print(stage, seconds, median(cpu), median(wall))
+}
+
+/// Times the engine over every patch of `patchesPath` ([n, 187, 96] float32), one patch at a time on
+/// one thread, as the daemon runs it; writes the embeddings beside the patches for the parity check.
+func cnn(patchesPath: String, model: String, repeats: Int, full: Bool) throws {
+    let patches = try NPY.decode([UInt8](try Data(contentsOf: URL(fileURLWithPath: patchesPath))))
+    let network = try Musicnn(contentsOfFile: model, pruneConstantChannels: !full)
+    let size = network.config.frames * network.config.bands
+    let count = patches.values.count / size
+    let state = network.makeState()
+    var penultimate = [Float](repeating: 0, count: count * network.config.denseUnits)
+    var tags = [Float](repeating: 0, count: network.config.tagCount)
+    func pass() {
+        patches.values.withUnsafeBufferPointer { all in
+            penultimate.withUnsafeMutableBufferPointer { pen in
+                tags.withUnsafeMutableBufferPointer { tags in
+                    for i in 0..<count {
+                        let units = network.config.denseUnits
+                        network.forward(patch: UnsafeBufferPointer(rebasing: all[i * size..<(i + 1) * size]), state: state,
+                                        penultimate: UnsafeMutableBufferPointer(rebasing: pen[i * units..<(i + 1) * units]),
+                                        tags: tags)
+                    }
+                }
+            }
+        }
+    }
+    pass()  // warm-up
+    var times: [Double] = []
+    for _ in 0..<repeats {
+        let start = threadCPUSeconds()
+        pass()
+        times.append((threadCPUSeconds() - start) / Double(count) * 1e3)
+    }
+    let out = patchesPath.replacingOccurrences(of: ".npy", with: "") + ".swift_penultimate.npy"
+    try Data(NPY.encode(float32: penultimate, shape: [count, network.config.denseUnits])).write(to: URL(fileURLWithPath: out))
+    print("cnn", count, median(times), network.weights.multiplyAccumulates)
 }
 
 struct UsageError: Error, CustomStringConvertible { var text: String; var description: String { text } }

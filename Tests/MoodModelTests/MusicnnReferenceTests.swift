@@ -59,6 +59,8 @@ import Testing
         #expect(w.temporal.map(\.pruned.channels.count) == [3, 7, 17])
         #expect(w.midend.map(\.pruned.channels.count) == [20, 61, 63])
         #expect(w.timbral.allSatisfy { $0.full.channels.count == 204 && $0.full.constants.isEmpty })
+        #expect(w.multiplyAccumulates == 154_423_510)  // 11% of the 1.40 G of the whole network
+        #expect(try Self.unpruned.get().weights.multiplyAccumulates == 1_398_553_584)
     }
 
     /// On input far louder than any log-mel patch (x 1000), the constant channels' bound no longer holds

@@ -80,6 +80,11 @@ import Testing
         let directory = #expect(throws: ModelFileError.self) { try SafeTensors(contentsOfFile: "/tmp") }
         #expect(directory?.kind == .unreadable)
         #expect(directory?.reason == "not a regular file")
+        let fifo = FileManager.default.temporaryDirectory.appendingPathComponent("moodmodel-fifo-\(UUID().uuidString)").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        defer { unlink(fifo) }
+        let pipe = #expect(throws: ModelFileError.self) { try SafeTensors(contentsOfFile: fifo) }  // returns, not hangs
+        #expect(pipe?.reason == "not a regular file")
     }
 
     /// Every prefix of a real (small) model file and seeded random corruptions of its header: each

@@ -67,17 +67,17 @@ import Testing
     }
 
     @Test(arguments: [
-        (["embed", "AUDIO", "--npy", "OUT", "--model", "/nonexistent/model.safetensors"], "moodd: /nonexistent/model.safetensors: "),
-        (["tags", "AUDIO", "--model", "BADMODEL"], "moodd: BADMODEL: "),
-        (["tags", "BADAUDIO"], "moodd: BADAUDIO: not a recognised audio file"),
-        (["embed", "AUDIO", "--npy", "OUT", "--hop-frames", "0"], "Error: --hop-frames must be at least 1"),
+        (["embed", "<audio>", "--npy", "<out>", "--model", "/nonexistent/model.safetensors"], "moodd: /nonexistent/model.safetensors: "),
+        (["tags", "<audio>", "--model", "<bad-model>"], "moodd: <bad-model>: "),
+        (["tags", "<bad-audio>"], "moodd: <bad-audio>: not a recognised audio file"),
+        (["embed", "<audio>", "--npy", "<out>", "--hop-frames", "0"], "Error: --hop-frames must be at least 1"),
     ])
     func failsInOneLine(arguments: [String], prefix: String) throws {
         let dir = try TemporaryDirectory()
         let bad = dir.path + "/bad.safetensors"
         try Data("not a model".utf8).write(to: URL(fileURLWithPath: bad))
-        let substitutions = ["AUDIO": Fixtures.path("audio/sine440_16000_mono_s16.wav"), "OUT": dir.path + "/e.npy",
-                             "BADMODEL": bad, "BADAUDIO": Fixtures.path("audio/bad_text.wav")]
+        let substitutions = ["<audio>": Fixtures.path("audio/sine440_16000_mono_s16.wav"), "<out>": dir.path + "/e.npy",
+                             "<bad-model>": bad, "<bad-audio>": Fixtures.path("audio/bad_text.wav")]
         let args = arguments.map { substitutions[$0] ?? $0 }
         let expected = substitutions.reduce(prefix) { $0.replacingOccurrences(of: $1.key, with: $1.value) }
         let result = try Command.run("moodd", args)

@@ -1,0 +1,100 @@
+import Glibc
+import MoodCore
+
+/// An audio file as a source (`file:PATH`, `file+loop:PATH`, `file+unpaced:PATH`): decoded by
+/// `AudioFileDecoder` (so the samples are librosa's), delivered in blocks of 20 ms.
+///
+/// Paced (the default), block k is returned no earlier than `open time + (end of block k) / 16000 s`
+/// on CLOCK_MONOTONIC, as a live device would deliver it; sleeping is done inside `read` (at most
+/// one block's length). The clock runs on across loops, so a looped file is a continuous stream.
+/// Unpaced, blocks come as fast as the decoder makes them. With `loop` the file starts again at its
+/// end; otherwise `read` returns nil there. Any open or decode error is `.failed`.
+public final class FileAudioSource: AudioSource {
+    public let description: String
+    public let path: String
+    public let loop: Bool
+    public let paced: Bool
+    public let overruns = 0
+    public let lostFrames = 0
+    /// Times the file has been started from the top since `open` (1 after `open`).
+    public private(set) var passes = 0
+
+    /// Samples per block: 20 ms at 16 kHz.
+    static let blockSamples = 320
+
+    private var decoder: AudioFileDecoder?
+    private var delivered = 0  // samples returned since open
+    private var startTime = 0.0  // CLOCK_MONOTONIC seconds at open
+    private var ended = false
+
+    public init(path: String, loop: Bool = false, paced: Bool = true) throws(AudioSourceError) {
+        description = SourceSpec.file(path: path, loop: loop, paced: paced).description
+        guard !path.isEmpty else { throw AudioSourceError(source: description, kind: .failed, detail: "empty path") }
+        self.path = path
+        self.loop = loop
+        self.paced = paced
+    }
+
+    public func open() throws(AudioSourceError) {
+        close()
+        decoder = try makeDecoder()
+        passes = 1
+        delivered = 0
+        ended = false
+        startTime = Self.monotonicSeconds()
+    }
+
+    public func read(into buffer: UnsafeMutableBufferPointer<Float>) throws(AudioSourceError) -> Int? {
+        if ended { return nil }
+        guard let decoder else { throw AudioSourceError(source: description, kind: .failed, detail: "read before open") }
+        let room = UnsafeMutableBufferPointer(rebasing: buffer[..<min(buffer.count, Self.blockSamples)])
+        var n = try decode(decoder, into: room)
+        if n == 0 && loop {
+            let next = try makeDecoder()
+            self.decoder = next
+            passes += 1
+            n = try decode(next, into: room)
+        }
+        if n == 0 {
+            ended = true
+            return nil
+        }
+        delivered += n
+        if paced { sleep(until: startTime + Double(delivered) / Double(AudioFileDecoder.outputSampleRate)) }
+        return n
+    }
+
+    public func close() {
+        decoder = nil
+    }
+
+    private func makeDecoder() throws(AudioSourceError) -> AudioFileDecoder {
+        do {
+            return try AudioFileDecoder(path: path)
+        } catch {
+            throw AudioSourceError(source: description, kind: .failed, detail: error.description)
+        }
+    }
+
+    private func decode(_ decoder: AudioFileDecoder, into room: UnsafeMutableBufferPointer<Float>)
+        throws(AudioSourceError) -> Int
+    {
+        do {
+            return try decoder.read(into: room)
+        } catch {
+            throw AudioSourceError(source: description, kind: .failed, detail: error.description)
+        }
+    }
+
+    private func sleep(until deadline: Double) {
+        let wait = deadline - Self.monotonicSeconds()
+        guard wait > 0 else { return }
+        CaptureLoop.sleep(wait)
+    }
+
+    static func monotonicSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+}

@@ -1,0 +1,123 @@
+import Glibc
+
+/// Raw interleaved s16le PCM from a file descriptor (`stdin:RATE:CHANNELS` reads descriptor 0),
+/// for pipelines such as `parec --format=s16le --rate=48000 --channels=2 | moodd run --source
+/// stdin:48000:2`. Mean mixdown and `Resampler` to 16 kHz; at EOF the resampler's tail is flushed
+/// and `read` returns nil. A trailing partial frame at EOF is dropped.
+///
+/// Waits with poll(2) for at most `AudioSources.pollInterval`, so `read` returns 0 when the writer
+/// is quiet. The descriptor is not closed by `close` (it belongs to the caller); an end, a read
+/// error or a reopen after EOF is final: pipes do not come back (`.failed`).
+public final class PipeAudioSource: AudioSource {
+    public let description: String
+    public let descriptor: Int32
+    /// Hz and channels of the incoming PCM.
+    public let inputRate: Int
+    public let inputChannels: Int
+    public let overruns = 0
+    public let lostFrames = 0
+
+    private let frameBytes: Int
+    private let chunkFrames: Int  // ~20 ms
+    private let bytes: UnsafeMutableRawPointer  // [chunkFrames * frameBytes]
+    private var carried = 0  // bytes of a partial frame kept at the start of `bytes`
+    private let converter: MonoConverter
+    private var phase = Phase.closed
+
+    private enum Phase { case closed, streaming, flushing, ended }
+
+    /// `sampleRate` and `channels` within `SourceSpec.stdinRates` / `stdinChannels`. `name` is
+    /// what errors and events call it (default `stdin:RATE:CHANNELS`, or `fd:N:...` for others).
+    public init(descriptor: Int32 = 0, sampleRate: Int, channels: Int, name: String? = nil) throws(AudioSourceError) {
+        description = name ?? (descriptor == 0 ? "stdin:\(sampleRate):\(channels)" : "fd:\(descriptor):\(sampleRate):\(channels)")
+        guard descriptor >= 0 else {
+            throw AudioSourceError(source: description, kind: .failed, detail: "descriptor \(descriptor)")
+        }
+        self.descriptor = descriptor
+        inputRate = sampleRate
+        inputChannels = channels
+        frameBytes = 2 * channels
+        chunkFrames = max(1, sampleRate / 50)
+        converter = try MonoConverter(inputRate: sampleRate, channels: channels, maxFrames: chunkFrames, source: description)
+        bytes = .allocate(byteCount: chunkFrames * frameBytes, alignment: 16)
+    }
+
+    deinit { bytes.deallocate() }
+
+    public func open() throws(AudioSourceError) {
+        switch phase {
+        case .closed:
+            phase = .streaming
+        case .streaming, .flushing:
+            break
+        case .ended:
+            throw AudioSourceError(source: description, kind: .failed, detail: "the pipe has ended; it cannot be reopened")
+        }
+    }
+
+    public func read(into buffer: UnsafeMutableBufferPointer<Float>) throws(AudioSourceError) -> Int? {
+        switch phase {
+        case .closed:
+            throw AudioSourceError(source: description, kind: .failed, detail: "read before open")
+        case .ended:
+            return nil
+        case .flushing:
+            let n = try converted { () throws(AudioError) in try converter.finish(into: buffer) }
+            if n == 0 { phase = .ended }
+            return n == 0 ? nil : n
+        case .streaming:
+            break
+        }
+        let queued = try converted { () throws(AudioError) in try converter.drain(into: buffer) }
+        if queued > 0 { return queued }
+
+        var pfd = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        let ready = poll(&pfd, 1, Int32(AudioSources.pollInterval * 1000))
+        if ready < 0 {
+            if errno == EINTR { return 0 }
+            throw failure("poll")
+        }
+        if ready == 0 { return 0 }
+        let want = converter.framesToRead(forOutputCapacity: buffer.count) * frameBytes
+        var got: Int
+        repeat {
+            got = Glibc.read(descriptor, bytes + carried, want - carried)
+        } while got < 0 && errno == EINTR
+        if got < 0 {
+            if errno == EAGAIN { return 0 }
+            throw failure("read")
+        }
+        if got == 0 {  // EOF
+            phase = .flushing
+            return 0
+        }
+        let total = carried + got
+        let frames = total / frameBytes
+        carried = total - frames * frameBytes
+        guard frames > 0 else { return 0 }
+        converter.mix(frames, s16: bytes.assumingMemoryBound(to: Int16.self))
+        if carried > 0 { bytes.copyMemory(from: bytes + frames * frameBytes, byteCount: carried) }
+        return try converted { () throws(AudioError) in try converter.emit(into: buffer) }
+    }
+
+    /// Nothing to release: the descriptor is the caller's. A closed pipe source that has not ended
+    /// can be opened again and continues where it was.
+    public func close() {
+        if phase != .ended { phase = .closed }
+    }
+
+    private func converted(_ body: () throws(AudioError) -> Int) throws(AudioSourceError) -> Int {
+        do {
+            return try body()
+        } catch {
+            throw AudioSourceError(source: description, kind: .failed, detail: error.description)
+        }
+    }
+
+    private func failure(_ operation: String) -> AudioSourceError {
+        let code = errno
+        phase = .ended
+        return AudioSourceError(source: description, kind: .failed,
+                                detail: "\(operation): \(String(cString: strerror(code))) (errno \(code))")
+    }
+}

@@ -1,0 +1,217 @@
+import Glibc
+import MoodCore
+import Synchronization
+
+/// Runs one `AudioSource` on a dedicated pthread, writing its 16 kHz samples into a `SampleRing`,
+/// and publishes the source's life as `MoodEvent.Source` events. The decisions (when to reopen,
+/// how long to back off, which event to send) are `SourceSupervisor`'s; this is the thin shell
+/// that performs them.
+///
+/// - The thread never waits for the consumer: `SampleRing.write` drops what does not fit (counted
+///   in the events' `overruns`).
+/// - `onEvent` is called on the capture thread, in order; it must return quickly and must not call
+///   `stop` (hand the event to an `AsyncStream` continuation or a lock-protected queue).
+/// - `stop` is prompt: every source read returns within ~50 ms and backoff waits sleep in 10 ms
+///   slices, so the thread exits within about 60 ms of the request (a PulseAudio server that is
+///   frozen, not dead, can hold a read longer; `stop(timeout:)` then returns false).
+///
+/// Lost frames in the events = the source's own count (ALSA overruns) + the length of every outage
+/// between `lost` and `recovered`, at 16 kHz.
+public final class CaptureLoop: Sendable {
+    /// Monotonic counters, readable from any thread at any time.
+    public struct Counters: Sendable, Equatable {
+        /// 16 kHz samples the source delivered (written to the ring or dropped by it).
+        public var samples: Int
+        /// Samples the ring dropped because the consumer fell behind.
+        public var ringOverruns: Int
+        /// Overruns the device reported (ALSA xruns).
+        public var deviceOverruns: Int
+        /// Device-lost samples plus outage gaps, at 16 kHz.
+        public var lostFrames: Int
+        /// CPU time the capture thread has used, seconds (CLOCK_THREAD_CPUTIME_ID).
+        public var cpuSeconds: Double
+    }
+
+    /// The source's spec text, the `source` field of every event.
+    public let name: String
+    public let ring: SampleRing
+    public let backoff: SourceSupervisor.Backoff
+    private let makeSource: @Sendable () throws(AudioSourceError) -> any AudioSource
+    private let onEvent: @Sendable (MoodEvent.Source) -> Void
+
+    private let stopRequested = Atomic<Bool>(false)
+    private let started = Atomic<Bool>(false)
+    private let finished = Atomic<Bool>(false)
+    private let samples = Atomic<Int>(0)
+    private let deviceOverruns = Atomic<Int>(0)
+    private let lostFrames = Atomic<Int>(0)
+    private let cpuNanoseconds = Atomic<Int>(0)
+
+    /// `makeSource` is called once, on the capture thread (sources are not `Sendable`); a throw
+    /// there ends the loop with an `ended` event carrying the error.
+    public init(name: String, ring: SampleRing, backoff: SourceSupervisor.Backoff = .init(),
+                makeSource: @escaping @Sendable () throws(AudioSourceError) -> any AudioSource,
+                onEvent: @escaping @Sendable (MoodEvent.Source) -> Void) {
+        self.name = name
+        self.ring = ring
+        self.backoff = backoff
+        self.makeSource = makeSource
+        self.onEvent = onEvent
+    }
+
+    /// The loop for a configured spec (see `AudioSources.make`).
+    public convenience init(spec: SourceSpec, ring: SampleRing, backoff: SourceSupervisor.Backoff = .init(),
+                            pulseServer: String? = nil, onEvent: @escaping @Sendable (MoodEvent.Source) -> Void) {
+        self.init(name: spec.description, ring: ring, backoff: backoff,
+                  makeSource: { () throws(AudioSourceError) in try AudioSources.make(spec, pulseServer: pulseServer) },
+                  onEvent: onEvent)
+    }
+
+    public var counters: Counters {
+        Counters(samples: samples.load(ordering: .relaxed), ringOverruns: ring.overruns,
+                 deviceOverruns: deviceOverruns.load(ordering: .relaxed), lostFrames: lostFrames.load(ordering: .relaxed),
+                 cpuSeconds: Double(cpuNanoseconds.load(ordering: .relaxed)) / 1e9)
+    }
+
+    /// True from `start` until the thread has exited.
+    public var isRunning: Bool { started.load(ordering: .acquiring) && !finished.load(ordering: .acquiring) }
+
+    /// Starts the capture thread. Call once; throws `.failed` if the thread cannot be created.
+    public func start() throws(AudioSourceError) {
+        guard !started.exchange(true, ordering: .acquiringAndReleasing) else {
+            throw AudioSourceError(source: name, kind: .failed, detail: "CaptureLoop.start called twice")
+        }
+        let context = Unmanaged.passRetained(self).toOpaque()
+        var thread = pthread_t()
+        let rc = pthread_create(&thread, nil, { context in
+            let loop = Unmanaged<CaptureLoop>.fromOpaque(context!).takeRetainedValue()
+            loop.run()
+            return nil
+        }, context)
+        guard rc == 0 else {
+            Unmanaged<CaptureLoop>.fromOpaque(context).release()
+            finished.store(true, ordering: .releasing)
+            throw AudioSourceError(source: name, kind: .failed,
+                                   detail: "pthread_create: \(String(cString: strerror(rc))) (errno \(rc))")
+        }
+        pthread_detach(thread)
+    }
+
+    /// Asks the thread to close the source and exit, and waits up to `timeout` seconds for it.
+    /// Returns true when the thread has exited (or never started). Safe from any thread except the
+    /// capture thread itself; calling it again is harmless.
+    @discardableResult
+    public func stop(timeout: Double = 2) -> Bool {
+        stopRequested.store(true, ordering: .releasing)
+        guard started.load(ordering: .acquiring) else { return true }
+        let deadline = Self.now(CLOCK_MONOTONIC) + timeout
+        while !finished.load(ordering: .acquiring) {
+            if Self.now(CLOCK_MONOTONIC) >= deadline { return false }
+            Self.sleep(0.001)
+        }
+        return true
+    }
+
+    // MARK: The capture thread
+
+    private func run() {
+        defer { finished.store(true, ordering: .releasing) }
+        var supervisor = SourceSupervisor(backoff: backoff)
+        let source: any AudioSource
+        do {
+            source = try makeSource()
+        } catch {
+            publish(.init(state: .ended, reason: error.description), device: nil, gapFrames: 0)
+            return
+        }
+        defer { source.close() }
+        let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: AudioSources.recommendedReadCapacity)
+        defer { buffer.deallocate() }
+        var gapFrames = 0
+
+        var step = supervisor.handle(.start(now: Self.now(CLOCK_MONOTONIC)))
+        while true {
+            if let event = step.event {
+                if let gap = event.gapSeconds { gapFrames += Int((gap * Double(source.sampleRate)).rounded()) }
+                publish(event, device: source, gapFrames: gapFrames)
+            }
+            if stopRequested.load(ordering: .acquiring), step.action != .finish, step.action != .none {
+                step = supervisor.handle(.stop(now: Self.now(CLOCK_MONOTONIC)))
+                continue
+            }
+            switch step.action {
+            case .open:
+                do {
+                    try source.open()
+                    step = supervisor.handle(.opened(now: Self.now(CLOCK_MONOTONIC)))
+                } catch {
+                    step = supervisor.handle(.openFailed(reason: error.description, retryable: error.isRetryable,
+                                                         now: Self.now(CLOCK_MONOTONIC)))
+                }
+            case .read:
+                step = readUntilFailure(source, buffer: buffer, supervisor: &supervisor, gapFrames: gapFrames)
+            case .wait(let seconds):
+                let deadline = Self.now(CLOCK_MONOTONIC) + seconds
+                while !stopRequested.load(ordering: .acquiring), Self.now(CLOCK_MONOTONIC) < deadline {
+                    Self.sleep(min(0.01, max(0, deadline - Self.now(CLOCK_MONOTONIC))))
+                }
+                step = supervisor.handle(.waited(now: Self.now(CLOCK_MONOTONIC)))
+            case .finish, .none:
+                return
+            }
+        }
+    }
+
+    /// Reads and writes to the ring until the source fails, ends, or a stop is requested; returns
+    /// the supervisor's step for that.
+    private func readUntilFailure(_ source: any AudioSource, buffer: UnsafeMutableBufferPointer<Float>,
+                                  supervisor: inout SourceSupervisor, gapFrames: Int) -> SourceSupervisor.Step {
+        while !stopRequested.load(ordering: .acquiring) {
+            let n: Int?
+            do {
+                n = try source.read(into: buffer)
+            } catch {
+                source.close()
+                updateCounters(source, gapFrames: gapFrames)
+                return supervisor.handle(.readFailed(reason: error.description, retryable: error.isRetryable,
+                                                     now: Self.now(CLOCK_MONOTONIC)))
+            }
+            guard let n else {
+                updateCounters(source, gapFrames: gapFrames)
+                return supervisor.handle(.endOfStream(now: Self.now(CLOCK_MONOTONIC)))
+            }
+            if n > 0 {
+                ring.write(UnsafeBufferPointer(rebasing: buffer[..<n]))
+                samples.add(n, ordering: .relaxed)
+            }
+            updateCounters(source, gapFrames: gapFrames)
+        }
+        return supervisor.handle(.stop(now: Self.now(CLOCK_MONOTONIC)))
+    }
+
+    private func updateCounters(_ source: any AudioSource, gapFrames: Int) {
+        deviceOverruns.store(source.overruns, ordering: .relaxed)
+        lostFrames.store(source.lostFrames + gapFrames, ordering: .relaxed)
+        cpuNanoseconds.store(Int(Self.now(CLOCK_THREAD_CPUTIME_ID) * 1e9), ordering: .relaxed)
+    }
+
+    private func publish(_ event: SourceSupervisor.Event, device: (any AudioSource)?, gapFrames: Int) {
+        if let device { updateCounters(device, gapFrames: gapFrames) }
+        onEvent(MoodEvent.Source(
+            state: event.state, source: name, overruns: ring.overruns, lostFrames: lostFrames.load(ordering: .relaxed),
+            time: Timestamp(secondsSinceEpoch: Self.now(CLOCK_REALTIME)), reason: event.reason))
+    }
+
+    static func now(_ clock: clockid_t) -> Double {
+        var ts = timespec()
+        clock_gettime(clock, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    static func sleep(_ seconds: Double) {
+        guard seconds > 0 else { return }
+        var request = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - seconds.rounded(.down)) * 1e9))
+        var remaining = timespec()
+        while nanosleep(&request, &remaining) == -1 && errno == EINTR { request = remaining }
+    }
+}

@@ -1,0 +1,216 @@
+import Foundation
+import MoodAudio
+import MoodCore
+import MoodTestKit
+import Synchronization
+
+/// Collects a `CaptureLoop`'s events (called on the capture thread) for the test to wait on.
+final class EventLog: Sendable {
+    struct Entry: Sendable {
+        var event: MoodEvent.Source
+        /// CLOCK_MONOTONIC seconds when it arrived.
+        var at: Double
+    }
+
+    private let entries = Mutex<[Entry]>([])
+
+    var all: [Entry] { entries.withLock { $0 } }
+    var states: [MoodEvent.SourceState] { all.map(\.event.state) }
+
+    func append(_ event: MoodEvent.Source) {
+        let now = Clock.monotonic()
+        entries.withLock { $0.append(Entry(event: event, at: now)) }
+    }
+
+    /// Waits until an event with `state` arrives after the first `after` events; returns it, or nil
+    /// after `timeout` seconds.
+    func wait(for state: MoodEvent.SourceState, after: Int = 0, timeout: Double) -> Entry? {
+        let deadline = Clock.monotonic() + timeout
+        repeat {
+            if let e = all.dropFirst(after).first(where: { $0.event.state == state }) { return e }
+            usleep(2000)
+        } while Clock.monotonic() < deadline
+        return nil
+    }
+}
+
+enum Clock {
+    static func monotonic() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+}
+
+/// Signals and reference chains for the live-source tests.
+enum LiveSignal {
+    /// Deterministic interleaved s16 test audio: a different sine per channel plus LCG noise, so
+    /// every channel and every sample matters. [frames * channels]
+    static func s16(frames: Int, channels: Int, rate: Int, seed: UInt32 = 12345) -> [Int16] {
+        var state = seed
+        var out = [Int16](repeating: 0, count: frames * channels)
+        for f in 0..<frames {
+            for c in 0..<channels {
+                state = state &* 1_664_525 &+ 1_013_904_223
+                let noise = Double(Int32(bitPattern: state) >> 16) / 32768 * 0.1
+                let tone = 0.4 * sin(2 * .pi * Double(300 + 200 * c) * Double(f) / Double(rate) + Double(c))
+                out[f * channels + c] = Int16(max(-32768, min(32767, ((tone + noise) * 32767).rounded())))
+            }
+        }
+        return out
+    }
+
+    static func bytes(_ samples: [Int16]) -> Data {
+        samples.withUnsafeBytes { Data($0) }  // little-endian host
+    }
+
+    /// The channel mean in Float, summed in channel order (what the sources and librosa do).
+    static func mono(_ interleaved: [Float], channels: Int) -> [Float] {
+        guard channels > 1 else { return interleaved }
+        return (0..<interleaved.count / channels).map { f in
+            var sum: Float = 0
+            for c in 0..<channels { sum += interleaved[f * channels + c] }
+            return sum / Float(channels)
+        }
+    }
+
+    static func mono(s16: [Int16], channels: Int) -> [Float] {
+        mono(s16.map { Float($0) * (1 / 32768) }, channels: channels)
+    }
+
+    /// `x` through a fresh `Resampler` to 16 kHz in blocks of 960; with `finish`, the tail too.
+    /// At 16 kHz `x` comes back as it is.
+    static func resampled(_ x: [Float], rate: Int, finish: Bool) throws -> [Float] {
+        guard rate != 16000 else { return x }
+        let r = try Resampler(inputRate: Double(rate), outputRate: 16000)
+        var out: [Float] = []
+        var buffer = [Float](repeating: 0, count: 4096)
+        var start = 0
+        while start < x.count {
+            let n = try r.process(Array(x[start..<min(start + 960, x.count)]), into: &buffer)
+            out += buffer[0..<n]
+            start += 960
+        }
+        while true {
+            let n = try r.process([], into: &buffer)
+            if n == 0 { break }
+            out += buffer[0..<n]
+        }
+        while finish {
+            let n = try r.finish(into: &buffer)
+            if n == 0 { break }
+            out += buffer[0..<n]
+        }
+        return out
+    }
+
+    /// Reads `source` (opened here) until it ends or `count` samples came, at most `timeout` s.
+    static func read(_ source: any AudioSource, count: Int = .max, timeout: Double = 20) throws -> (samples: [Float], ended: Bool) {
+        try source.open()
+        defer { source.close() }
+        var out: [Float] = []
+        var buffer = [Float](repeating: .nan, count: AudioSources.recommendedReadCapacity)
+        let deadline = Clock.monotonic() + timeout
+        while out.count < count, Clock.monotonic() < deadline {
+            guard let n = try buffer.withUnsafeMutableBufferPointer({ try source.read(into: $0) }) else {
+                return (out, true)
+            }
+            out += buffer[0..<n]
+        }
+        return (out, false)
+    }
+
+    /// Largest |a[i] - b[i]| over the first `count` samples (both must have them).
+    static func maxAbsDiff(_ a: ArraySlice<Float>, _ b: ArraySlice<Float>) -> Float {
+        guard a.count == b.count else { return .infinity }
+        return zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1)) }
+    }
+}
+
+/// Where a helper program is, or nil: looked up in $PATH, then /usr/bin and /usr/sbin.
+func executablePath(_ name: String) -> String? {
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+    for dir in path.split(separator: ":").map(String.init) + ["/usr/bin", "/usr/sbin"] {
+        let candidate = dir + "/" + name
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+    }
+    return nil
+}
+
+/// A child process started with posix_spawn, stdin/stdout/stderr on /dev/null.
+///
+/// Not Foundation's `Process`: pulseaudio closes every inherited descriptor at startup, which makes
+/// Foundation (swift-corelibs) believe the child exited and block its monitoring thread in
+/// waitpid until pulseaudio really exits, so no other child is reaped meanwhile.
+final class ChildProcess {
+    let pid: pid_t
+    private(set) var status: Int32?
+
+    init(_ executable: String, _ arguments: [String], environment: [String: String]) throws {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        for fd: Int32 in [0, 1, 2] {
+            posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0)
+        }
+        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+        guard rc == 0 else { throw SpawnError(description: "posix_spawn \(executable): \(String(cString: strerror(rc)))") }
+        self.pid = pid
+    }
+
+    deinit {
+        if isRunning {
+            kill(pid, SIGKILL)
+            _ = wait(timeout: 2)
+        }
+    }
+
+    var isRunning: Bool {
+        guard status == nil else { return false }
+        var s: Int32 = 0
+        if waitpid(pid, &s, WNOHANG) == pid {
+            status = s
+            return false
+        }
+        return true
+    }
+
+    /// Waits up to `timeout` s; returns the exit code (128 + signal when killed), nil if still running.
+    func wait(timeout: Double) -> Int32? {
+        let deadline = Clock.monotonic() + timeout
+        while isRunning {
+            if Clock.monotonic() >= deadline { return nil }
+            usleep(2000)
+        }
+        guard let s = status else { return nil }
+        return s & 0x7F == 0 ? (s >> 8) & 0xFF : 128 + (s & 0x7F)
+    }
+
+    /// SIGTERM, SIGKILL after `grace` s; waits for the exit.
+    func terminate(grace: Double = 2) {
+        guard isRunning else { return }
+        kill(pid, SIGTERM)
+        if wait(timeout: grace) == nil {
+            kill(pid, SIGKILL)
+            _ = wait(timeout: 5)
+        }
+    }
+
+    struct SpawnError: Error, CustomStringConvertible {
+        var description: String
+    }
+}
+
+/// Runs `executable` with `arguments` and `environment`, waits at most `timeout` s (then kills it).
+/// Returns the exit code, -1 on timeout.
+@discardableResult
+func runTool(_ executable: String, _ arguments: [String], environment: [String: String], timeout: Double = 10) throws -> Int32 {
+    let child = try ChildProcess(executable, arguments, environment: environment)
+    if let code = child.wait(timeout: timeout) { return code }
+    child.terminate(grace: 0.5)
+    return -1
+}
