@@ -34,7 +34,7 @@ struct EmbedCommand: ParsableCommand {
             let network = try Musicnn(contentsOfFile: try model ?? ModelLocator.path(ModelLocator.backbone))
             let writer = try NPYFileWriter(path: output, columns: network.config.denseUnits)
             try Diagnostics.silencingLibraries {
-                try PatchRunner(network: network, hopFrames: hopFrames).run(file: file) { penultimate, _ in
+                try PatchRunner.forEachEmbedding(of: file, network: network, hopFrames: hopFrames) { penultimate, _ in
                     try writer.append(penultimate)
                 }
             }

@@ -8,6 +8,8 @@ import Foundation
 enum ModelLocator {
     /// The musicnn backbone alone (tags and embeddings).
     static let backbone = "msd_musicnn.safetensors"
+    /// The backbone with the 4-quadrant mood head (happy, angry, sad, relaxed): the daemon's default.
+    static let mood = "moodd-4q.safetensors"
 
     struct NotFound: Error, CustomStringConvertible {
         var name: String

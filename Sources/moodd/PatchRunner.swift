@@ -1,32 +1,38 @@
 import MoodDSP
 import MoodModel
 
-/// Runs the CNN over a file's patches, streaming: decode -> log-mel -> patches -> musicnn, one patch at a
-/// time, with one set of scratch buffers for the whole file.
-struct PatchRunner {
-    let network: Musicnn
-    let hopFrames: Int
-
-    /// Calls `body(penultimate [200], tags [50])` for each patch in order; returns the patch count.
+/// Streams a file's CNN patches: decode -> log-mel -> patches of `patchFrames` every `hopFrames`, one at a
+/// time, with one set of buffers for the whole file (the offline twin of the daemon's analysis window).
+enum PatchRunner {
+    /// Calls `body` with each patch `[patchFrames x 96]` in order (a file shorter than one patch gives one
+    /// patch padded with silence); returns the patch count.
     @discardableResult
-    func run(file: String, _ body: (UnsafeBufferPointer<Float>, UnsafeBufferPointer<Float>) throws -> Void) throws -> Int {
+    static func forEachPatch(
+        of file: String, patchFrames: Int = 187, hopFrames: Int, _ body: (UnsafeBufferPointer<Float>) throws -> Void
+    ) throws -> Int {
+        let window = try PatchWindow(patchFrames: patchFrames, hopFrames: hopFrames, bands: LogMelSpec.musicnn.nMels)
+        try FileFrames.forEachBlock(of: file) { frames in try window.push(frames, patch: { try body($0) }) }
+        try window.finishShortStream(patch: { try body($0) })
+        return window.patchesEmitted
+    }
+
+    /// Runs `network` on every patch: `body(penultimate [200], tags [50])`; returns the patch count.
+    @discardableResult
+    static func forEachEmbedding(
+        of file: String, network: Musicnn, hopFrames: Int,
+        _ body: (UnsafeBufferPointer<Float>, UnsafeBufferPointer<Float>) throws -> Void
+    ) throws -> Int {
         let cfg = network.config
         let state = network.makeState()
-        let window = try PatchWindow(patchFrames: cfg.frames, hopFrames: hopFrames, bands: cfg.bands)
         var penultimate = [Float](repeating: 0, count: cfg.denseUnits)
         var tags = [Float](repeating: 0, count: cfg.tagCount)
-        func forward(_ patch: UnsafeBufferPointer<Float>) throws {
+        return try forEachPatch(of: file, patchFrames: cfg.frames, hopFrames: hopFrames) { patch in
             penultimate.withUnsafeMutableBufferPointer { pen in
                 tags.withUnsafeMutableBufferPointer { tags in
                     network.forward(patch: patch, state: state, penultimate: pen, tags: tags)
                 }
             }
-            try penultimate.withUnsafeBufferPointer { pen in
-                try tags.withUnsafeBufferPointer { try body(pen, $0) }
-            }
+            try penultimate.withUnsafeBufferPointer { pen in try tags.withUnsafeBufferPointer { try body(pen, $0) } }
         }
-        try FileFrames.forEachBlock(of: file) { frames in try window.push(frames, patch: { try forward($0) }) }
-        try window.finishShortStream(patch: { try forward($0) })
-        return window.patchesEmitted
     }
 }

@@ -61,7 +61,7 @@ import Testing
 
     @Test(arguments: [1, 2, 3] as [UInt64])
     func randomBlockSizesGiveBitIdenticalFrames(seed: UInt64) throws {
-        var rng = SplitMix64(seed: seed)
+        var rng = SeededRandom(seed: seed)
         let blocks = (0..<200).map { _ in Int.random(in: 0...1500, using: &rng) }  // 0: empty pushes too
         let input = try Fixtures.npy("mel/chirp.npy").values
         let whole = try Self.frames(input)

@@ -38,7 +38,7 @@ import Testing
 
     @Test func sparseProjectionEqualsDenseProduct() throws {
         let bank = try MelFilterbank(sampleRate: 16000, nFFT: 512, nMels: 96)
-        var rng = SplitMix64(seed: 7)
+        var rng = SeededRandom(seed: 7)
         let power = (0..<257).map { _ in Float.random(in: 0..<4, using: &rng) }
         var sparse = [Float](repeating: .nan, count: 96)
         power.withUnsafeBufferPointer { p in

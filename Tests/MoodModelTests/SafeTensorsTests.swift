@@ -1,4 +1,5 @@
 import Foundation
+import MoodTestKit
 import Testing
 @testable import MoodModel
 

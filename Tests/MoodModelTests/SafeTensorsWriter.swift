@@ -1,5 +1,6 @@
 import Foundation
 @testable import MoodModel
+import MoodTestKit
 
 /// Writes safetensors bytes for tests: well-formed files, and the pieces to build hostile ones.
 struct SafeTensorsWriter {
