@@ -15,6 +15,7 @@ let package = Package(
     products: [
         .executable(name: "moodd", targets: ["moodd"]),
         .executable(name: "moodd-bench", targets: ["moodd-bench"]),
+        .executable(name: "moodctl", targets: ["moodctl"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -55,6 +56,11 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The client: MoodCore only, so it never links ALSA, FFTW, BLAS, sndfile or soxr.
+        .executableTarget(
+            name: "moodctl",
+            dependencies: ["MoodCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .executableTarget(name: "moodd-bench", dependencies: ["MoodCore", "MoodDSP", "MoodAudio", "MoodModel"]),
 
         .testTarget(name: "MoodCoreTests", dependencies: ["MoodCore", "MoodTestKit"]),
@@ -63,5 +69,6 @@ let package = Package(
         .testTarget(name: "MoodModelTests", dependencies: ["MoodModel", "MoodCore", "MoodTestKit"]),
         .testTarget(name: "MoodServiceTests", dependencies: ["MoodService", "MoodCore", "MoodTestKit"]),
         .testTarget(name: "mooddTests", dependencies: ["MoodCore", "MoodModel", "MoodTestKit"]),
+        .testTarget(name: "moodctlTests", dependencies: ["MoodCore", "MoodTestKit"]),
     ]
 )

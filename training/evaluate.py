@@ -259,8 +259,7 @@ def write_report(path, args, clips, labels, y, groups, variants, main_name, head
         L.append(f"- Augmentation (training folds only; one copy per kind per clip, deterministic): "
                  f"{', '.join(args.augment)} — noise SNR {config.NOISE_SNR_DB} dB, stretch rate "
                  f"{config.STRETCH_RATE}, circular shift {config.SHIFT_SECONDS} s, pitch {config.PITCH_SEMITONES} "
-                 f"semitones; written as 16-kHz WAVs and embedded by the binary (patches at hop "
-                 f"{config.AUG_HOP_FRAMES} frames, to halve the cost).")
+                 f"semitones; written as 16-kHz WAVs and embedded by the binary (hop {config.AUG_HOP_FRAMES} frames).")
     L.append(f"- Head candidates: logistic regression C ∈ {list(config.LR_C)}; MLP {list(config.MLP_HIDDEN)} ReLU, "
              f"alpha ∈ {list(config.MLP_ALPHA)}; inputs standardised, dead (constant) inputs dropped.")
     L.append("- Metrics are mean ± std over the outer folds; precision / recall / F1 are macro averages.\n")
@@ -326,6 +325,7 @@ def main():
     ap.add_argument("--engine", default="moodd", choices=["moodd", "numpy"],
                     help="numpy: moodd features + musicnn_numpy.py (a cross-check; never for reported numbers)")
     ap.add_argument("--quick", action="store_true", help="only the main variant, no learning curve")
+    ap.add_argument("--embed-only", action="store_true", help="fill the embedding cache and stop")
     ap.add_argument("--export", help="write backbone + the head trained on all clips to this model file")
     ap.add_argument("--head-name", default="mood")
     ap.add_argument("--extra-rows", help="JSON file of extra table rows (e.g. the from-scratch CNN baseline)")
@@ -352,6 +352,8 @@ def main():
         aug_embedder = Embedder(args.model, hop=config.AUG_HOP_FRAMES, engine=args.engine)
         log(f"augmented copies ({','.join(args.augment)}) into {aug_embedder.dir}")
         aug = embed_augmented(clips, aug_embedder, key, args.augment)
+    if args.embed_only:
+        return
 
     # variants: the main one (every option given) and, unless --quick, the simpler routes it is compared with
     all_c = heads.candidates()

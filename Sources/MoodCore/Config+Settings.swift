@@ -20,8 +20,9 @@ extension Config {
     /// Every key, grouped by table in rendering order.
     static var settings: [Setting] {
         [
-            text("audio.source", \.source, "capture source: pulse:<source>, alsa:<device>, file:<path> or stdin"),
-            text("model.path", \.modelPath, "mood model file"),
+            text("audio.source", \.source,
+                 "capture source: pulse[:SOURCE], alsa[:DEVICE], file[+loop][+unpaced]:PATH or stdin[:RATE:CHANNELS] (docs/sources.md)"),
+            text("model.path", \.modelPath, "mood model file; empty = the shipped 4-quadrant model", allowEmpty: true),
             seconds("analysis.hop", \.hop, above: 0, "seconds between analyses of the latest window"),
             seconds("smoothing.time_constant", \.timeConstant, atLeast: 0, "EMA time constant of the probabilities, seconds; 0 = no smoothing"),
             seconds("smoothing.dwell", \.dwell, atLeast: 0, "seconds a new label must lead before it is announced"),

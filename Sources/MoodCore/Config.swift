@@ -23,8 +23,9 @@ public struct Config: Sendable, Equatable {
     public var source = "pulse:@DEFAULT_MONITOR@"
 
     // [model]
-    /// The mood model file.
-    public var modelPath = "/usr/share/moodd/mood.safetensors"
+    /// The mood model file; empty for the shipped 4-quadrant model (moodd-4q.safetensors, found beside
+    /// the installed binary in ../share/moodd/, in the source tree's models/, or in /usr/share/moodd/).
+    public var modelPath = ""
 
     // [analysis]
     /// Seconds between analyses (each analyses the latest window the model takes, 3 s for musicnn).

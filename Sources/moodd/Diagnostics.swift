@@ -16,6 +16,7 @@ enum Diagnostics {
     /// (libmpg123 inside libsndfile: "Warning: Xing stream size off...", "[parse.c:...] warning: ...")
     /// cannot break the one-line rule; moodd's own message is written after fd 2 is restored.
     /// Single-threaded use only (the command line's).
+    @discardableResult
     static func silencingLibraries<T>(_ body: () throws -> T) throws -> T {
         let saved = dup(2)
         let null = open("/dev/null", O_WRONLY | O_CLOEXEC)

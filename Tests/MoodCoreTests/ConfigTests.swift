@@ -168,7 +168,7 @@ import Testing
             source = "pulse:@DEFAULT_MONITOR@"
 
             [model]
-            path = "/usr/share/moodd/mood.safetensors"
+            path = ""
 
             [analysis]
             hop = 1.5

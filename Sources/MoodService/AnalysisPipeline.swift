@@ -1,0 +1,173 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import MoodCore
+import MoodDSP
+
+/// One analysis stream's state and buffers: samples from the ring, through the log-mel front end,
+/// into rolling windows of the latest samples (for the level) and the latest frames (for the model),
+/// then silence gating, the classifier and the tracker.
+///
+/// Everything is allocated in `init`; `step` allocates nothing of its own but the classifier's result
+/// and the events it returns. Not thread-safe: owned by the analysis loop, which is also the ring's
+/// only consumer.
+final class AnalysisPipeline {
+    /// What one step did; nil from `step` means there was nothing to analyse.
+    struct Outcome {
+        var events: [MoodEvent]
+        /// Whether the classifier ran (false for silent windows and classifier errors).
+        var classified: Bool
+        var classifierError: (any Error)?
+    }
+
+    let ring: SampleRing
+    let classifier: any PatchClassifier
+    private(set) var tracker: MoodTracker
+    let frontEnd: LogMelFrontEnd
+    let patchFrames: Int
+    let melBands: Int
+    /// Samples in the level window (3 s at 16 kHz).
+    let windowSamples: Int
+    /// More than this many unread samples means the analysis fell behind capture: skip to the newest.
+    let maxBacklog: Int
+
+    private let scratch: UnsafeMutableBufferPointer<Float>      // [readChunk] samples read from the ring
+    private let samples: UnsafeMutableBufferPointer<Float>      // [windowSamples] circular, latest samples
+    private var samplesHead = 0                                 // next write position in `samples`
+    private var samplesFilled = 0
+    private let frames: UnsafeMutableBufferPointer<Float>       // [patchFrames x melBands] circular by frame
+    private var framesHead = 0                                  // next frame slot in `frames`
+    private var framesFilled = 0
+    private let patch: UnsafeMutableBufferPointer<Float>        // [patchFrames x melBands] oldest first, for the model
+
+    static let readChunk = 4096
+
+    init(ring: SampleRing, classifier: any PatchClassifier, tracker: MoodTracker, windowSeconds: Double = 3) throws {
+        precondition(classifier.labels == tracker.labels, "the tracker must use the classifier's labels")
+        self.ring = ring
+        self.classifier = classifier
+        self.tracker = tracker
+        frontEnd = try LogMelFrontEnd(spec: .musicnn)
+        precondition(classifier.melBands == frontEnd.spec.nMels, "the classifier expects \(classifier.melBands) mel bands")
+        precondition(classifier.patchFrames > 0)
+        patchFrames = classifier.patchFrames
+        melBands = classifier.melBands
+        windowSamples = Int((windowSeconds * Double(frontEnd.spec.sampleRate)).rounded())
+        maxBacklog = 2 * windowSamples
+        scratch = .allocate(capacity: Self.readChunk)
+        samples = .allocate(capacity: windowSamples)
+        samples.initialize(repeating: 0)
+        frames = .allocate(capacity: patchFrames * melBands)
+        frames.initialize(repeating: 0)
+        patch = .allocate(capacity: patchFrames * melBands)
+        patch.initialize(repeating: 0)
+    }
+
+    deinit {
+        scratch.deallocate()
+        samples.deallocate()
+        frames.deallocate()
+        patch.deallocate()
+    }
+
+    /// Frames collected towards the first full patch (at most `patchFrames`).
+    var framesReady: Int { framesFilled }
+
+    /// Takes the new samples and, if there were any and a full patch is available, analyses the
+    /// latest window. `time` is monotonic seconds, `wallTime` the events' time.
+    func step(time: Double, wallTime: Timestamp) -> Outcome? {
+        if ring.available > maxBacklog {
+            ring.discard(keepingLatest: windowSamples)
+            restartWindows()
+        }
+        var taken = 0
+        while true {
+            let n = ring.read(into: scratch)
+            if n == 0 { break }
+            taken += n
+            let block = UnsafeBufferPointer(rebasing: scratch[..<n])
+            remember(block)
+            frontEnd.push(block) { frame in appendFrame(frame) }
+        }
+        guard taken > 0, framesFilled == patchFrames else { return nil }
+
+        let level = levelDB()
+        var raw: [Float]? = nil
+        var error: (any Error)? = nil
+        if !tracker.isSilent(levelDB: level) {
+            linearisePatch()
+            do {
+                let p = try classifier.classify(frames: UnsafeBufferPointer(patch))
+                if p.count == classifier.labels.count, p.allSatisfy(\.isFinite) {
+                    raw = p
+                } else {
+                    error = ClassifierOutputError(count: p.count, expected: classifier.labels.count)
+                }
+            } catch let thrown {
+                error = thrown
+            }
+        }
+        let events = tracker.update(.init(time: time, wallTime: wallTime, levelDB: level, raw: raw))
+        return Outcome(events: events, classified: raw != nil, classifierError: error)
+    }
+
+    /// The source was lost, ended or recovered: the audio before and after does not join up, so
+    /// the windows start over; `resetTracker` (lost, ended) also returns the tracker to `listening`.
+    func sourceInterrupted(resetTracker: Bool, at wallTime: Timestamp) -> [MoodEvent] {
+        restartWindows()
+        return resetTracker ? tracker.reset(at: wallTime) : []
+    }
+
+    /// RMS level of the samples in the window, dBFS; -inf for digital silence.
+    func levelDB() -> Float {
+        guard samplesFilled > 0 else { return -.infinity }
+        var sum: Double = 0
+        for i in 0..<samplesFilled {
+            let x = Double(samples[i])
+            sum += x * x
+        }
+        let meanSquare = sum / Double(samplesFilled)
+        return meanSquare > 0 ? Float(10 * log10(meanSquare)) : -.infinity
+    }
+
+    private func restartWindows() {
+        frontEnd.reset()
+        samplesHead = 0
+        samplesFilled = 0
+        framesHead = 0
+        framesFilled = 0
+    }
+
+    private func remember(_ block: UnsafeBufferPointer<Float>) {
+        // Only the last `windowSamples` of a long block matter.
+        let start = max(0, block.count - windowSamples)
+        var i = start
+        while i < block.count {
+            let run = min(block.count - i, windowSamples - samplesHead)
+            (samples.baseAddress! + samplesHead).update(from: block.baseAddress! + i, count: run)
+            samplesHead = (samplesHead + run) % windowSamples
+            i += run
+        }
+        samplesFilled = min(windowSamples, samplesFilled + block.count - start)
+    }
+
+    private func appendFrame(_ frame: UnsafeBufferPointer<Float>) {
+        (frames.baseAddress! + framesHead * melBands).update(from: frame.baseAddress!, count: melBands)
+        framesHead = (framesHead + 1) % patchFrames
+        framesFilled = min(patchFrames, framesFilled + 1)
+    }
+
+    /// Copies the circular frame window into `patch`, oldest frame first (two `memcpy`s).
+    private func linearisePatch() {
+        let older = (patchFrames - framesHead) * melBands  // frames framesHead..<patchFrames are the oldest
+        (patch.baseAddress!).update(from: frames.baseAddress! + framesHead * melBands, count: older)
+        (patch.baseAddress! + older).update(from: frames.baseAddress!, count: framesHead * melBands)
+    }
+}
+
+/// The classifier returned the wrong number of values, or a non-finite one.
+struct ClassifierOutputError: Error, CustomStringConvertible {
+    var count: Int
+    var expected: Int
+    var description: String { "the classifier returned \(count) values (expected \(expected) finite probabilities)" }
+}

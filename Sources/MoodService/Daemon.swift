@@ -1,0 +1,98 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Logging
+import MoodCore
+import ServiceLifecycle
+
+/// The daemon assembled from a validated `Config`: hub, analysis, socket server, event log,
+/// systemd notifier and SIGHUP handling, as one `ServiceGroup` (Hummingbird's `buildApplication`
+/// split: building is separate from running, so tests build and run the same thing).
+///
+/// Startup order is the array's; graceful shutdown (SIGTERM, SIGINT) runs in reverse: the notifier
+/// says STOPPING=1, the analysis finishes the window in flight, capture stops, the socket server says
+/// goodbye to its clients and unlinks the socket, and the log writes what is queued and syncs.
+/// Everything is bounded so the process exits within 2 s.
+public struct Daemon: Sendable {
+    public let config: Config
+    public let hub: EventHub
+    public let analysis: AnalysisService
+    public let server: SocketServer
+    /// nil when `log.path` is empty.
+    public let log: EventLog?
+    /// nil when not started by systemd with `Type=notify` (`$NOTIFY_SOCKET` unset).
+    public let notifier: SystemdNotifierService?
+    public let logger: Logger
+    private let environment: [String: String]
+
+    /// Builds every part; starts nothing.
+    /// - Parameters:
+    ///   - ring: the capture ring the analysis reads (16 kHz mono); the capture service writes it.
+    ///   - environment: for `$NOTIFY_SOCKET`, `$WATCHDOG_USEC`, `$WATCHDOG_PID`.
+    public init(
+        config: Config, classifier: any PatchClassifier, ring: SampleRing, environment: [String: String], logger: Logger
+    ) {
+        self.config = config
+        self.logger = logger
+        self.environment = environment
+        let settings = AnalysisService.Settings(config)
+        hub = EventHub(
+            hello: MoodEvent.Hello(model: classifier.modelName, labels: classifier.labels.names),
+            tracker: AnalysisService.initialTracker(classifier: classifier, settings: settings),
+            sourceName: config.source, maxClients: config.maxClients)
+        analysis = AnalysisService(ring: ring, classifier: classifier, hub: hub, settings: settings, logger: logger)
+        server = SocketServer(settings: SocketServer.Settings(config), hub: hub, logger: logger)
+        if config.logPath.isEmpty {
+            log = nil
+        } else {
+            let log = EventLog(config, logger: logger)
+            hub.attach(log)
+            self.log = log
+        }
+        if let notifier = SystemdNotifier(environment: environment) {
+            self.notifier = SystemdNotifierService(
+                notifier: notifier, watchdog: SystemdNotifier.watchdogInterval(environment: environment),
+                readiness: [server.listening, hub.sourceStarted], heartbeat: analysis.heartbeat,
+                summary: { [hub] in hub.summary }, logger: logger)
+        } else {
+            notifier = nil
+        }
+    }
+
+    /// The capture loop's event callback: hand it to the capture service.
+    public func reportSource(_ event: MoodEvent.Source) {
+        analysis.sourceDidChange(event)
+    }
+
+    /// The group to run. `capture` writes the ring and reports through `reportSource`; without one
+    /// (tests), readiness waits for a `source started` that a test publishes itself.
+    public func serviceGroup(capture: (any Service)?) -> ServiceGroup {
+        var services: [any Service] = []
+        if let log { services.append(log) }
+        services.append(server)
+        if let log { services.append(HangupService(onHangup: { log.reopen() })) }
+        if let capture { services.append(capture) }
+        services.append(analysis)
+        if let notifier { services.append(notifier) }
+        var configuration = ServiceGroupConfiguration(
+            services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
+        configuration.maximumGracefulShutdownDuration = .milliseconds(1500)
+        configuration.maximumCancellationDuration = .milliseconds(300)
+        return ServiceGroup(configuration: configuration)
+    }
+
+    /// Checks what can be checked before anything starts, so that the common failures (another
+    /// moodd running, something else at the socket path) are one clear error and no side effects.
+    public func preflight() throws {
+        try SocketPath.clear(config.socketPath)
+    }
+
+    /// Process-wide settings a daemon needs: a client that hangs up mid-write must not kill it
+    /// (SIGPIPE; NIO ignores it on its sockets, this covers every other descriptor), and a log file
+    /// that reaches `RLIMIT_FSIZE` must fail the write with `EFBIG` rather than kill it (SIGXFSZ).
+    public static func prepareProcess() {
+        signal(SIGPIPE, SIG_IGN)
+        signal(SIGXFSZ, SIG_IGN)
+    }
+}

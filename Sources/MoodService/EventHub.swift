@@ -1,0 +1,194 @@
+import MoodCore
+import Synchronization
+
+/// Something the hub hands published events to: a socket client or the event log.
+///
+/// `receive` is called with the hub's lock held, in publication order: it must return at once
+/// (enqueue, never write or wait) and must not call back into the hub.
+public protocol EventSubscriber: AnyObject, Sendable {
+    /// - Parameters:
+    ///   - event: the event;
+    ///   - line: its `jsonLine()`, encoded once for every subscriber.
+    func receive(_ event: MoodEvent, line: [UInt8])
+}
+
+/// The fan-out point between the analysis and its audiences, and the keeper of the current state.
+///
+/// Every published event goes, in order, to every connected client and to the attached sinks (the
+/// log). The hub keeps what a newcomer needs: the `hello`, and the tracker, source status and
+/// counters from which the `state` snapshot and `status` replies are made. `connect` greets a
+/// client and subscribes it under the same lock as `publish`, so it sees each event exactly once:
+/// either in the snapshot or as an event after it.
+public final class EventHub: Sendable {
+    /// A connected client's ticket, for `disconnect`.
+    public struct ClientID: Hashable, Sendable {
+        let raw: Int
+    }
+
+    private struct State {
+        var tracker: MoodTracker
+        var source: MoodEvent.SourceStatus
+        var counters = MoodEvent.Counters()
+        var clients: [Int: any EventSubscriber] = [:]
+        var sinks: [any EventSubscriber] = []
+        var nextID = 0
+        /// Shutting down: no new clients.
+        var closed = false
+    }
+
+    /// The `hello` every client gets first.
+    public let hello: MoodEvent.Hello
+    /// Connections beyond this many are refused (`socket.max_clients`).
+    public let maxClients: Int
+    /// Opens on the first `source` event saying `started` (or `recovered`): half of readiness.
+    public let sourceStarted = Latch()
+    private let state: Mutex<State>
+    private let clock: @Sendable () -> Timestamp
+
+    /// - Parameters:
+    ///   - tracker: the analysis's tracker as it starts (its labels and settings; `listening`).
+    ///   - sourceName: the configured source, `pulse:@DEFAULT_MONITOR@`, for snapshots.
+    ///   - clock: wall time for snapshots.
+    public init(
+        hello: MoodEvent.Hello, tracker: MoodTracker, sourceName: String, maxClients: Int,
+        clock: @escaping @Sendable () -> Timestamp = { Clocks.wallTime() }
+    ) {
+        precondition(maxClients > 0)
+        self.hello = hello
+        self.maxClients = maxClients
+        self.clock = clock
+        state = Mutex(State(tracker: tracker, source: MoodEvent.SourceStatus(name: sourceName, state: nil)))
+    }
+
+    // MARK: Publishing
+
+    /// Publishes the events of one analysis (its `change`s, then its `mood`) and records the tracker
+    /// they came from; `overruns` is the capture ring's count, which only the analysis side can read.
+    public func publish(_ events: [MoodEvent], tracker: MoodTracker, overruns: Int) {
+        state.withLock { state in
+            state.tracker = tracker
+            state.counters.overruns = max(state.counters.overruns, overruns)
+            for event in events { Self.deliver(event, in: &state) }
+        }
+    }
+
+    /// Publishes events that carry no tracker (a `source` event, a `change` from a reset).
+    public func publish(_ events: [MoodEvent]) {
+        var started = false
+        state.withLock { state in
+            for event in events {
+                if case .source(let s) = event, s.state == .started || s.state == .recovered { started = true }
+                Self.deliver(event, in: &state)
+            }
+        }
+        if started { sourceStarted.open() }
+    }
+
+    private static func deliver(_ event: MoodEvent, in state: inout State) {
+        switch event {
+        case .mood: state.counters.analyses += 1
+        case .source(let s):
+            state.source.state = s.state
+            state.counters.overruns = max(state.counters.overruns, s.overruns)
+            state.counters.lostFrames = max(state.counters.lostFrames, s.lostFrames)
+        default: break
+        }
+        let line = event.jsonLine()
+        // Sinks first: whatever a client has seen is already queued for the log, so a SIGHUP sent
+        // by someone who saw an event cannot reach the log before that event does.
+        for sink in state.sinks { sink.receive(event, line: line) }
+        for client in state.clients.values { client.receive(event, line: line) }
+    }
+
+    // MARK: Subscribers
+
+    public enum Connection: Sendable {
+        case connected(ClientID)
+        /// Not subscribed; send this `error` event and close.
+        case refused(MoodEvent)
+    }
+
+    /// Greets `client` with `hello` and a `state` snapshot and subscribes it; refused when
+    /// `maxClients` are already connected or the daemon is shutting down.
+    public func connect(_ client: any EventSubscriber) -> Connection {
+        state.withLock { state in
+            if state.closed { return .refused(.error("moodd is shutting down")) }
+            guard state.clients.count < maxClients else {
+                return .refused(.error("too many clients (\(maxClients)); try again later"))
+            }
+            state.nextID += 1
+            state.clients[state.nextID] = client
+            let hello = MoodEvent.hello(hello)
+            client.receive(hello, line: hello.jsonLine())
+            let snapshot = MoodEvent.state(Self.snapshot(of: state, at: clock()))
+            client.receive(snapshot, line: snapshot.jsonLine())
+            return .connected(ClientID(raw: state.nextID))
+        }
+    }
+
+    /// Refuses new clients from now on and returns the connected ones (to close them): shutdown.
+    public func closeClients() -> [any EventSubscriber] {
+        state.withLock { state in
+            state.closed = true
+            return Array(state.clients.values)
+        }
+    }
+
+    /// Unsubscribes a client; idempotent.
+    public func disconnect(_ id: ClientID) {
+        _ = state.withLock { $0.clients.removeValue(forKey: id.raw) }
+    }
+
+    /// Subscribes a sink that is not a client (the log): no greeting, not counted, not limited.
+    public func attach(_ sink: any EventSubscriber) {
+        state.withLock { $0.sinks.append(sink) }
+    }
+
+    // MARK: State
+
+    /// The snapshot as of now: the body of the `state` event and of the `status` reply.
+    public func snapshot() -> MoodEvent.Snapshot {
+        state.withLock { Self.snapshot(of: $0, at: clock()) }
+    }
+
+    public var counters: MoodEvent.Counters {
+        state.withLock { state in
+            var counters = state.counters
+            counters.clients = state.clients.count
+            return counters
+        }
+    }
+
+    /// One line for systemd's `STATUS=`: `relaxed 0.71, 3 clients`.
+    public var summary: String {
+        let s = snapshot()
+        var text = s.label.name
+        if case .label = s.label {
+            text += " " + String(format2: s.confidence)
+        }
+        text += ", \(s.counters.clients) client\(s.counters.clients == 1 ? "" : "s")"
+        if let source = s.source.state, source != .started, source != .recovered { text += ", source \(source.rawValue)" }
+        return text
+    }
+
+    private static func snapshot(of state: State, at time: Timestamp) -> MoodEvent.Snapshot {
+        var counters = state.counters
+        counters.clients = state.clients.count
+        return state.tracker.snapshot(time: time, source: state.source, counters: counters)
+    }
+}
+
+extension String {
+    /// Two decimals without Foundation: `0.71`.
+    init(format2 value: Float) {
+        guard value.isFinite else {
+            self = "-"
+            return
+        }
+        let hundredths = Int((value * 100).rounded())
+        let sign = hundredths < 0 ? "-" : ""
+        let magnitude = abs(hundredths)
+        let fraction = magnitude % 100
+        self = "\(sign)\(magnitude / 100).\(fraction < 10 ? "0" : "")\(fraction)"
+    }
+}

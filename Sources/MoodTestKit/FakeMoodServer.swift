@@ -1,0 +1,172 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import MoodCore
+
+/// An in-memory publisher speaking protocol 1 on a Unix socket, for client tests (`moodctl`) that
+/// must not depend on the daemon: greets each client with `hello` and the current `state`, answers
+/// `{"cmd":"status"}`, and sends whatever the test broadcasts. One thread polls the listening
+/// socket and the clients; `broadcast` writes from the caller's thread under the same lock.
+public final class FakeMoodServer: @unchecked Sendable {
+    // @unchecked: every mutable field is guarded by `lock`.
+    public let path: String
+    private let lock = NSLock()
+    private var hello: MoodEvent.Hello
+    private var snapshot: MoodEvent.Snapshot
+    private var clients: [Int32: [UInt8]] = [:]  // fd -> unparsed input
+    private var listener: Int32 = -1
+    private var wake: (read: Int32, write: Int32) = (-1, -1)
+    private var stopping = false
+    private var connectionsAccepted = 0
+    private let stopped = DispatchSemaphore(value: 0)
+
+    public init(path: String, hello: MoodEvent.Hello, snapshot: MoodEvent.Snapshot) throws {
+        self.path = path
+        self.hello = hello
+        self.snapshot = snapshot
+        listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        var fds: [Int32] = [0, 0]
+        guard bound == 0, listen(listener, 64) == 0, pipe(&fds) == 0 else {
+            let reason = String(cString: strerror(errno))
+            Glibc.close(listener)
+            throw UnixLineClient.Failure(description: "fake server at \(path): \(reason)")
+        }
+        wake = (fds[0], fds[1])
+        let thread = Thread { [self] in serve() }
+        thread.start()
+    }
+
+    deinit { stop() }
+
+    /// Connections accepted so far.
+    public var accepted: Int { lock.withLock { connectionsAccepted } }
+
+    /// Clients connected now.
+    public var connected: Int { lock.withLock { clients.count } }
+
+    /// Waits until `count` clients are connected; false after `timeout` seconds.
+    public func waitForClients(_ count: Int, timeout: Double = 5) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if connected >= count { return true }
+            usleep(5_000)
+        }
+        return false
+    }
+
+    /// Sends `event` to every connected client and, for `change`/`mood`, updates the snapshot.
+    public func broadcast(_ event: MoodEvent) {
+        lock.withLock {
+            switch event {
+            case .change(let c):
+                snapshot.label = c.to
+                snapshot.since = c.time
+            case .mood(let m):
+                snapshot.label = m.label
+                snapshot.confidence = m.confidence
+                snapshot.probabilities = m.probabilities
+            default: break
+            }
+            let line = event.jsonLine()
+            for fd in clients.keys { Self.writeAll(fd, line) }
+        }
+    }
+
+    /// Closes every client connection (the daemon went away) but keeps listening.
+    public func dropClients() {
+        lock.withLock {
+            for fd in clients.keys { Glibc.close(fd) }
+            clients = [:]
+        }
+    }
+
+    /// Closes everything and removes the socket file; idempotent.
+    public func stop() {
+        let first: Bool = lock.withLock {
+            defer { stopping = true }
+            return !stopping
+        }
+        guard first else { return }
+        _ = Glibc.write(wake.write, "x", 1)
+        stopped.wait()
+        lock.withLock {
+            for fd in clients.keys { Glibc.close(fd) }
+            clients = [:]
+        }
+        Glibc.close(listener)
+        Glibc.close(wake.read)
+        Glibc.close(wake.write)
+        unlink(path)
+    }
+
+    private func serve() {
+        defer { stopped.signal() }
+        while true {
+            let clientFDs = lock.withLock { Array(clients.keys) }
+            var pfds = [pollfd(fd: listener, events: Int16(POLLIN), revents: 0), pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0)]
+            pfds += clientFDs.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+            let ready = poll(&pfds, nfds_t(pfds.count), 100)
+            if lock.withLock({ stopping }) { return }
+            guard ready > 0 else { continue }
+            if pfds[0].revents != 0 { accept() }
+            for p in pfds.dropFirst(2) where p.revents != 0 { read(p.fd) }
+        }
+    }
+
+    private func accept() {
+        let fd = Glibc.accept(listener, nil, nil)
+        guard fd >= 0 else { return }
+        lock.withLock {
+            connectionsAccepted += 1
+            clients[fd] = []
+            Self.writeAll(fd, MoodEvent.hello(hello).jsonLine())
+            Self.writeAll(fd, MoodEvent.state(counted(snapshot)).jsonLine())
+        }
+    }
+
+    private func read(_ fd: Int32) {
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        lock.withLock {
+            guard clients[fd] != nil else { return }
+            if n <= 0 {
+                Glibc.close(fd)
+                clients[fd] = nil
+                return
+            }
+            var input = clients[fd]! + chunk[..<n]
+            while let newline = input.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = Array(input[..<newline])
+                input.removeFirst(newline + 1)
+                switch ClientCommand.parse(line) {
+                case .success(.status): Self.writeAll(fd, MoodEvent.status(counted(snapshot)).jsonLine())
+                case .failure(let rejection): Self.writeAll(fd, rejection.event.jsonLine())
+                }
+            }
+            clients[fd] = input
+        }
+    }
+
+    private func counted(_ snapshot: MoodEvent.Snapshot) -> MoodEvent.Snapshot {
+        var s = snapshot
+        s.counters.clients = clients.count
+        return s
+    }
+
+    private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + done, bytes.count - done, Int32(MSG_NOSIGNAL)) }
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else { return }
+            done += n
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import ArgumentParser
+import MoodCore
+
+/// `moodctl wait --for LABEL`: blocks until moodd announces LABEL, for scripts
+/// (`moodctl wait --for relaxed --timeout 600 && dim-the-lights`).
+struct WaitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "wait",
+        abstract: "Wait until the announced mood is LABEL; exit 0 then.",
+        discussion: """
+            LABEL is one of the model's labels (from moodd's hello) or listening or silence. \
+            Returns at once if the mood already is LABEL. Exit status: 0 reached, 1 moodd gone or error, \
+            64 unknown label, 124 timed out.
+            """
+    )
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Option(name: .customLong("for"), help: ArgumentHelp("The label to wait for.", valueName: "label"))
+    var label: String
+
+    @Option(name: .long, help: ArgumentHelp("Give up after this many seconds (default: wait forever).", valueName: "seconds"))
+    var timeout: Double?
+
+    func validate() throws {
+        if let timeout, !(timeout > 0 && timeout.isFinite) {
+            throw ValidationError("--timeout must be a positive number of seconds")
+        }
+    }
+
+    func run() throws {
+        let target = MoodState(name: label)
+        var current = "unknown"
+        do {
+            let deadline = timeout.map { EventConnection.now() + $0 }
+            let daemon = try connection.connect()
+            let greeting = try daemon.greeting(deadline: deadline.map { max($0, EventConnection.now() + 5) })
+            let known = greeting.hello.labels + [MoodState.listening.name, MoodState.silence.name]
+            guard known.contains(label) else {
+                Output.error("unknown label '\(label)' (moodd knows: \(known.joined(separator: ", ")))")
+                throw ExitCode(64)
+            }
+            current = greeting.state.label.name
+            if greeting.state.label == target { return }
+            while let received = try daemon.next(deadline: deadline) {
+                switch received.event {
+                case .change(let change)?:
+                    current = change.to.name
+                    if change.to == target { return }
+                case .mood(let mood)?:
+                    current = mood.label.name
+                    if mood.label == target { return }
+                case .error(let message)?:
+                    throw EventConnection.Failure(description: "moodd: \(message)")
+                default:
+                    continue
+                }
+            }
+            throw EventConnection.closed
+        } catch let failure as EventConnection.Failure {
+            throw Output.fail(failure, timeoutMessage: "timed out after \(timeout.map { "\($0)" } ?? "?") s waiting for '\(label)' (currently '\(current)')")
+        }
+    }
+}

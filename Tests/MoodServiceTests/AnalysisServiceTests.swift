@@ -1,0 +1,203 @@
+import Foundation
+import MoodCore
+@testable import MoodService
+import MoodTestKit
+import Synchronization
+import Testing
+
+/// Keeps every published event with the monotonic time it arrived.
+final class EventRecorder: EventSubscriber {
+    private let events = Mutex<[(event: MoodEvent, at: Double)]>([])
+
+    func receive(_ event: MoodEvent, line: [UInt8]) {
+        let now = Double(Clocks.monotonicNanoseconds()) / 1e9
+        events.withLock { $0.append((event, now)) }
+    }
+
+    var all: [(event: MoodEvent, at: Double)] { events.withLock { $0 } }
+
+    var moods: [(mood: MoodEvent.Mood, at: Double)] {
+        all.compactMap { if case .mood(let m) = $0.event { (m, $0.at) } else { nil } }
+    }
+
+    var changes: [MoodEvent.Change] {
+        all.compactMap { if case .change(let c) = $0.event { c } else { nil } }
+    }
+}
+
+/// A sine at `frequency` Hz, `amplitude` full scale, 16 kHz, continuing phase across calls.
+final class Tone: @unchecked Sendable {
+    // @unchecked: used by one thread at a time (the test's feeder).
+    let frequency: Double
+    let amplitude: Float
+    private var n = 0
+
+    init(frequency: Double, amplitude: Float) {
+        self.frequency = frequency
+        self.amplitude = amplitude
+    }
+
+    func next(seconds: Double) -> [Float] {
+        let count = Int(seconds * 16_000)
+        defer { n += count }
+        return (0..<count).map { amplitude * Float(sin(2 * Double.pi * frequency * Double(n + $0) / 16_000)) }
+    }
+}
+
+struct AnalysisFixture {
+    let ring = SampleRing(capacity: 1 << 18)
+    let classifier: BandEnergyClassifier
+    let hub: EventHub
+    let recorder = EventRecorder()
+    let service: AnalysisService
+
+    init(hop: Double, tracker: MoodTracker.Settings = .init(), classifier: BandEnergyClassifier = BandEnergyClassifier()) {
+        self.classifier = classifier
+        let settings = AnalysisService.Settings(hop: hop, tracker: tracker)
+        hub = EventHub(
+            hello: .init(model: classifier.modelName, labels: classifier.labels.names),
+            tracker: AnalysisService.initialTracker(classifier: classifier, settings: settings),
+            sourceName: "file:test.wav", maxClients: 4)
+        hub.attach(recorder)
+        service = AnalysisService(ring: ring, classifier: classifier, hub: hub, settings: settings, logger: LogRecorder().logger)
+    }
+}
+
+@Suite(.serialized, .timeLimit(.minutes(1))) struct AnalysisServiceTests {
+    /// About one analysis per hop while audio flows in real time, never two in a burst.
+    @Test func analysesOncePerHop() async throws {
+        let f = AnalysisFixture(hop: 0.2)
+        let tone = Tone(frequency: 440, amplitude: 0.3)
+        f.ring.write(tone.next(seconds: 3))
+        let fed = try await withRunning([f.service]) { _ in
+            try await onThread { () -> Double in
+                // Real-time audio in 50 ms blocks until six analyses (or 20 s on a starved machine).
+                let start = Date()
+                while f.recorder.moods.count < 6, Date().timeIntervalSince(start) < 20 {
+                    f.ring.write(tone.next(seconds: 0.05))
+                    usleep(50_000)
+                }
+                return Date().timeIntervalSince(start)
+            }
+        }
+        let moods = f.recorder.moods
+        try #require(moods.count >= 6, "\(moods.count) analyses in \(fed) s at a 0.2 s hop")
+        // Ticks sit on a 0.2 s grid (a late one is skipped, not doubled): over any stretch there are
+        // never more analyses than grid points, however late single wake-ups are on a busy machine.
+        let span = moods.last!.mood.time.seconds(until: moods.first!.mood.time) * -1
+        #expect(Double(moods.count - 1) <= span / 0.2 + 1, "\(moods.count) analyses in \(span) s")
+        // On an idle machine six analyses take 1.0-1.2 s; allow a loaded one four times that.
+        #expect(span < 4.8, "\(moods.count) analyses in \(span) s")
+        #expect(f.classifier.callCount == moods.count)
+        // Every window was loud: the model ran each time.
+        #expect(moods.allSatisfy { $0.mood.raw != nil })
+    }
+
+    /// Silent windows skip the model and say `silence`; sound brings back `listening` and the model.
+    @Test func skipsTheModelOnSilence() async throws {
+        let f = AnalysisFixture(hop: 0.1, tracker: .init(timeConstant: 0, dwell: 0, initialDwell: 0))
+        f.ring.write([Float](repeating: 0, count: 16_000 * 3))
+        let happy = try await withRunning([f.service]) { _ in
+            try await onThread { () -> Bool in
+                // Silence until three silent analyses, then a tone until `happy` is announced.
+                let start = Date()
+                while f.recorder.moods.count < 3, Date().timeIntervalSince(start) < 20 {
+                    f.ring.write([Float](repeating: 0, count: 1600))
+                    usleep(100_000)
+                }
+                let tone = Tone(frequency: 200, amplitude: 0.5)
+                f.ring.write(tone.next(seconds: 3))
+                while f.hub.snapshot().label != .label("happy"), Date().timeIntervalSince(start) < 40 {
+                    f.ring.write(tone.next(seconds: 0.1))
+                    usleep(100_000)
+                }
+                return f.hub.snapshot().label == .label("happy")
+            }
+        }
+        #expect(happy)
+        let moods = f.recorder.moods.map(\.mood)
+        let silent = moods.prefix { $0.label == .silence }
+        #expect(silent.count >= 3)
+        #expect(silent.allSatisfy { $0.raw == nil && $0.probabilities == nil && $0.levelDB == nil })
+        let loud = moods.drop { $0.label == .silence }
+        #expect(!loud.isEmpty && loud.allSatisfy { $0.raw != nil })
+        #expect(f.classifier.callCount == loud.count)
+        // The 200 Hz tone is in the lowest band group: the first label.
+        #expect(loud.last?.label == .label("happy"))
+        let changes = f.recorder.changes.map { "\($0.from)->\($0.to)" }
+        #expect(changes == ["listening->silence", "silence->listening", "listening->happy"])
+    }
+
+    /// Losing the source publishes the `source` event at once and returns the announced state to
+    /// `listening` at the next tick.
+    @Test func lostSourceReturnsToListening() async throws {
+        let f = AnalysisFixture(
+            hop: 0.1, tracker: .init(timeConstant: 0, dwell: 0, initialDwell: 0),
+            classifier: BandEnergyClassifier(fixed: [0.1, 0.1, 0.7, 0.1]))
+        let tone = Tone(frequency: 1000, amplitude: 0.3)
+        f.ring.write(tone.next(seconds: 3))
+        try await withRunning([f.service]) { _ in
+            f.service.sourceDidChange(Sample.source(.started))
+            let sad = try await onThread { () -> Bool in
+                let start = Date()
+                while f.hub.snapshot().label != .label("sad"), Date().timeIntervalSince(start) < 20 {
+                    f.ring.write(tone.next(seconds: 0.1))
+                    usleep(100_000)
+                }
+                return f.hub.snapshot().label == .label("sad")
+            }
+            #expect(sad)
+            f.service.sourceDidChange(Sample.source(.lost))
+            let settled1 = await eventually { f.hub.snapshot().label == .listening }
+            #expect(settled1)
+        }
+        let names = f.recorder.all.map(\.event.name)
+        let lost = try #require(names.lastIndex(of: "source"))
+        #expect(names[lost...].prefix(2) == ["source", "change"])
+        #expect(f.recorder.changes.last.map { "\($0.from)->\($0.to)" } == "sad->listening")
+        #expect(f.hub.snapshot().source.state == .lost)
+    }
+
+    /// Graceful shutdown waits for the analysis in flight and publishes its result.
+    @Test func shutdownFinishesTheAnalysisInFlight() async throws {
+        let f = AnalysisFixture(hop: 0.05, classifier: BandEnergyClassifier(delay: 0.4))
+        let tone = Tone(frequency: 440, amplitude: 0.3)
+        f.ring.write(tone.next(seconds: 3.2))
+        let shutdownStarted = try await withRunning([f.service]) { _ in
+            let settled2 = await eventually { f.classifier.isClassifying }
+            #expect(settled2)
+            return ContinuousClock.now
+        }
+        // From the shutdown request to the service's return: the rest of the 0.4 s analysis.
+        let elapsed = ContinuousClock.now - shutdownStarted
+        #expect(f.classifier.callCount == 1)
+        #expect(f.classifier.completedCount == 1)
+        #expect(f.recorder.moods.count == 1)
+        #expect(elapsed < .seconds(2))
+    }
+
+    /// The level is the RMS of the latest 3 s in dBFS: a sine of amplitude 0.5 is 20 log10(0.5/sqrt 2).
+    @Test func measuresTheLevelOfTheLatestWindow() throws {
+        let ring = SampleRing(capacity: 1 << 17)
+        let classifier = BandEnergyClassifier()
+        let pipeline = try AnalysisPipeline(
+            ring: ring, classifier: classifier, tracker: MoodTracker(labels: classifier.labels, settings: .init()))
+        let quiet = Tone(frequency: 440, amplitude: 0.01)
+        let loud = Tone(frequency: 440, amplitude: 0.5)
+        ring.write(quiet.next(seconds: 2))
+        #expect(pipeline.step(time: 0, wallTime: Timestamp(millisecondsSinceEpoch: 0)) == nil)  // not 3 s yet
+        ring.write(loud.next(seconds: 4))
+        let outcome = try #require(pipeline.step(time: 1, wallTime: Timestamp(millisecondsSinceEpoch: 1000)))
+        guard case .mood(let mood)? = outcome.events.last else {
+            Issue.record("no mood event")
+            return
+        }
+        let expected = Float(20 * log10(0.5 / 2.0.squareRoot()))  // -9.03 dBFS
+        let level = try #require(mood.levelDB)
+        #expect(abs(level - expected) < 0.05, "\(level) dBFS")
+        #expect(outcome.classified)
+        // No new samples: nothing to analyse.
+        #expect(pipeline.step(time: 2, wallTime: Timestamp(millisecondsSinceEpoch: 2000)) == nil)
+    }
+}
+

@@ -1,0 +1,86 @@
+import MoodCore
+@testable import MoodService
+import MoodTestKit
+import Synchronization
+import Testing
+
+final class LineSink: EventSubscriber {
+    private let lines = Mutex<[String]>([])
+    func receive(_ event: MoodEvent, line: [UInt8]) {
+        lines.withLock { $0.append(String(decoding: line, as: UTF8.self)) }
+    }
+    var all: [String] { lines.withLock { $0 } }
+}
+
+@Suite struct EventHubTests {
+    @Test func greetsEachClientWithHelloThenTheCurrentState() {
+        let hub = Sample.hub()
+        var tracker = MoodTracker(labels: Sample.labels, settings: .init(timeConstant: 0, dwell: 0, initialDwell: 0))
+        let events = tracker.update(.init(
+            time: 0, wallTime: Timestamp(millisecondsSinceEpoch: 1000), levelDB: -20, raw: [0.1, 0.7, 0.1, 0.1]))
+        hub.publish(events, tracker: tracker, overruns: 5)
+        let client = LineSink()
+        guard case .connected(let id) = hub.connect(client) else {
+            Issue.record("refused")
+            return
+        }
+        let lines = client.all
+        #expect(lines.count == 2)
+        #expect(lines[0] == MoodEvent.hello(hub.hello).json + "\n")
+        let state = try! MoodEvent(json: String(lines[1].dropLast()))
+        guard case .state(let s) = state else {
+            Issue.record("\(state)")
+            return
+        }
+        #expect(s.label == .label("angry"))
+        #expect(s.counters == .init(analyses: 1, overruns: 5, lostFrames: 0, clients: 1))
+        #expect(s.since == Timestamp(millisecondsSinceEpoch: 1000))
+        hub.disconnect(id)
+        #expect(hub.counters.clients == 0)
+    }
+
+    @Test func fansOutInOrderToClientsAndSinksButGreetsOnlyClients() {
+        let hub = Sample.hub()
+        let sink = LineSink()
+        hub.attach(sink)
+        let client = LineSink()
+        _ = hub.connect(client)
+        hub.publish([.source(Sample.source(.started))])
+        hub.publish([Sample.mood(1), Sample.mood(2)], tracker: MoodTracker(labels: Sample.labels, settings: .init()), overruns: 0)
+        let published = [MoodEvent.source(Sample.source(.started)), Sample.mood(1), Sample.mood(2)].map { $0.json + "\n" }
+        #expect(sink.all == published)
+        #expect(Array(client.all.dropFirst(2)) == published)
+        #expect(hub.sourceStarted.isOpen)
+        #expect(hub.counters.analyses == 2)
+    }
+
+    @Test func refusesClientsBeyondTheLimit() {
+        let hub = Sample.hub(maxClients: 2)
+        for _ in 0..<2 {
+            if case .refused = hub.connect(LineSink()) { Issue.record("refused below the limit") }
+        }
+        let third = LineSink()
+        guard case .refused(let reason) = hub.connect(third) else {
+            Issue.record("accepted beyond the limit")
+            return
+        }
+        #expect(reason == .error("too many clients (2); try again later"))
+        #expect(third.all.isEmpty)
+        #expect(hub.closeClients().count == 2)
+        guard case .refused(.error("moodd is shutting down")) = hub.connect(LineSink()) else {
+            Issue.record("accepted while shutting down")
+            return
+        }
+    }
+
+    @Test func summarisesForSystemd() {
+        let hub = Sample.hub()
+        #expect(hub.summary == "listening, 0 clients")
+        var tracker = MoodTracker(labels: Sample.labels, settings: .init(timeConstant: 0, dwell: 0, initialDwell: 0))
+        let events = tracker.update(.init(time: 0, wallTime: Timestamp(millisecondsSinceEpoch: 0), levelDB: -20, raw: [0.05, 0.05, 0.19, 0.71]))
+        hub.publish(events, tracker: tracker, overruns: 0)
+        _ = hub.connect(LineSink())
+        hub.publish([.source(Sample.source(.lost))])
+        #expect(hub.summary == "relaxed 0.71, 1 client, source lost")
+    }
+}

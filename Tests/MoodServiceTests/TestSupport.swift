@@ -1,0 +1,134 @@
+import Foundation
+import Logging
+import MoodCore
+@testable import MoodService
+import MoodTestKit
+import ServiceLifecycle
+import Synchronization
+
+/// A `LogHandler` that keeps every message, so tests can count what the daemon reported.
+final class LogRecorder: Sendable {
+    struct Entry: Sendable {
+        var level: Logger.Level
+        var message: String
+        var metadata: [String: String]
+        /// Monotonic seconds.
+        var at = Double(Clocks.monotonicNanoseconds()) / 1e9
+    }
+
+    private let entries = Mutex<[Entry]>([])
+
+    var all: [Entry] { entries.withLock { $0 } }
+
+    func count(_ level: Logger.Level) -> Int { all.filter { $0.level == level }.count }
+
+    func append(_ entry: Entry) { entries.withLock { $0.append(entry) } }
+
+    var logger: Logger {
+        var logger = Logger(label: "test") { _ in Handler(recorder: self) }
+        logger.logLevel = .debug
+        return logger
+    }
+
+    struct Handler: LogHandler {
+        let recorder: LogRecorder
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .debug
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            var flat: [String: String] = [:]
+            for (k, v) in event.metadata ?? [:] { flat[k] = "\(v)" }
+            recorder.append(Entry(level: event.level, message: "\(event.message)", metadata: flat))
+        }
+    }
+}
+
+/// Runs `services` in a `ServiceGroup` around `body`, then shuts the group down gracefully and
+/// waits for it; returns `body`'s result.
+func withRunning<R: Sendable>(
+    _ services: [any Service], logger: Logger = LogRecorder().logger,
+    _ body: @Sendable (ServiceGroup) async throws -> R
+) async throws -> R {
+    let group = ServiceGroup(services: services, logger: logger)
+    return try await withThrowingTaskGroup(of: Void.self) { tasks in
+        tasks.addTask { try await group.run() }
+        let result: R
+        do {
+            result = try await body(group)
+        } catch {
+            await group.triggerGracefulShutdown()
+            try? await tasks.waitForAll()
+            throw error
+        }
+        await group.triggerGracefulShutdown()
+        try await tasks.waitForAll()
+        return result
+    }
+}
+
+/// Blocking client code, off the cooperative pool (see `offPool`).
+func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await offPool(body)
+}
+
+/// Waits until `condition` holds, polling every 5 ms; false after `timeout` seconds.
+///
+/// Call it outside `#expect(...)` (`let settled = await eventually {...}; #expect(settled)`): with
+/// Swift 6.3.1, a closure written inside a macro argument was compiled as a later closure of the
+/// same function (observed: the second `eventually` of a test ran the first one's condition).
+func eventually(timeout: Double = 5, _ condition: @Sendable () -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + .milliseconds(Int64(timeout * 1000))
+    while ContinuousClock.now < deadline {
+        if condition() { return true }
+        try? await Task.sleep(for: .milliseconds(5))
+    }
+    return condition()
+}
+
+/// Common fixtures.
+enum Sample {
+    static let labels = MoodLabels.quadrants
+
+    static func hub(maxClients: Int = 32) -> EventHub {
+        EventHub(
+            hello: MoodEvent.Hello(model: "test-model", labels: labels.names),
+            tracker: MoodTracker(labels: labels, settings: .init()), sourceName: "file:test.wav", maxClients: maxClients,
+            clock: { Timestamp(millisecondsSinceEpoch: 1_795_255_200_000) })
+    }
+
+    static func mood(_ n: Int, label: MoodState = .label("happy")) -> MoodEvent {
+        .mood(MoodEvent.Mood(
+            time: Timestamp(millisecondsSinceEpoch: 1_795_255_200_000 + Int64(n)), label: label, confidence: 0.7,
+            probabilities: Distribution(labels: labels.names, values: [0.7, 0.1, 0.1, 0.1]),
+            raw: Distribution(labels: labels.names, values: [0.6, 0.2, 0.1, 0.1]), valence: 0.6, arousal: 0.6,
+            levelDB: -20))
+    }
+
+    static func source(_ state: MoodEvent.SourceState) -> MoodEvent.Source {
+        MoodEvent.Source(state: state, source: "file:test.wav", overruns: 0, lostFrames: 0,
+                         time: Timestamp(millisecondsSinceEpoch: 1_795_255_200_000))
+    }
+
+    /// Number of open descriptors of this process.
+    static func openDescriptors() -> Int {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
+    }
+
+    /// Resident set size of this process, bytes.
+    static func residentBytes() -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+        else { return -1 }
+        let kb = line.split(separator: " ").compactMap { Int($0) }.first ?? -1
+        return kb * 1024
+    }
+}
+
+extension MoodEvent {
+    var isMood: Bool { if case .mood = self { true } else { false } }
+}

@@ -1,0 +1,167 @@
+import Foundation
+import MoodCore
+import MoodTestKit
+import Testing
+
+/// `moodctl`, run as a user runs it, against an in-memory publisher speaking protocol 1.
+@Suite(.timeLimit(.minutes(1))) struct MoodctlTests {
+    static let t0 = Timestamp(millisecondsSinceEpoch: 1_795_255_200_000)
+    static let labels = ["happy", "angry", "sad", "relaxed"]
+
+    static func snapshot(_ label: MoodState) -> MoodEvent.Snapshot {
+        MoodEvent.Snapshot(
+            time: t0, label: label, confidence: 0.71,
+            probabilities: Distribution(labels: labels, values: [0.1, 0.05, 0.14, 0.71]), valence: 0.62, arousal: -0.7,
+            since: t0, source: .init(name: "pulse:@DEFAULT_MONITOR@", state: .started),
+            counters: .init(analyses: 12, overruns: 0, lostFrames: 3, clients: 0))
+    }
+
+    static func change(_ from: String, _ to: String, _ ms: Int64) -> MoodEvent {
+        .change(.init(from: MoodState(name: from), to: MoodState(name: to), time: Timestamp(millisecondsSinceEpoch: t0.millisecondsSinceEpoch + ms)))
+    }
+
+    static func mood(_ label: String, _ ms: Int64) -> MoodEvent {
+        .mood(.init(
+            time: Timestamp(millisecondsSinceEpoch: t0.millisecondsSinceEpoch + ms), label: MoodState(name: label), confidence: 0.6,
+            probabilities: Distribution(labels: labels, values: [0.6, 0.1, 0.1, 0.2]), raw: nil, valence: 0.6, arousal: 0.4, levelDB: -20))
+    }
+
+    /// A fake daemon in a fresh directory, announcing `label`.
+    static func server(_ label: MoodState = .label("relaxed")) throws -> (FakeMoodServer, TemporaryDirectory) {
+        let directory = try TemporaryDirectory()
+        let server = try FakeMoodServer(
+            path: directory.path + "/moodd.sock", hello: .init(model: "musicnn-mood", labels: labels), snapshot: snapshot(label))
+        return (server, directory)
+    }
+
+    /// Runs `body` on another thread after `seconds`, while the test blocks in `Command.run`.
+    static func after(_ seconds: Double, _ body: @escaping @Sendable () -> Void) {
+        DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: body)
+    }
+
+    @Test func statusPrintsOneLine() async throws {
+        let (server, directory) = try Self.server()
+        defer { server.stop(); withExtendedLifetime(directory) {} }
+        let result = try await offPool { try Command.run("moodctl", ["status", "--socket", server.path]) }
+        #expect(result.status == 0, "\(result.stderr)")
+        var expected = Self.snapshot(.label("relaxed"))
+        expected.counters.clients = 1
+        #expect(result.stdout == MoodEvent.status(expected).textLine() + "\n")
+        #expect(result.stderr.isEmpty)
+    }
+
+    @Test func statusJSONIsTheDaemonsLine() async throws {
+        let (server, directory) = try Self.server()
+        defer { server.stop(); withExtendedLifetime(directory) {} }
+        let result = try await offPool { try Command.run("moodctl", ["status", "--json"], environment: ["MOODD_SOCKET": server.path]) }
+        #expect(result.status == 0, "\(result.stderr)")
+        var expected = Self.snapshot(.label("relaxed"))
+        expected.counters.clients = 1
+        #expect(result.stdout == MoodEvent.status(expected).json + "\n")
+    }
+
+    @Test func noDaemonIsOneClearLine() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path + "/moodd.sock"
+        for command in [["status"], ["watch"], ["wait", "--for", "happy"]] {
+            let result = try await offPool { try Command.run("moodctl", command + ["--socket", path]) }
+            #expect(result.status == 1)
+            #expect(!result.crashed)
+            #expect(result.stderr == "moodctl: cannot connect to \(path): No such file or directory (is moodd running?)\n")
+            #expect(result.stdout.isEmpty)
+        }
+    }
+
+    @Test func waitReturnsAtOnceWhenTheMoodAlreadyIsTheLabel() async throws {
+        let (server, directory) = try Self.server(.label("sad"))
+        defer { server.stop(); withExtendedLifetime(directory) {} }
+        let result = try await offPool { try Command.run("moodctl", ["wait", "--for", "sad", "--socket", server.path, "--timeout", "5"]) }
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.isEmpty && result.stderr.isEmpty)
+    }
+
+    @Test func waitReturnsWhenTheMoodChanges() async throws {
+        let (server, directory) = try Self.server(.label("sad"))
+        defer { server.stop(); withExtendedLifetime(directory) {} }
+        Self.after(0.1) {
+            _ = server.waitForClients(1)
+            server.broadcast(Self.mood("sad", 1500))
+            server.broadcast(Self.change("sad", "happy", 3000))
+        }
+        let started = Date()
+        let result = try await offPool { try Command.run("moodctl", ["wait", "--for", "happy", "--socket", server.path, "--timeout", "10"]) }
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(Date().timeIntervalSince(started) < 5)
+    }
+
+    @Test func waitTimesOut() async throws {
+        let (server, directory) = try Self.server(.label("sad"))
+        defer { server.stop(); withExtendedLifetime(directory) {} }
+        let result = try await offPool { try Command.run("moodctl", ["wait", "--for", "happy", "--socket", server.path, "--timeout", "0.3"]) }
+        #expect(result.status == 124)
+        #expect(result.stderr == "moodctl: timed out after 0.3 s waiting for 'happy' (currently 'sad')\n")
+    }
+
+    @Test func waitRejectsALabelTheModelDoesNotHave() async throws {
+        let (server, directory) = try Self.server()
+        defer { server.stop(); withExtendedLifetime(directory) {} }
+        let result = try await offPool { try Command.run("moodctl", ["wait", "--for", "hapy", "--socket", server.path]) }
+        #expect(result.status == 64)
+        #expect(result.stderr == "moodctl: unknown label 'hapy' (moodd knows: happy, angry, sad, relaxed, listening, silence)\n")
+    }
+
+    @Test func waitFailsWhenTheDaemonGoesAway() async throws {
+        let (server, directory) = try Self.server(.label("sad"))
+        defer { server.stop(); withExtendedLifetime(directory) {} }
+        Self.after(0.1) {
+            _ = server.waitForClients(1)
+            server.dropClients()
+        }
+        let result = try await offPool { try Command.run("moodctl", ["wait", "--for", "happy", "--socket", server.path]) }
+        #expect(result.status == 1)
+        #expect(result.stderr == "moodctl: moodd closed the connection\n")
+    }
+
+    @Test func watchChangesOnlyPrintsChangeLines() async throws {
+        let (server, directory) = try Self.server(.label("sad"))
+        defer { server.stop(); withExtendedLifetime(directory) {} }
+        let events = [Self.mood("sad", 1500), Self.change("sad", "happy", 3000), Self.mood("happy", 3000),
+                      Self.change("happy", "silence", 4500)]
+        Self.after(0.1) {
+            _ = server.waitForClients(1)
+            for e in events { server.broadcast(e) }
+            usleep(200_000)
+            server.dropClients()
+        }
+        let result = try await offPool { try Command.run("moodctl", ["watch", "--json", "--changes-only", "--socket", server.path]) }
+        #expect(result.status == 1)
+        #expect(result.stdout == [events[1], events[3]].map { $0.json + "\n" }.joined())
+        #expect(result.stderr == "moodctl: moodd closed the connection\n")
+    }
+
+    @Test func watchPrintsTheStateThenEveryEventAsText() async throws {
+        let (server, directory) = try Self.server(.label("sad"))
+        defer { server.stop(); withExtendedLifetime(directory) {} }
+        let events = [Self.mood("sad", 1500), Self.change("sad", "happy", 3000)]
+        Self.after(0.1) {
+            _ = server.waitForClients(1)
+            for e in events { server.broadcast(e) }
+            usleep(200_000)
+            server.dropClients()
+        }
+        let result = try await offPool { try Command.run("moodctl", ["watch", "--socket", server.path]) }
+        var state = Self.snapshot(.label("sad"))
+        state.counters.clients = 1
+        let expected = ([MoodEvent.state(state)] + events).map { $0.textLine() + "\n" }.joined()
+        #expect(result.stdout == expected)
+    }
+
+    @Test func helpAndUsageErrors() async throws {
+        let help = try await offPool { try Command.run("moodctl", ["--help"]) }
+        #expect(help.status == 0)
+        #expect(help.stdout.contains("wait"))
+        let usage = try await offPool { try Command.run("moodctl", ["wait"]) }
+        #expect(usage.status == 64)
+        #expect(usage.stderr.contains("--for"))
+    }
+}

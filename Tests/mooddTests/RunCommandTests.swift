@@ -1,0 +1,117 @@
+import Foundation
+import MoodCore
+import MoodTestKit
+import Testing
+
+/// `moodd run` and `moodd check-config` up to the point where the daemon would start: the
+/// configuration, its errors (exit 78, one line naming file, line and key) and the flags.
+@Suite struct RunCommandTests {
+    static func write(_ text: String, in directory: TemporaryDirectory, name: String = "moodd.conf") throws -> String {
+        let path = directory.path + "/" + name
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @Test func checkConfigPrintsTheDefaultsWhenTheDefaultFileIsAbsent() async throws {
+        try #require(!FileManager.default.fileExists(atPath: "/etc/moodd/moodd.conf"), "this machine has a moodd.conf")
+        let result = try await offPool { try Command.run("moodd", ["check-config"]) }
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == Config().render())
+        #expect(result.stderr.isEmpty)
+    }
+
+    @Test func checkConfigAppliesTheFileThenTheFlags() async throws {
+        let directory = try TemporaryDirectory()
+        let file = try Self.write("[smoothing]\ndwell = 20\n[socket]\npath = \"/tmp/a.sock\"\n", in: directory)
+        let result = try await offPool {
+            try Command.run("moodd", [
+                "check-config", "--config", file, "--socket", "/tmp/b.sock", "--log-format", "text",
+                "--set", "silence.threshold_db=-40", "--source", "alsa:hw:1,0",
+            ])
+        }
+        #expect(result.status == 0, "\(result.stderr)")
+        var expected = Config()
+        expected.dwell = 20
+        expected.socketPath = "/tmp/b.sock"
+        expected.logFormat = .text
+        expected.silenceThresholdDB = -40
+        expected.source = "alsa:hw:1,0"
+        #expect(result.stdout == expected.render())
+    }
+
+    @Test func checkConfigListsEveryProblemAndExits78() async throws {
+        let directory = try TemporaryDirectory()
+        let file = try Self.write("[smoothing]\ndwell = \"ten\"\n[socket]\nmax_clients = 0\n", in: directory)
+        let result = try await offPool { try Command.run("moodd", ["check-config", "--config", file]) }
+        #expect(result.status == 78)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr == """
+            moodd: \(file):2: key 'smoothing.dwell': expected a number of seconds, got "ten"
+            moodd: \(file):4: key 'socket.max_clients': must be between 1 and 4096, got 0
+
+            """)
+    }
+
+    @Test func checkConfigWarnsAboutUnknownKeys() async throws {
+        let directory = try TemporaryDirectory()
+        let file = try Self.write("[smoothing]\ndwel = 5\n", in: directory)
+        let result = try await offPool { try Command.run("moodd", ["check-config", "--config", file]) }
+        #expect(result.status == 0)
+        #expect(result.stderr == "moodd: warning: \(file):2: key 'smoothing.dwel': unknown key; did you mean 'smoothing.dwell'? (ignored)\n")
+        #expect(result.stdout == Config().render())
+    }
+
+    /// An invalid configuration: one line, status 78, and nothing started (no socket, no log).
+    @Test func runRefusesAnInvalidConfigurationInOneLine() async throws {
+        let directory = try TemporaryDirectory()
+        let socket = directory.path + "/moodd.sock"
+        let log = directory.path + "/moodd.log"
+        let file = try Self.write("[analysis]\nhop = -1\n[log]\nformat = \"xml\"\n", in: directory)
+        let result = try await offPool { try Command.run("moodd", ["run", "--config", file, "--socket", socket, "--log", log], timeout: 10) }
+        #expect(result.status == 78)
+        #expect(result.stderr == "moodd: \(file):2: key 'analysis.hop': must be greater than 0.0 seconds, got -1 (and 1 more; see moodd check-config)\n")
+        #expect(!FileManager.default.fileExists(atPath: socket))
+        #expect(!FileManager.default.fileExists(atPath: log))
+    }
+
+    @Test func runRefusesAMissingExplicitFile() async throws {
+        let directory = try TemporaryDirectory()
+        let missing = directory.path + "/nope.conf"
+        let result = try await offPool { try Command.run("moodd", ["run", "--config", missing], timeout: 10) }
+        #expect(result.status == 78)
+        #expect(result.stderr == "moodd: \(missing): cannot read the configuration: No such file or directory\n")
+    }
+
+    /// A model that cannot be used stops `run` before anything starts: one line, status 1.
+    @Test func runRefusesAModelItCannotUse() async throws {
+        let directory = try TemporaryDirectory()
+        let socket = directory.path + "/moodd.sock"
+        let backbone = URL(fileURLWithPath: Fixtures.directory).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("models/msd_musicnn.safetensors").path
+        let cases = [
+            (directory.path + "/missing.safetensors", "moodd: \(directory.path)/missing.safetensors: cannot open: No such file or directory\n"),
+            (backbone, "moodd: \(backbone): the model has no heads (a backbone only: use `moodd tags`)\n"),
+        ]
+        for (model, message) in cases {
+            let result = try await offPool { try Command.run("moodd", ["run", "--model", model, "--socket", socket, "--log", ""], timeout: 20) }
+            #expect(result.status == 1)
+            #expect(result.stderr == message)
+            #expect(!FileManager.default.fileExists(atPath: socket))
+        }
+    }
+
+    @Test func badFlagsAreConfigurationErrorsToo() async throws {
+        let bad: [([String], String)] = [
+            (["--source", "tape:1"], "moodd: command line: key 'audio.source': audio source \"tape:1\""),
+            (["--set", "smoothing.dwel=3"], "moodd: command line: key 'smoothing.dwel': unknown key; did you mean 'smoothing.dwell'?"),
+            (["--set", "nonsense"], "moodd: command line: --set nonsense: expected key=value"),
+            (["--hop", "fast"], "moodd: command line: key 'analysis.hop': expected a number of seconds"),
+        ]
+        for (flags, prefix) in bad {
+            let result = try await offPool { try Command.run("moodd", ["run"] + flags, timeout: 10) }
+            #expect(result.status == 78, "\(flags): \(result.stderr)")
+            #expect(result.stderr.hasPrefix(prefix), "\(flags): \(result.stderr)")
+            #expect(result.stderr.filter { $0 == "\n" }.count == 1)
+        }
+    }
+}
