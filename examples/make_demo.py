@@ -38,20 +38,24 @@ def calm(seconds):
 
 
 def energetic(seconds):
+    """Fast, loud and distorted: a power-chord riff at 176 bpm over double kicks, snares and hats."""
     out = np.zeros(int(seconds * SR))
-    beat = 60 / 150
-    riff = [82.4, 82.4, 98.0, 110.0, 82.4, 123.5, 110.0, 98.0]
-    for i in range(int(seconds / beat)):
-        t = i * beat
-        kick = note(55, 0.15, 0.6, harmonics=(1.0,), attack=0.001, release=0.05)
+    guitar = np.zeros(int(seconds * SR))
+    beat = 60 / 176
+    riff = [82.4, 82.4, 98.0, 82.4, 110.0, 82.4, 123.5, 116.5]
+    for i in range(int(seconds / beat) * 2):
+        t = i * beat / 2
+        root = riff[(i // 2) % 8]
+        for f in (root, root * 1.5, root * 2):  # power chord: root, fifth, octave
+            place(guitar, t, note(f, beat / 2, 0.3, harmonics=(1, 0.7, 0.5, 0.4, 0.3, 0.2), release=0.3, attack=0.002))
+        kick = note(55, 0.12, 0.8, harmonics=(1.0,), attack=0.001, release=0.04)
         place(out, t, kick)
-        if i % 2:
-            snare = rng.normal(0, 0.25, int(0.12 * SR)) * np.exp(-np.arange(int(0.12 * SR)) / (0.03 * SR))
+        if i % 4 == 2:
+            snare = rng.normal(0, 0.5, int(0.15 * SR)) * np.exp(-np.arange(int(0.15 * SR)) / (0.04 * SR))
             place(out, t, snare)
-        hat = rng.normal(0, 0.08, int(0.03 * SR))
-        place(out, t + beat / 2, hat)
-        place(out, t, note(riff[i % 8], beat, 0.25, harmonics=(1, 0.8, 0.6, 0.5, 0.4, 0.3), release=0.2, attack=0.005))
-    return np.tanh(2.5 * out) * 0.6
+        hat = rng.normal(0, 0.15, int(0.04 * SR)) * np.exp(-np.arange(int(0.04 * SR)) / (0.01 * SR))
+        place(out, t + beat / 4, hat)
+    return np.tanh(8 * guitar) * 0.5 + np.tanh(2 * out) * 0.4
 
 
 music = np.concatenate([calm(20.0), energetic(20.0)]).astype(np.float32)
