@@ -6,7 +6,7 @@ import Testing
 
 /// End to end against a real PulseAudio server (no sound card): paplay -> null sink -> monitor ->
 /// `PulseAudioSource` -> 16 kHz; then the server dies and comes back under a running `CaptureLoop`.
-@Suite(.enabled(if: PulseServer.isAvailable, PulseServer.skipReason), .serialized, .timeLimit(.minutes(1)))
+@Suite(.enabled(if: PulseServer.isAvailable, Comment(rawValue: PulseServer.skipReason)), .serialized, .timeLimit(.minutes(1)))
 struct PulseAudioSourceTests {
     static let fixture = Fixtures.path("audio/sine440_48000_stereo_s24.wav")
 

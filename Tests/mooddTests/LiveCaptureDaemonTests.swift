@@ -1,0 +1,120 @@
+import Foundation
+import MoodCore
+import MoodTestKit
+import Testing
+
+/// `moodd run` end to end with real capture and no sound card: a private PulseAudio server that
+/// `paplay` plays the demo into (the daemon records the null sink's monitor), and ALSA's `file` plugin
+/// feeding raw PCM. Assertions are on what arrives on the socket, with the shipped model.
+@Suite(.serialized, .timeLimit(.minutes(3)))
+struct LiveCaptureDaemonTests {
+    static let repository = URL(fileURLWithPath: Fixtures.directory).deletingLastPathComponent().deletingLastPathComponent().path
+    static let model = repository + "/models/moodd-4q.safetensors"
+    static let demo = repository + "/examples/demo.ogg"  // 20 s calm, then 20 s distorted and fast
+
+    /// What a subscriber saw, as decoded events, in order.
+    struct Session {
+        var events: [MoodEvent] = []
+        var lines: [String] = []
+        var exitStatus: Int32?
+        var socketRemoved = false
+    }
+
+    /// Starts `moodd run` on `source` with `environment`, subscribes, runs `during` (on this thread) and
+    /// reads events until `until` says stop or `seconds` pass; then SIGTERM.
+    static func session(
+        source: String, environment: [String: String], seconds: Double,
+        during: () throws -> Void = {}, until: (MoodEvent) -> Bool
+    ) throws -> Session {
+        let directory = try TemporaryDirectory()
+        let socket = directory.path + "/moodd.sock"
+        let daemon = try ChildProcess(Command.buildDirectory + "/moodd", [
+            "run", "--config", repository + "/config/moodd.conf", "--source", source, "--socket", socket,
+            "--log", directory.path + "/moodd.log", "--model", model,
+        ], environment: environment)
+        var session = Session()
+        defer { daemon.terminate() }
+        let deadline = monotonicSeconds() + 20
+        while !FileManager.default.fileExists(atPath: socket), monotonicSeconds() < deadline, daemon.isRunning { usleep(20_000) }
+        let client = try UnixLineClient(path: socket)
+        try during()
+        let end = monotonicSeconds() + seconds
+        // A read that times out at the end of the session ends it, like the end of the stream.
+        while monotonicSeconds() < end, let line = try? client.readLine(timeout: max(0.1, end - monotonicSeconds())) {
+            session.lines.append(line)
+            let event = try MoodEvent(jsonLine: Array(line.utf8))
+            session.events.append(event)
+            if until(event) { break }
+        }
+        kill(daemon.pid, SIGTERM)
+        session.exitStatus = daemon.wait(timeout: 2)
+        session.socketRemoved = !FileManager.default.fileExists(atPath: socket)
+        return session
+    }
+
+    static func changes(_ events: [MoodEvent]) -> [(from: String, to: String)] {
+        events.compactMap { if case .change(let c) = $0 { (c.from.name, c.to.name) } else { nil } }
+    }
+
+    /// The demo's calm half is announced as a low-arousal mood, and its energetic half as a high-arousal
+    /// one: the `change` a playlist tool would act on, from audio captured off a PulseAudio server.
+    @Test(.enabled(if: PulseServer.isAvailable, Comment(rawValue: PulseServer.skipReason)))
+    func pulseCaptureAnnouncesTheChangeFromCalmToEnergetic() throws {
+        let server = try PulseServer(sink: "rate=48000 channels=2 format=s16le")
+        try server.start()
+        var player: ChildProcess?
+        defer { player?.terminate() }
+        let highArousal: Set<String> = ["angry", "happy"], lowArousal: Set<String> = ["sad", "relaxed"]
+        let session = try Self.session(
+            source: "pulse:spk.monitor", environment: server.environment, seconds: 75,
+            during: { player = try ChildProcess(PulseServer.paplay!, ["-d", "spk", Self.demo], environment: server.environment) },
+            until: { if case .change(let c) = $0 { highArousal.contains(c.to.name) } else { false } })
+
+        guard case .hello(let hello)? = session.events.first else { Issue.record("first line is not hello: \(session.lines.first ?? "")"); return }
+        #expect(hello.labels == ["happy", "angry", "sad", "relaxed"])
+        guard session.events.count > 1, case .state = session.events[1] else { Issue.record("no state after hello"); return }
+        let moods = session.events.compactMap { if case .mood(let m) = $0 { m } else { nil } }
+        #expect(moods.count >= 10)
+        #expect(zip(moods, moods.dropFirst()).allSatisfy { $0.time < $1.time })
+        #expect(moods.allSatisfy { m in (m.probabilities?.values.reduce(0, +)).map { abs($0 - 1) < 1e-3 } ?? true })
+        let changes = Self.changes(session.events)
+        #expect(changes.first.map { $0.from == "listening" && lowArousal.contains($0.to) } == true, "changes: \(changes)")
+        #expect(changes.last.map { highArousal.contains($0.to) } == true, "changes: \(changes)")
+        #expect(session.exitStatus == 0)
+        #expect(session.socketRemoved)
+    }
+
+    /// ALSA capture (the `file` PCM plugin reading raw s16le at 16 kHz mono, as fast as it is read):
+    /// the daemon starts on it, announces the source and publishes well-formed moods.
+    @Test func alsaCapturePublishesMoods() throws {
+        let directory = try TemporaryDirectory()
+        let raw = directory.path + "/demo.raw"
+        let samples = try Fixtures.npy("audio/music_44100_stereo_s16.16k.npy").values  // 2 s of music
+        var pcm = Data()
+        for _ in 0..<20 {  // 40 s
+            for s in samples { withUnsafeBytes(of: Int16(max(-32768, min(32767, (s * 32767).rounded()))).littleEndian) { pcm.append(contentsOf: $0) } }
+        }
+        try pcm.write(to: URL(fileURLWithPath: raw))
+        let config = directory.path + "/asound.conf"
+        try """
+            pcm.filecap {
+                type file
+                slave { pcm { type null } }
+                file "/dev/null"
+                infile "\(raw)"
+                format "raw"
+            }
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let session = try Self.session(
+            source: "alsa:filecap",
+            environment: ["ALSA_CONFIG_PATH": config, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin"],
+            seconds: 10, until: { _ in false })
+        let sources = session.events.compactMap { if case .source(let s) = $0 { s } else { nil } }
+        #expect(sources.first?.state == .started, "\(session.lines.prefix(5))")
+        #expect(sources.first?.source == "alsa:filecap")
+        let moods = session.events.compactMap { if case .mood(let m) = $0 { m } else { nil } }
+        #expect(moods.count >= 4, "\(session.lines.suffix(3))")
+        #expect(moods.allSatisfy { $0.levelDB.map { $0 < 0 } ?? true })
+        #expect(session.exitStatus == 0)
+    }
+}
