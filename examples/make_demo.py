@@ -38,10 +38,10 @@ def calm(seconds):
 
 
 def energetic(seconds):
-    """Fast, loud and distorted: a power-chord riff at 176 bpm over double kicks, snares and hats."""
+    """Fast, loud and harshly distorted: a power-chord riff at 210 bpm over kicks, snares and hats."""
     out = np.zeros(int(seconds * SR))
     guitar = np.zeros(int(seconds * SR))
-    beat = 60 / 176
+    beat = 60 / 210
     riff = [82.4, 82.4, 98.0, 82.4, 110.0, 82.4, 123.5, 116.5]
     for i in range(int(seconds / beat) * 2):
         t = i * beat / 2
@@ -53,9 +53,10 @@ def energetic(seconds):
         if i % 4 == 2:
             snare = rng.normal(0, 0.5, int(0.15 * SR)) * np.exp(-np.arange(int(0.15 * SR)) / (0.04 * SR))
             place(out, t, snare)
-        hat = rng.normal(0, 0.15, int(0.04 * SR)) * np.exp(-np.arange(int(0.04 * SR)) / (0.01 * SR))
+        hat = rng.normal(0, 0.4, int(0.04 * SR)) * np.exp(-np.arange(int(0.04 * SR)) / (0.01 * SR))
         place(out, t + beat / 4, hat)
-    return np.tanh(8 * guitar) * 0.5 + np.tanh(2 * out) * 0.4
+    guitar += rng.normal(0, 0.02, len(guitar))  # pick and amplifier noise, before the fuzz
+    return np.tanh(30 * guitar) * 0.5 + np.tanh(2 * out) * 0.4
 
 
 music = np.concatenate([calm(20.0), energetic(20.0)]).astype(np.float32)

@@ -328,7 +328,8 @@ def main():
     ap.add_argument("--embed-only", action="store_true", help="fill the embedding cache and stop")
     ap.add_argument("--export", help="write backbone + the head trained on all clips to this model file")
     ap.add_argument("--head-name", default="mood")
-    ap.add_argument("--extra-rows", help="JSON file of extra table rows (e.g. the from-scratch CNN baseline)")
+    ap.add_argument("--extra-rows", nargs="*", default=[],
+                    help="JSON files of extra table rows (the from-scratch CNN baseline, other backbones)")
     args = ap.parse_args()
     args.augment = [k for k in args.augment.split(",") if k]
     args.command = "python " + " ".join([os.path.relpath(sys.argv[0], config.REPO)] + sys.argv[1:])
@@ -372,9 +373,10 @@ def main():
                                         curve=(name == main_name and not args.quick), tag=name)
 
     extra_rows = []
-    if args.extra_rows and os.path.exists(args.extra_rows):
-        with open(args.extra_rows) as f:
-            extra_rows = json.load(f)["rows"]
+    for path in args.extra_rows:
+        if os.path.exists(path):
+            with open(path) as f:
+                extra_rows += json.load(f)["rows"]
 
     head_info = ""
     if args.export:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # RAVDESS speech: actor-disjoint CV of an 8-emotion head and a gender head on the same backbone, to show the
 # pipeline is not tied to music. Writes training/reports/ravdess_emotion.md, ravdess_gender.md (+ PNGs, JSON)
-# and models/moodd-ravdess.safetensors (both heads). training/reports/ravdess.md summarises them.
+# and $MOODD_CACHE/models/moodd-ravdess.safetensors (both heads; not shipped, see ravdess.md). training/reports/ravdess.md summarises them.
 #
 #   training/run_ravdess.sh            RAVDESS=... MOODD_CACHE=... MOODD=... override the defaults
 set -euo pipefail
@@ -18,5 +18,5 @@ for task in emotion gender; do
         --name "ravdess_$task" --report "training/reports/ravdess_$task.md" \
         --export "/tmp/moodd-ravdess-$task.safetensors" --head-name "$task" "$@"
 done
-"$python" training/export.py --merge models/moodd-ravdess.safetensors \
+"$python" training/export.py --merge "$CACHE/models/moodd-ravdess.safetensors" \
     /tmp/moodd-ravdess-emotion.safetensors /tmp/moodd-ravdess-gender.safetensors

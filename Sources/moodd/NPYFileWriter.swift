@@ -33,12 +33,13 @@ final class NPYFileWriter {
             throw WriteError(path: path, reason: "directory \(directory) does not exist")
         }
         temporaryPath = directory + "/." + url.lastPathComponent + ".\(getpid()).tmp"
-        guard FileManager.default.createFile(atPath: temporaryPath, contents: nil),
-              let handle = FileHandle(forWritingAtPath: temporaryPath)
-        else {
+        // open(2): one call that creates the file with a known mode, and errno's words when it cannot.
+        var fd: Int32
+        repeat { fd = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) } while fd < 0 && errno == EINTR
+        guard fd >= 0 else {
             throw WriteError(path: path, reason: "cannot create a file in \(directory): \(String(cString: strerror(errno)))")
         }
-        self.handle = handle
+        self.handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         try write(Self.header(rows: 0, columns: columns))
     }
 

@@ -65,3 +65,13 @@ def test_report_and_plots(tmp_path):
     text = open(path).read()
     assert "| **LR** |" in text and "| CNN |" in text and "toy_confusion.png" in text
     assert os.path.getsize(tmp_path / "toy_confusion.png") > 1000 and os.path.getsize(tmp_path / "toy_curves.png") > 1000
+
+def test_late_fusion_averages_clip_probabilities():
+    import compare_backbones
+    y = np.array([0, 1, 2, 3, 0, 1])
+    a = {"fold_index": [[0, 1, 2], [3, 4, 5]], "proba": np.eye(4)[[0, 1, 2, 3, 1, 1]] * 0.6 + 0.1}
+    b = {"fold_index": a["fold_index"], "proba": np.eye(4)[[0, 1, 2, 3, 0, 1]] * 0.9 + 0.025}
+    folds = compare_backbones.fused_folds(a, b, y, LABELS)
+    assert [f["accuracy"] for f in folds] == [1.0, 1.0]     # b's confident 0 outvotes a's weak 1 on clip 4
+    assert [f["accuracy"] for f in compare_backbones.fused_folds(a, a, y, LABELS)] == [1.0, 2 / 3]
+    assert compare_backbones.row("x", folds).startswith("| x | 100.0 ± 0.0 |") and "| – |" in compare_backbones.row("x", folds)
