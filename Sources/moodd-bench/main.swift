@@ -8,6 +8,7 @@
 //   moodd-bench cnn PATCHES.npy MODEL [--repeats N] [--full]   -> `cnn PATCHES MS_PER_PATCH MACS_PER_PATCH`
 //                                                                  and writes PATCHES.swift_penultimate.npy
 //   moodd-bench sgemm [--repeats N]                            -> `sgemm GFLOPS_1024 GFLOPS_TIMBRAL`
+//   moodd-bench smoothing TIMELINES.jsonl                      -> a table (see SmoothingStudy)
 import Foundation
 import MoodAudio
 import MoodCore
@@ -76,6 +77,10 @@ func run() throws {
         let square = SgemmProbe.gflops(m: 1024, n: 1024, k: 1024, repeats: repeats, seconds: threadCPUSeconds)
         let timbral = SgemmProbe.gflops(m: 187 * 59, n: 204, k: 7 * 38, repeats: repeats, seconds: threadCPUSeconds)
         print("sgemm", square, timbral)
+        return
+    }
+    if args.first == "smoothing", args.count >= 2 {
+        try SmoothingStudy.run(path: args[1])
         return
     }
     if args.first == "cnn", args.count >= 3 {
