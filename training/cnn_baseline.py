@@ -105,11 +105,7 @@ def run_fold(feats, y, train, test, n_classes, width, epochs, seed):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].strip())
-    ap.add_argument("--dataset", required=True)
-    ap.add_argument("--metadata")
-    ap.add_argument("--id-column", default="id")
-    ap.add_argument("--group-column", default="group")
-    ap.add_argument("--labels", default="")
+    dataset.add_arguments(ap)
     ap.add_argument("--width", type=float, default=1.0, help="channel multiplier (1 = 256-256-128-64)")
     ap.add_argument("--epochs", type=int, default=30, help="at most this many epochs per fold")
     ap.add_argument("--minutes", type=float, default=None, help="time budget for all folds")
@@ -118,9 +114,7 @@ def main():
     from sklearn.metrics import accuracy_score, precision_recall_fscore_support
 
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
-    clips, labels = dataset.load_dataset(args.dataset, args.metadata, args.id_column, args.group_column,
-                                         dataset.parse_label_map(args.labels))
-    y = np.array([labels.index(c.label) for c in clips])
+    clips, labels, y = dataset.load_from_args(args)
     groups = np.array([c.group for c in clips])
     feats = load_features(clips, os.path.basename(os.path.normpath(args.dataset)))
     folds = dataset.grouped_folds(y, groups, config.OUTER_FOLDS, config.SEED)

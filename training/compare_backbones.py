@@ -47,17 +47,11 @@ def fused_folds(a, b, y, labels):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].strip())
-    ap.add_argument("--dataset", required=True)
-    ap.add_argument("--metadata")
-    ap.add_argument("--id-column", default="id")
-    ap.add_argument("--group-column", default="group")
-    ap.add_argument("--labels", default="")
+    dataset.add_arguments(ap)
     ap.add_argument("--other", required=True, help="the second backbone's model file")
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
-    clips, labels = dataset.load_dataset(args.dataset, args.metadata, args.id_column, args.group_column,
-                                         dataset.parse_label_map(args.labels))
-    y = np.array([labels.index(c.label) for c in clips])
+    clips, labels, y = dataset.load_from_args(args)
     groups = np.array([c.group for c in clips])
     key = evaluate.dataset_key(args.dataset)
     lr = [c for c in heads.candidates() if c[0] == "lr"]

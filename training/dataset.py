@@ -87,6 +87,20 @@ def grouped_folds(y, groups, n_folds, seed):
         assert not set(groups[train]) & set(groups[test]), "a group on both sides of a fold"
     return folds
 
+def add_arguments(ap):
+    """The options every script that reads a dataset takes (--dataset, --metadata, ...)."""
+    ap.add_argument("--dataset", required=True, help="a folder per label")
+    ap.add_argument("--metadata", help="CSV with an id and a group column")
+    ap.add_argument("--id-column", default="id")
+    ap.add_argument("--group-column", default="group")
+    ap.add_argument("--labels", default="", help="FOLDER=NAME,... (order = class order)")
+
+def load_from_args(args):
+    """-> (clips, labels, y): the dataset the add_arguments options name, and each clip's class index."""
+    clips, labels = load_dataset(args.dataset, args.metadata, args.id_column, args.group_column,
+                                 parse_label_map(args.labels))
+    return clips, labels, np.array([labels.index(c.label) for c in clips])
+
 def main():
     ap = argparse.ArgumentParser(description="summarise a folder-per-label dataset")
     ap.add_argument("root")

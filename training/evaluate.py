@@ -313,11 +313,7 @@ def write_report(path, args, clips, labels, y, groups, variants, main_name, head
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].strip())
-    ap.add_argument("--dataset", required=True, help="a folder per label")
-    ap.add_argument("--metadata", help="CSV with an id and a group column")
-    ap.add_argument("--id-column", default="id")
-    ap.add_argument("--group-column", default="group")
-    ap.add_argument("--labels", default="", help="FOLDER=NAME,... (order = class order)")
+    dataset.add_arguments(ap)
     ap.add_argument("--name", required=True, help="the report's name, e.g. 4q")
     ap.add_argument("--report", required=True, help="markdown path; PNGs are written next to it")
     ap.add_argument("--augment", default="", help="comma-separated kinds among " + ",".join(config.AUGMENTATIONS))
@@ -334,9 +330,7 @@ def main():
     args.augment = [k for k in args.augment.split(",") if k]
     args.command = "python " + " ".join([os.path.relpath(sys.argv[0], config.REPO)] + sys.argv[1:])
 
-    clips, labels = dataset.load_dataset(args.dataset, args.metadata, args.id_column, args.group_column,
-                                         dataset.parse_label_map(args.labels))
-    y = np.array([labels.index(c.label) for c in clips])
+    clips, labels, y = dataset.load_from_args(args)
     groups = np.array([c.group for c in clips])
     key = dataset_key(args.dataset)
     embedder = Embedder(args.model, engine=args.engine)
