@@ -14,7 +14,9 @@
 /// Decisions for broken input (each has a test):
 /// - NaN and +-inf samples are replaced by 0 before mixing and counted in `nonFiniteSamples`, so one
 ///   bad sample cannot turn a whole FFT block of resampler output into NaN. (librosa passes them
-///   through the resampler instead.)
+///   through the resampler instead.) So are finite samples beyond +-`maxSampleMagnitude`: only a
+///   damaged float file has them (a misaligned data chunk reads as floats up to 3.4e38), and two of
+///   them overflow the channel sum or the resampler's filter to inf and NaN just the same.
 /// - A cut file is refused with `.truncated`, never passed off as a shorter song: a WAV/AIFF whose
 ///   data chunk claims more bytes than the file holds, at open (libsndfile would silently shorten
 ///   it; the placeholder sizes streaming writers leave, 0 and >= 0x7FFFF000, are accepted); a
@@ -26,11 +28,16 @@
 /// - A decoder error part-way (a FLAC stream losing sync) throws `.decodeFailed`, as soundfile
 ///   does; samples returned before it stay valid. After any throw from `read`, `read` returns 0.
 /// - A header claiming 0 frames, or a stream that decodes to 0 frames, throws `.noAudio`.
+/// - A sample rate below `minSourceSampleRate` (a damaged rate field) throws `.malformedFile`.
 ///
 /// Threading: one owner. Not `Sendable`; create, read and drop it on one thread or task.
 public final class AudioFileDecoder {
     /// Hz, the rate of every sample `read` returns.
     public static let outputSampleRate = 16000
+    /// Hz. A lower rate is refused as malformed: it leaves under 500 Hz of bandwidth, nothing moodd
+    /// could analyse, and resampling multiplies the length by 16000 / rate: a 53 KB WAV whose rate
+    /// field was damaged to 2 Hz decoded to 55 minutes (at 1000 Hz the factor is 16).
+    public static let minSourceSampleRate = 1000
 
     /// The path as given to `init`; errors name it.
     public let path: String
@@ -44,8 +51,11 @@ public final class AudioFileDecoder {
     public private(set) var framesDecoded = 0
     /// Mono 16 kHz samples returned by `read` so far.
     public private(set) var samplesRead = 0
-    /// NaN or infinite samples (counted per channel sample) replaced by 0 so far.
+    /// NaN, infinite or beyond-`maxSampleMagnitude` samples (counted per channel sample) replaced by 0 so far.
     public private(set) var nonFiniteSamples = 0
+    /// 2^16, 96 dB over full scale (1.0): no real recording comes near it, and 1024 channels of it
+    /// through libsoxr's filter stay far from Float's 3.4e38.
+    public static let maxSampleMagnitude: Float = 65536
 
     private let file: Sndfile
     private let resampler: Resampler?
@@ -79,6 +89,10 @@ public final class AudioFileDecoder {
         guard sourceSampleRate > 0, (1...1024).contains(sourceChannels) else {
             throw AudioError(source: path, reason: .malformedFile,
                              detail: "\(sourceChannels) channels at \(sourceSampleRate) Hz")
+        }
+        guard sourceSampleRate >= Self.minSourceSampleRate else {
+            throw AudioError(source: path, reason: .malformedFile,
+                             detail: "sample rate \(sourceSampleRate) Hz, below \(Self.minSourceSampleRate) Hz")
         }
         guard sourceFrames != 0 else { throw AudioError(source: path, reason: .noAudio, detail: "the header claims 0 frames") }
         if let short = file.shortDataChunk {
@@ -203,8 +217,8 @@ public final class AudioFileDecoder {
         phase = resampler == nil ? .padding : .flushing
     }
 
-    /// Reads up to `maxFrames` frames and writes their channel mean to `out`, non-finite samples
-    /// zeroed. Returns the frames read; 0 at the end of the data.
+    /// Reads up to `maxFrames` frames and writes their channel mean to `out`, non-finite and
+    /// beyond-`maxSampleMagnitude` samples zeroed. Returns the frames read; 0 at the end of the data.
     private func decodeBlock(maxFrames: Int, into out: UnsafeMutablePointer<Float>) throws(AudioError) -> Int {
         let frames: Int
         do {
@@ -213,13 +227,14 @@ public final class AudioFileDecoder {
             throw AudioError(error, path: path, operation: .read(afterFrames: framesDecoded))
         }
         let channels = sourceChannels
+        let limit = Self.maxSampleMagnitude
         var nonFinite = 0
         for f in 0..<frames {
             let frame = interleaved + f * channels
             var sum: Float = 0
             for c in 0..<channels {
                 var v = frame[c]
-                if !v.isFinite {
+                if !(v.magnitude <= limit) {  // NaN fails every comparison
                     v = 0
                     nonFinite += 1
                 }

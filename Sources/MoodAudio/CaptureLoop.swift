@@ -8,7 +8,8 @@ import Synchronization
 /// that performs them.
 ///
 /// - The thread never waits for the consumer: `SampleRing.write` drops what does not fit (counted
-///   in the events' `overruns`).
+///   in the events' `overruns`). The exception is a `lossless` loop (an unpaced file, a batch
+///   source with no real time to keep up with): it waits, in 1 ms naps, until each block fits.
 /// - `onEvent` is called on the capture thread, in order; it must return quickly and must not call
 ///   `stop` (hand the event to an `AsyncStream` continuation or a lock-protected queue).
 /// - `stop` is prompt: every source read returns within ~50 ms and backoff waits sleep in 10 ms
@@ -36,6 +37,8 @@ public final class CaptureLoop: Sendable {
     public let name: String
     public let ring: SampleRing
     public let backoff: SourceSupervisor.Backoff
+    /// Wait for room in the ring instead of dropping (see above).
+    public let lossless: Bool
     private let makeSource: @Sendable () throws(AudioSourceError) -> any AudioSource
     private let onEvent: @Sendable (MoodEvent.Source) -> Void
 
@@ -49,20 +52,22 @@ public final class CaptureLoop: Sendable {
 
     /// `makeSource` is called once, on the capture thread (sources are not `Sendable`); a throw
     /// there ends the loop with an `ended` event carrying the error.
-    public init(name: String, ring: SampleRing, backoff: SourceSupervisor.Backoff = .init(),
+    public init(name: String, ring: SampleRing, backoff: SourceSupervisor.Backoff = .init(), lossless: Bool = false,
                 makeSource: @escaping @Sendable () throws(AudioSourceError) -> any AudioSource,
                 onEvent: @escaping @Sendable (MoodEvent.Source) -> Void) {
         self.name = name
         self.ring = ring
         self.backoff = backoff
+        self.lossless = lossless
         self.makeSource = makeSource
         self.onEvent = onEvent
     }
 
-    /// The loop for a configured spec (see `AudioSources.make`).
+    /// The loop for a configured spec (see `AudioSources.make`); lossless when the spec is not real
+    /// time (`SourceSpec.isRealTime`).
     public convenience init(spec: SourceSpec, ring: SampleRing, backoff: SourceSupervisor.Backoff = .init(),
                             pulseServer: String? = nil, onEvent: @escaping @Sendable (MoodEvent.Source) -> Void) {
-        self.init(name: spec.description, ring: ring, backoff: backoff,
+        self.init(name: spec.description, ring: ring, backoff: backoff, lossless: !spec.isRealTime,
                   makeSource: { () throws(AudioSourceError) in try AudioSources.make(spec, pulseServer: pulseServer) },
                   onEvent: onEvent)
     }
@@ -181,12 +186,23 @@ public final class CaptureLoop: Sendable {
                 return supervisor.handle(.endOfStream(now: Self.now(CLOCK_MONOTONIC)))
             }
             if n > 0 {
+                if lossless, !waitForRoom(n) { break }
                 ring.write(UnsafeBufferPointer(rebasing: buffer[..<n]))
                 samples.add(n, ordering: .relaxed)
             }
             updateCounters(source, gapFrames: gapFrames)
         }
         return supervisor.handle(.stop(now: Self.now(CLOCK_MONOTONIC)))
+    }
+
+    /// Naps until the ring can take `count` samples; false if a stop was requested meanwhile.
+    private func waitForRoom(_ count: Int) -> Bool {
+        let needed = min(count, ring.capacity)
+        while ring.freeSpace < needed {
+            if stopRequested.load(ordering: .acquiring) { return false }
+            Self.sleep(0.001)
+        }
+        return true
     }
 
     private func updateCounters(_ source: any AudioSource, gapFrames: Int) {

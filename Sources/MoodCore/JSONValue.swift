@@ -46,6 +46,17 @@ public enum JSONValue: Sendable, Equatable {
         return nil
     }
 
+    /// A number that is an exact integer (`3`, `3.0`), else nil.
+    public var intValue: Int? {
+        guard case .number(let d) = self, d == d.rounded(), abs(d) < 9.0e15 else { return nil }
+        return Int(d)
+    }
+
+    public var arrayValue: [JSONValue]? {
+        if case .array(let items) = self { return items }
+        return nil
+    }
+
     public var isNull: Bool { self == .null }
 
     /// Parses one JSON text; surrounding whitespace is allowed, anything else after the value is not.

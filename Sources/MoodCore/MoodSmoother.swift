@@ -1,4 +1,6 @@
-import Foundation  // exp
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Exponential moving average of class probabilities over irregularly spaced analyses.
 ///

@@ -1,4 +1,3 @@
-import Foundation
 
 /// Reading and writing NumPy `.npy` files (format version 1.0 and 2.0), the exchange format between
 /// moodd and the Python tools (`moodd features --npy`, reference fixtures).
@@ -99,7 +98,7 @@ public enum NPY {
 
     /// The text after `'key':` in a header dictionary, up to the next top-level comma or brace.
     private static func field(_ key: String, in header: String) throws(FormatError) -> String {
-        guard let keyRange = header.range(of: "'\(key)':") else {
+        guard let keyRange = header.firstRange(of: "'\(key)':") else {
             throw FormatError(reason: "header has no '\(key)'")
         }
         var depth = 0
@@ -111,14 +110,18 @@ public enum NPY {
             value.append(ch)
             if depth < 0 { break }
         }
-        return value.trimmingCharacters(in: .whitespaces)
+        return trimmed(value)
+    }
+
+    private static func trimmed(_ text: some StringProtocol) -> String {
+        String(text.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
     }
 
     private static func parseShape(_ text: String) throws(FormatError) -> [Int] {
         guard text.hasPrefix("("), text.hasSuffix(")") else { throw FormatError(reason: "bad shape \(text)") }
         var dims: [Int] = []
         for part in text.dropFirst().dropLast().split(separator: ",") {
-            let t = part.trimmingCharacters(in: .whitespaces)
+            let t = trimmed(part)
             guard !t.isEmpty else { continue }
             guard let d = Int(t), d >= 0 else { throw FormatError(reason: "bad shape \(text)") }
             dims.append(d)

@@ -62,6 +62,12 @@ public final class SampleRing: @unchecked Sendable {
 
     // MARK: Producer
 
+    /// Samples `write` would take now. Exact on the producer thread (the consumer can only make
+    /// more room); a producer that must not drop (an unpaced file) waits until a block fits.
+    public var freeSpace: Int {
+        capacity - (written.load(ordering: .relaxed) - consumed.load(ordering: .acquiring))
+    }
+
     /// Copies as much of `samples` as fits and returns how many were taken; the rest is dropped and
     /// counted. Producer thread only; never blocks, never allocates.
     @discardableResult

@@ -34,6 +34,14 @@ public enum SourceSpec: Sendable, Hashable, CustomStringConvertible {
     public static let stdinRates = 1000...768_000
     public static let stdinChannels = 1...32
 
+    /// False for an unpaced file: a batch source, which the daemon reads losslessly (capture waits
+    /// for the analysis instead of dropping samples) and analyses on the audio's own clock (a
+    /// `hop` of samples, not of wall time, between windows). True for everything live or paced.
+    public var isRealTime: Bool {
+        if case .file(_, _, let paced) = self { return paced }
+        return true
+    }
+
     /// Parses `text` (see the table above). Throws a `SourceSpecError` whose description is one
     /// line naming the spec and what is wrong with it.
     public init(parsing text: String) throws(SourceSpecError) {

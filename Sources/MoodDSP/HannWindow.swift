@@ -1,4 +1,6 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The Hann window librosa applies before each FFT.
 public enum HannWindow {

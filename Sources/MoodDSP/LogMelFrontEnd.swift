@@ -1,4 +1,6 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Incremental log-mel spectrogram of one mono stream: push samples as they arrive, get each frame
 /// as soon as its last sample is in.

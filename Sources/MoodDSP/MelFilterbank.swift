@@ -1,4 +1,6 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A Slaney-style mel filterbank, built exactly as `librosa.filters.mel(sr:, n_fft:, n_mels:,
 /// fmin:, fmax:, htk=False, norm="slaney")` builds it, stored sparsely.

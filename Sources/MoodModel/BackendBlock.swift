@@ -1,4 +1,6 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// musicnn's back end: max and mean over time of every mid-end channel, batch norm, dense + ReLU +
 /// batch norm (the penultimate embedding), dense + sigmoid (the tags).

@@ -1,4 +1,7 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import MoodCore
 
 /// A classifier head of kind `dense` (docs/model-format.md, "Heads"): standardise the backbone's
 /// penultimate embedding, then dense layers with ReLU between them and a softmax at the end.
@@ -30,14 +33,14 @@ public struct DenseHead: Sendable {
     public var scratchSize: Int { max(inputSize, layers.map(\.outputs).max() ?? 0) }
 
     /// Parses one entry of the `heads` metadata array and its tensors from `file`.
-    init(entry: [String: Any], file: SafeTensors, penultimateSize: Int) throws(ModelFileError) {
+    init(entry: JSONValue, file: SafeTensors, penultimateSize: Int) throws(ModelFileError) {
         let path = file.path
-        let name = entry["name"] as? String ?? "?"
+        let name = entry["name"]?.stringValue ?? "?"
         func fail(_ reason: String) -> ModelFileError {
             ModelFileError(path: path, kind: .badMetadata, reason: "head '\(name)': \(reason)")
         }
         func tensor(_ key: String, shape: [Int]) throws(ModelFileError) -> [Float] {
-            guard let tensorName = entry[key] as? String ?? (key.hasPrefix("heads.") ? key : nil) else {
+            guard let tensorName = entry[key]?.stringValue ?? (key.hasPrefix("heads.") ? key : nil) else {
                 throw fail("'\(key)' is missing")
             }
             guard tensorName.hasPrefix("heads.\(name).") else { throw fail("tensor '\(tensorName)' is not under heads.\(name).") }
@@ -52,16 +55,21 @@ public struct DenseHead: Sendable {
             guard values.allSatisfy(\.isFinite) else { throw fail("tensor '\(tensorName)' has a non-finite value") }
             return values
         }
-        guard name.range(of: "^[A-Za-z0-9_]+$", options: .regularExpression) != nil else {
+        guard !name.isEmpty, name.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_") })
+        else {
             throw fail("the name must be letters, digits and _")
         }
-        guard entry["kind"] as? String == "dense" else { throw fail("kind '\(entry["kind"] ?? "none")' is not 'dense'") }
-        guard entry["input"] as? String == "penultimate" else { throw fail("input must be 'penultimate'") }
-        guard let size = entry["input_size"] as? Int, size == penultimateSize else {
+        guard entry["kind"]?.stringValue == "dense" else {
+            throw fail("kind '\(entry["kind"].map { $0.stringValue ?? $0.encoded() } ?? "none")' is not 'dense'")
+        }
+        guard entry["input"]?.stringValue == "penultimate" else { throw fail("input must be 'penultimate'") }
+        guard let size = entry["input_size"]?.intValue, size == penultimateSize else {
             throw fail("input_size must be \(penultimateSize)")
         }
-        guard let labels = entry["labels"] as? [String], !labels.isEmpty else { throw fail("labels must be a non-empty list") }
-        guard let layerEntries = entry["layers"] as? [[String: Any]], !layerEntries.isEmpty else {
+        let labelValues = entry["labels"]?.arrayValue ?? []
+        let labels = labelValues.compactMap(\.stringValue)
+        guard !labels.isEmpty, labels.count == labelValues.count else { throw fail("labels must be a non-empty list of strings") }
+        guard let layerEntries = entry["layers"]?.arrayValue, !layerEntries.isEmpty else {
             throw fail("layers must be a non-empty list")
         }
         self.name = name
@@ -75,11 +83,11 @@ public struct DenseHead: Sendable {
         var inputs = size
         for (i, layer) in layerEntries.enumerated() {
             let last = i == layerEntries.count - 1
-            let activation = layer["activation"] as? String
+            let activation = layer["activation"]?.stringValue
             guard activation == (last ? "softmax" : "relu") else {
                 throw fail("layer \(i) activation must be '\(last ? "softmax" : "relu")', got '\(activation ?? "none")'")
             }
-            guard let weightName = layer["weight"] as? String, let biasName = layer["bias"] as? String,
+            guard let weightName = layer["weight"]?.stringValue, let biasName = layer["bias"]?.stringValue,
                   let shape = file.entries[weightName]?.shape, shape.count == 2, shape[1] == inputs
             else { throw fail("layer \(i) needs a weight [out, \(inputs)] and a bias") }
             let outputs = shape[0]
@@ -92,16 +100,15 @@ public struct DenseHead: Sendable {
         self.layers = layers
         func signs(_ key: String) throws(ModelFileError) -> [Float]? {
             guard let raw = entry[key] else { return nil }
-            guard let values = raw as? [Double], values.count == labels.count, values.allSatisfy({ abs($0) <= 1 }) else {
+            let values = raw.arrayValue?.compactMap(\.doubleValue) ?? []
+            guard values.count == labels.count, raw.arrayValue?.count == labels.count, values.allSatisfy({ abs($0) <= 1 }) else {
                 throw fail("\(key) must list one number in -1...1 per label")
             }
             return values.map(Float.init)
         }
         valence = try signs("valence")
         arousal = try signs("arousal")
-        crossValidation = (entry["cv"]).flatMap { cv in
-            (try? JSONSerialization.data(withJSONObject: cv, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) }
-        }
+        crossValidation = entry["cv"].map { $0.encoded(decimals: 6) }
     }
 
     /// - penultimate: `[inputSize]` from the backbone.

@@ -24,5 +24,19 @@ public struct ModelFileError: Error, CustomStringConvertible, Equatable, Sendabl
         self.reason = reason
     }
 
-    public var description: String { "\(path): \(reason)" }
+    /// `path: reason` on one line. Reasons quote what the file holds (tensor names, dtypes, metadata
+    /// values), so its control and line-separator characters are written as escapes (`\n`, `\u{1B}`):
+    /// a hostile file cannot split the message or drive the terminal.
+    public var description: String {
+        var line = ""
+        for scalar in "\(path): \(reason)".unicodeScalars {
+            switch scalar.properties.generalCategory {
+            case .control, .lineSeparator, .paragraphSeparator:
+                line += scalar == "\n" ? "\\n" : scalar == "\r" ? "\\r" : "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
+            default:
+                line.unicodeScalars.append(scalar)
+            }
+        }
+        return line
+    }
 }

@@ -1,4 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The `__metadata__` of a moodd model file (docs/model-format.md), checked and typed.
 public struct ModelMetadata: Sendable, Equatable {

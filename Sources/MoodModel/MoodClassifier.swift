@@ -1,4 +1,3 @@
-import Foundation
 import MoodCore
 
 /// A model file's backbone and one of its heads, as the daemon and `moodd classify` use them: one
@@ -34,7 +33,7 @@ public final class MoodClassifier: PatchClassifier, @unchecked Sendable {
             throw ModelFileError(path: path, kind: .badMetadata,
                                  reason: "no head '\(headName!)'; the model has \(heads.map(\.name).joined(separator: ", "))")
         }
-        let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        let name = Self.modelName(path: path)
         try self.init(network: Musicnn(weights: weights), head: head, modelName: name, path: path)
     }
 
@@ -55,10 +54,17 @@ public final class MoodClassifier: PatchClassifier, @unchecked Sendable {
         scratchB = scratchA
     }
 
+    /// The file's name without folder or extension: `/usr/share/moodd/moodd-4q.safetensors` -> `moodd-4q`.
+    static func modelName(path: String) -> String {
+        let file = path.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? path
+        guard let dot = file.lastIndex(of: "."), dot != file.startIndex else { return file }
+        return String(file[..<dot])
+    }
+
     /// Every head of `file`, parsed and checked against its tensors.
     public static func heads(in file: SafeTensors, penultimateSize: Int) throws(ModelFileError) -> [DenseHead] {
-        guard let text = file.metadata["heads"],
-              let entries = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [[String: Any]]
+        guard let text = file.metadata["heads"], let entries = (try? JSONValue.parse(text))?.arrayValue,
+              entries.allSatisfy({ if case .object = $0 { true } else { false } })
         else {
             throw ModelFileError(path: file.path, kind: .badMetadata, reason: "heads is not a JSON array of objects")
         }

@@ -1,4 +1,6 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension SafeTensors {
     /// The whole file in one buffer: `open`, `fstat`, then `read` until done (retrying EINTR).

@@ -1,4 +1,6 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A validated safetensors file held in memory: https://huggingface.co/docs/safetensors
 ///

@@ -1,4 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The JSON header of a safetensors file, decoded but not yet checked against the data.
 struct SafeTensorsHeader: Decodable {

@@ -75,14 +75,20 @@ final class AnalysisPipeline {
 
     /// Takes the new samples and, if there were any and a full patch is available, analyses the
     /// latest window. `time` is monotonic seconds, `wallTime` the events' time.
-    func step(time: Double, wallTime: Timestamp) -> Outcome? {
-        if ring.available > maxBacklog {
+    ///
+    /// `limit` nil (live): everything the ring holds, skipping to the newest window when the backlog
+    /// is more than two windows. `limit` n (the audio clock of a batch source): exactly the next n
+    /// samples or fewer, never skipping.
+    func step(time: Double, wallTime: Timestamp, limit: Int? = nil) -> Outcome? {
+        if limit == nil, ring.available > maxBacklog {
             ring.discard(keepingLatest: windowSamples)
             restartWindows()
         }
         var taken = 0
         while true {
-            let n = ring.read(into: scratch)
+            let room = min(Self.readChunk, (limit ?? .max) - taken)
+            if room <= 0 { break }
+            let n = ring.read(into: UnsafeMutableBufferPointer(rebasing: scratch[..<room]))
             if n == 0 { break }
             taken += n
             let block = UnsafeBufferPointer(rebasing: scratch[..<n])

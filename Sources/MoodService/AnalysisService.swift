@@ -13,6 +13,11 @@ import Synchronization
 /// inference time does not make the cadence drift; a tick that overran is skipped, not doubled.
 /// Graceful shutdown interrupts the wait between ticks, never an analysis in flight.
 ///
+/// A batch source (`file+unpaced:`, `Settings.clock == .audio`) is analysed on the audio's own clock
+/// instead: a window every `hop` seconds *of samples*, as fast as they arrive, none skipped (the
+/// capture loop waits for the ring rather than dropping), and the tracker's time is audio seconds,
+/// so smoothing and dwell behave as they would live. Hours of audio pass in minutes (`scripts/soak`).
+///
 /// Inference runs on the loop's task (musicnn: tens of milliseconds per patch), which is fine for
 /// one stream; NIO's event loops and the capture thread are separate threads.
 public final class AnalysisService: Service {
@@ -20,17 +25,32 @@ public final class AnalysisService: Service {
         /// Seconds between analyses (`analysis.hop`).
         public var hop: Double
         public var tracker: MoodTracker.Settings
+        public var clock: Clock
 
-        public init(hop: Double, tracker: MoodTracker.Settings) {
+        public init(hop: Double, tracker: MoodTracker.Settings, clock: Clock = .wall) {
             precondition(hop > 0)
             self.hop = hop
             self.tracker = tracker
+            self.clock = clock
         }
 
+        /// `.audio` when the configured source is not real time (`SourceSpec.isRealTime`).
         public init(_ config: Config) {
-            self.init(hop: config.hop, tracker: config.trackerSettings)
+            let realTime = (try? SourceSpec(parsing: config.source))?.isRealTime ?? true
+            self.init(hop: config.hop, tracker: config.trackerSettings, clock: realTime ? .wall : .audio)
         }
     }
+
+    /// What paces the windows.
+    public enum Clock: Sendable, Equatable {
+        /// Every `hop` seconds of monotonic time (live and paced sources).
+        case wall
+        /// Every `hop` seconds of samples, as soon as they are in the ring (unpaced files).
+        case audio
+    }
+
+    /// Hz of the ring's samples.
+    static let sampleRate = 16000
 
     public let settings: Settings
     /// Beats after every tick; the systemd watchdog's evidence of life.
@@ -76,11 +96,21 @@ public final class AnalysisService: Service {
     public func run() async throws {
         let pipeline = try AnalysisPipeline(
             ring: ring, classifier: classifier, tracker: Self.initialTracker(classifier: classifier, settings: settings))
+        logger.info("analysis started", metadata: [
+            "hop_s": "\(settings.hop)", "model": "\(classifier.modelName)", "clock": "\(settings.clock)",
+        ])
+        switch settings.clock {
+        case .wall: await runOnWallClock(pipeline)
+        case .audio: await runOnAudioClock(pipeline)
+        }
+        logger.info("analysis stopped")
+    }
+
+    private func runOnWallClock(_ pipeline: AnalysisPipeline) async {
         let clock = ContinuousClock()
         let hop = Duration.milliseconds(Int64((settings.hop * 1000).rounded()))
         var next = clock.now + hop
         var classifierFailing = false
-        logger.info("analysis started", metadata: ["hop_s": "\(settings.hop)", "model": "\(classifier.modelName)"])
         while true {
             let deadline = next
             do {
@@ -88,20 +118,10 @@ public final class AnalysisService: Service {
             } catch {
                 break
             }
-            if let pending = interruption.withLock({ p -> Interruption? in defer { p = nil }; return p }) {
-                let events = pipeline.sourceInterrupted(resetTracker: pending.resetTracker, at: pending.time)
-                if !events.isEmpty { hub.publish(events, tracker: pipeline.tracker, overruns: ring.overruns) }
-            }
+            takeInterruption(pipeline)
             let time = Double(Clocks.monotonicNanoseconds()) / 1e9
             if let outcome = pipeline.step(time: time, wallTime: Clocks.wallTime()) {
-                hub.publish(outcome.events, tracker: pipeline.tracker, overruns: ring.overruns)
-                if let error = outcome.classifierError {
-                    if !classifierFailing { logger.error("classifier failed", metadata: ["error": "\(error)"]) }
-                    classifierFailing = true
-                } else if outcome.classified, classifierFailing {
-                    logger.notice("classifier working again")
-                    classifierFailing = false
-                }
+                publish(outcome, pipeline, classifierFailing: &classifierFailing)
             }
             heartbeat.beat()
             next += hop
@@ -111,6 +131,48 @@ public final class AnalysisService: Service {
                 next = now + hop
             }
         }
-        logger.info("analysis stopped")
+    }
+
+    private func runOnAudioClock(_ pipeline: AnalysisPipeline) async {
+        let hopSamples = max(1, Int((settings.hop * Double(Self.sampleRate)).rounded()))
+        var analysed = 0  // samples taken since the start: the audio clock
+        var classifierFailing = false
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            takeInterruption(pipeline)
+            guard ring.available >= hopSamples else {
+                heartbeat.beat()
+                // Not a hop's worth yet (or the file ended): nap briefly, waking for shutdown.
+                do {
+                    try await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(5)) }
+                } catch {
+                    break
+                }
+                continue
+            }
+            let time = Double(analysed) / Double(Self.sampleRate)
+            if let outcome = pipeline.step(time: time, wallTime: Clocks.wallTime(), limit: hopSamples) {
+                publish(outcome, pipeline, classifierFailing: &classifierFailing)
+            }
+            analysed += hopSamples
+            heartbeat.beat()
+            await Task.yield()  // windows back to back on the cooperative pool: let other tasks in
+        }
+    }
+
+    private func takeInterruption(_ pipeline: AnalysisPipeline) {
+        guard let pending = interruption.withLock({ p -> Interruption? in defer { p = nil }; return p }) else { return }
+        let events = pipeline.sourceInterrupted(resetTracker: pending.resetTracker, at: pending.time)
+        if !events.isEmpty { hub.publish(events, tracker: pipeline.tracker, overruns: ring.overruns) }
+    }
+
+    private func publish(_ outcome: AnalysisPipeline.Outcome, _ pipeline: AnalysisPipeline, classifierFailing: inout Bool) {
+        hub.publish(outcome.events, tracker: pipeline.tracker, overruns: ring.overruns)
+        if let error = outcome.classifierError {
+            if !classifierFailing { logger.error("classifier failed", metadata: ["error": "\(error)"]) }
+            classifierFailing = true
+        } else if outcome.classified, classifierFailing {
+            logger.notice("classifier working again")
+            classifierFailing = false
+        }
     }
 }

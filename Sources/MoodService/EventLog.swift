@@ -117,7 +117,7 @@ public final class EventLog: Service, EventSubscriber {
 struct LogFile {
     let path: String
     private(set) var fd: Int32 = -1
-    /// A failed write may have left half a line; the next line starts on a fresh one.
+    /// A failed write left half a line that could not be cut off; the next line starts on a fresh one.
     private var midLine = false
 
     init(path: String) { self.path = path }
@@ -132,7 +132,8 @@ struct LogFile {
     }
 
     /// Writes one whole line; on failure returns the error (and keeps the descriptor: a full disk
-    /// can free up without a reopen).
+    /// can free up without a reopen). A write cut short by a full disk or `RLIMIT_FSIZE` is taken
+    /// back (`ftruncate` to where the line began), so the file only ever holds whole lines.
     mutating func append(_ line: [UInt8]) -> SystemError? {
         if let error = open() { return error }
         if midLine {
@@ -142,7 +143,11 @@ struct LogFile {
         }
         let (written, error) = line.withUnsafeBytes { Syscall.writeAll(fd, $0) }
         guard let error else { return nil }
-        if written > 0 { midLine = true }
+        if written > 0 {
+            // O_APPEND: the offset is the end of the file, just past the fragment.
+            let end = lseek(fd, 0, SEEK_CUR)
+            midLine = end < written || ftruncate(fd, end - off_t(written)) != 0
+        }
         return SystemError(code: error, operation: "write \(path)")
     }
 

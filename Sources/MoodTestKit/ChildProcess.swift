@@ -29,12 +29,19 @@ public final class ChildProcess {
     public let pid: pid_t
     public private(set) var status: Int32?
 
-    public init(_ executable: String, _ arguments: [String], environment: [String: String]) throws {
+    /// Standard input and output are /dev/null; standard error too, unless `stderrPath` names a file
+    /// to receive it (created or truncated).
+    public init(_ executable: String, _ arguments: [String], environment: [String: String], stderrPath: String? = nil) throws {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        for fd: Int32 in [0, 1, 2] {
+        for fd: Int32 in [0, 1] {
             posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0)
+        }
+        if let stderrPath {
+            posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
         }
         let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
         let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]

@@ -1,5 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
-import Foundation
 import MoodCore
 
 /// `moodd check-config`: the effective configuration (file + flags) as TOML on stdout, warnings on
@@ -25,7 +27,7 @@ struct CheckConfigCommand: ParsableCommand {
             throw ExitCode(ConfigOptions.exConfig)
         }
         for warning in loaded.warnings { Diagnostics.error("warning: \(warning)") }
-        FileHandle.standardOutput.write(Data(loaded.config.render(comments: comments).utf8))
+        print(loaded.config.render(comments: comments), terminator: "")
     }
 }
 

@@ -1,5 +1,12 @@
-import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import ArgumentParser
 import MoodCore
 import MoodModel
 
@@ -66,15 +73,21 @@ struct ClassifyCommand: ParsableCommand {
         if failed { throw ExitCode(1) }
     }
 
+    /// `song.MP3` -> `MP3`; `README` and `.hidden` -> "".
+    static func pathExtension(_ name: String) -> String {
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return "" }
+        return String(name[name.index(after: dot)...])
+    }
+
     /// Files as given; directories replaced by their audio files, sorted (not recursive).
     private func expand(_ paths: [String]) -> [String] {
         paths.flatMap { path -> [String] in
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue,
+            var info = stat()
+            guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR,
                   let names = try? FileManager.default.contentsOfDirectory(atPath: path)
             else { return [path] }
-            return names.filter { Self.audioExtensions.contains(($0 as NSString).pathExtension.lowercased()) }
-                .sorted().map { (path as NSString).appendingPathComponent($0) }
+            return names.filter { Self.audioExtensions.contains(Self.pathExtension($0).lowercased()) }
+                .sorted().map { path.hasSuffix("/") ? path + $0 : path + "/" + $0 }
         }
     }
 
@@ -128,17 +141,17 @@ struct FileMood {
     }
 
     func text(timeline withTimeline: Bool) -> String {
-        var line = "\(file): \(labels.names[best]) \(String(format: "%.2f", probabilities[best]))  ("
-        line += zip(labels.names, probabilities).map { "\($0) \(String(format: "%.2f", $1))" }.joined(separator: ", ") + ")"
+        var line = "\(file): \(labels.names[best]) \(cFormat("%.2f", probabilities[best]))  ("
+        line += zip(labels.names, probabilities).map { "\($0) \(cFormat("%.2f", $1))" }.joined(separator: ", ") + ")"
         if let plane = labels.plane(probabilities) {
-            line += String(format: "  valence %+.2f  arousal %+.2f", plane.valence, plane.arousal)
+            line += cFormat("  valence %+.2f  arousal %+.2f", plane.valence, plane.arousal)
         }
         line += "  \(windows) window" + (windows == 1 ? "" : "s")
         guard withTimeline else { return line }
         for (k, p) in timeline.enumerated() {
             let top = p.indices.max { p[$0] < p[$1] }!
-            line += String(format: "\n  %7.1f s  ", Double(k) * windowSeconds) + labels.names[top].padding(toLength: 10, withPad: " ", startingAt: 0)
-            line += zip(labels.names, p).map { "\($0) \(String(format: "%.2f", $1))" }.joined(separator: "  ")
+            line += cFormat("\n  %7.1f s  ", Double(k) * windowSeconds) + padded(labels.names[top], 10)
+            line += zip(labels.names, p).map { "\($0) \(cFormat("%.2f", $1))" }.joined(separator: "  ")
         }
         return line
     }
@@ -155,12 +168,12 @@ struct Progress {
 
     func show(_ index: Int, _ file: String) {
         guard enabled, total > 1 else { return }
-        let name = (file as NSString).lastPathComponent
-        FileHandle.standardError.write(Data("\r\u{1B}[K[\(index + 1)/\(total)] \(name)".utf8))
+        let name = file.split(separator: "/").last.map(String.init) ?? file
+        writeStandardError("\r\u{1B}[K[\(index + 1)/\(total)] \(name)")
     }
 
     func clear() {
         guard enabled, total > 1 else { return }
-        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+        writeStandardError("\r\u{1B}[K")
     }
 }

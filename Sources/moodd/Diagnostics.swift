@@ -1,5 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
-import Foundation
 
 /// The command line's one way of reporting failure: a single line on stderr, then a non-zero exit.
 ///
@@ -8,8 +10,8 @@ import Foundation
 enum Diagnostics {
     /// Writes `moodd: <message>` and a newline to stderr (fd 2), in one write so lines never interleave.
     static func error(_ message: String) {
-        let line = "moodd: " + message.replacingOccurrences(of: "\n", with: " ") + "\n"
-        FileHandle.standardError.write(Data(line.utf8))
+        let line = "moodd: " + String(message.map { $0 == "\n" ? " " : $0 }) + "\n"
+        writeStandardError(line)
     }
 
     /// Runs `body` with fd 2 pointed at /dev/null, so that C libraries that print to stderr on their own

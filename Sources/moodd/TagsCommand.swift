@@ -1,5 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
-import Foundation
 import MoodCore
 import MoodModel
 
@@ -52,7 +54,7 @@ struct TagsCommand: ParsableCommand {
                 print(object.encoded())
             } else {
                 print("\(file): \(patches) patches")
-                for (name, p) in ranked { print("  " + name.padding(toLength: 20, withPad: " ", startingAt: 0) + String(format: "%.3f", p)) }
+                for (name, p) in ranked { print("  " + padded(name, 20) + cFormat("%.3f", p)) }
             }
         } catch {
             throw Diagnostics.fail(error)

@@ -88,6 +88,31 @@ struct CaptureLoopTests {
         #expect(loop.counters.samples == 5000)
     }
 
+    /// An unpaced file is a batch source: capture waits for a slow consumer instead of dropping, so
+    /// every decoded sample reaches the ring, in order.
+    @Test func unpacedFileIsLossless() throws {
+        let path = Fixtures.path("audio/sine440_16000_mono_s16.wav")
+        let ring = SampleRing(capacity: 512)
+        let log = EventLog()
+        let loop = CaptureLoop(spec: try SourceSpec(parsing: "file+unpaced:" + path), ring: ring, onEvent: log.append)
+        #expect(loop.lossless)
+        try loop.start()
+        defer { loop.stop() }
+        var got: [Float] = []
+        while log.wait(for: .ended, timeout: 0) == nil || ring.available > 0 {
+            ring.read(appendingTo: &got, maxCount: 100)  // a consumer slower than the decoder
+            usleep(200)
+        }
+        let decoder = try AudioFileDecoder(path: path)
+        var expected: [Float] = []
+        let block = UnsafeMutableBufferPointer<Float>.allocate(capacity: 4096)
+        defer { block.deallocate() }
+        while case let n = try decoder.read(into: block), n > 0 { expected += block[..<n] }
+        #expect(ring.overruns == 0)
+        #expect(got.count == expected.count && got == expected)
+        #expect(log.all.last?.event.overruns == 0)
+    }
+
     /// A paced looping file never ends by itself; stop must return within 100 ms.
     @Test func stopIsPrompt() throws {
         let ring = SampleRing(capacity: 1 << 16)

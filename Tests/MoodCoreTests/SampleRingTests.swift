@@ -36,6 +36,18 @@ private final class Flag: Sendable {
         #expect(ring.totalWritten == 12)
     }
 
+    @Test func freeSpaceIsWhatAWriteWouldTake() {
+        let ring = SampleRing(capacity: 8)
+        #expect(ring.freeSpace == 8)
+        ring.write([0, 1, 2, 3, 4])
+        #expect(ring.freeSpace == 3)
+        var out: [Float] = []
+        ring.read(appendingTo: &out, maxCount: 2)
+        #expect(ring.freeSpace == 5)
+        #expect(ring.write([5, 6, 7, 8, 9]) == 5)
+        #expect(ring.freeSpace == 0 && ring.overruns == 0)
+    }
+
     @Test func discardKeepsTheLatest() {
         let ring = SampleRing(capacity: 16)
         ring.write((0..<10).map(Float.init))

@@ -45,15 +45,17 @@ final class Tone: @unchecked Sendable {
 }
 
 struct AnalysisFixture {
-    let ring = SampleRing(capacity: 1 << 18)
+    let ring: SampleRing
     let classifier: BandEnergyClassifier
     let hub: EventHub
     let recorder = EventRecorder()
     let service: AnalysisService
 
-    init(hop: Double, tracker: MoodTracker.Settings = .init(), classifier: BandEnergyClassifier = BandEnergyClassifier()) {
+    init(hop: Double, tracker: MoodTracker.Settings = .init(), classifier: BandEnergyClassifier = BandEnergyClassifier(),
+         clock: AnalysisService.Clock = .wall, ringCapacity: Int = 1 << 18) {
         self.classifier = classifier
-        let settings = AnalysisService.Settings(hop: hop, tracker: tracker)
+        ring = SampleRing(capacity: ringCapacity)
+        let settings = AnalysisService.Settings(hop: hop, tracker: tracker, clock: clock)
         hub = EventHub(
             hello: .init(model: classifier.modelName, labels: classifier.labels.names),
             tracker: AnalysisService.initialTracker(classifier: classifier, settings: settings),
@@ -156,6 +158,30 @@ struct AnalysisFixture {
         #expect(names[lost...].prefix(2) == ["source", "change"])
         #expect(f.recorder.changes.last.map { "\($0.from)->\($0.to)" } == "sad->listening")
         #expect(f.hub.snapshot().source.state == .lost)
+    }
+
+    /// On the audio clock (an unpaced file) every hop of samples is analysed as soon as it is in the
+    /// ring, nothing skipped however far ahead capture is: 30 s at hop 0.5 is one window per 8000
+    /// samples from the first full 3-s patch (47,872 samples with the front end's 256-sample priming,
+    /// so from the 6th hop) to the 60th: 55 moods, long before 30 s of wall time.
+    @Test func audioClockAnalysesEveryHopOfSamples() async throws {
+        let f = AnalysisFixture(hop: 0.5, clock: .audio, ringCapacity: 1 << 20)
+        var config = Config()
+        config.source = "file+loop+unpaced:x.ogg"
+        #expect(AnalysisService.Settings(config).clock == .audio)
+        config.source = "file+loop:x.ogg"
+        #expect(AnalysisService.Settings(config).clock == .wall)
+        let tone = Tone(frequency: 440, amplitude: 0.3)
+        f.ring.write(tone.next(seconds: 30))
+        let start = ContinuousClock.now
+        let drained = try await withRunning([f.service]) { _ in
+            await eventually(timeout: 20) { f.recorder.moods.count >= 55 && f.ring.available < 8000 }
+        }
+        #expect(drained)
+        #expect(ContinuousClock.now - start < .seconds(25))
+        #expect(f.recorder.moods.count == 55)
+        #expect(f.classifier.callCount == 55)
+        #expect(f.ring.available == 0)
     }
 
     /// Graceful shutdown waits for the analysis in flight and publishes its result.

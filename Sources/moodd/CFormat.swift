@@ -1,0 +1,36 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// printf-style formatting of numbers for the commands' text output (`"%.2f"`, `"%+.2f"`,
+/// `"%7.1f"`), through C's `vsnprintf`: `String(format:)` would pull all of Foundation (and ICU's
+/// data, ~10 MB of the daemon's resident size) into a process that needs none of it.
+func cFormat(_ format: String, _ arguments: CVarArg...) -> String {
+    withVaList(arguments) { list in
+        var buffer = [CChar](repeating: 0, count: 256)
+        let count = Int(vsnprintf(&buffer, buffer.count, format, list))
+        guard count >= buffer.count else { return String(cString: buffer) }
+        buffer = [CChar](repeating: 0, count: count + 1)
+        return withVaList(arguments) { again in
+            _ = vsnprintf(&buffer, buffer.count, format, again)
+            return String(cString: buffer)
+        }
+    }
+}
+
+/// `text` padded with spaces on the right to `width` characters (never cut).
+func padded(_ text: String, _ width: Int) -> String {
+    text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+}
+
+/// Writes `text` to standard error unbuffered, as one `write(2)` where possible.
+func writeStandardError(_ text: String) {
+    var bytes = Array(text.utf8)
+    var offset = 0
+    while offset < bytes.count {
+        let n = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress! + offset, $0.count - offset) }
+        if n < 0 && errno == EINTR { continue }
+        guard n > 0 else { return }
+        offset += n
+    }
+}
