@@ -3,7 +3,7 @@
     python3 scripts/soak.py --bin .build/release --hours 24
 
 An unpaced file is analysed on the audio's own clock (a window every `hop` seconds of samples, none
-skipped), so the daemon does an hour's analyses in about 15 s of release-build time. Meanwhile one
+skipped), so the daemon does an hour's analyses in about 13 s of release-build time. Meanwhile one
 subscriber reads every event; every simulated hour the log is rotated (rename + SIGHUP) and 50
 short-lived clients connect, read the greeting and hang up. Every --sample-minutes of audio the
 daemon's VmRSS, open descriptors and threads are sampled.

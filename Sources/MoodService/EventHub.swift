@@ -29,6 +29,7 @@ public final class EventHub: Sendable {
         var tracker: MoodTracker
         var source: MoodEvent.SourceStatus
         var counters = MoodEvent.Counters()
+        /// By ticket number, which grows with each connection.
         var clients: [Int: any EventSubscriber] = [:]
         var sinks: [any EventSubscriber] = []
         var nextID = 0
@@ -97,7 +98,9 @@ public final class EventHub: Sendable {
         // Sinks first: whatever a client has seen is already queued for the log, so a SIGHUP sent
         // by someone who saw an event cannot reach the log before that event does.
         for sink in state.sinks { sink.receive(event, line: line) }
-        for client in state.clients.values { client.receive(event, line: line) }
+        // Oldest connection first: a crowd of newcomers (or a connect/close flood) queues behind the
+        // established subscribers, never in front of them.
+        for id in state.clients.keys.sorted() { state.clients[id]!.receive(event, line: line) }
     }
 
     // MARK: Subscribers

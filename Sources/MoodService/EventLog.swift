@@ -132,10 +132,14 @@ struct LogFile {
     }
 
     /// Writes one whole line; on failure returns the error (and keeps the descriptor: a full disk
-    /// can free up without a reopen). A write cut short by a full disk or `RLIMIT_FSIZE` is taken
-    /// back (`ftruncate` to where the line began), so the file only ever holds whole lines.
+    /// can free up without a reopen). A line that would cross `RLIMIT_FSIZE` is not started (the
+    /// kernel would write the part below the limit); a write cut short anyway (a full disk) is taken
+    /// back with `ftruncate` to where the line began. So the file only ever holds whole lines.
     mutating func append(_ line: [UInt8]) -> SystemError? {
         if let error = open() { return error }
+        if wouldCrossFileSizeLimit(adding: line.count + (midLine ? 1 : 0)) {
+            return SystemError(code: EFBIG, operation: "write \(path)")
+        }
         if midLine {
             let (_, error) = [UInt8(ascii: "\n")].withUnsafeBytes { Syscall.writeAll(fd, $0) }
             if let error { return SystemError(code: error, operation: "write \(path)") }
@@ -149,6 +153,14 @@ struct LogFile {
             midLine = end < written || ftruncate(fd, end - off_t(written)) != 0
         }
         return SystemError(code: error, operation: "write \(path)")
+    }
+
+    private func wouldCrossFileSizeLimit(adding count: Int) -> Bool {
+        var limit = rlimit()
+        guard getrlimit(__rlimit_resource_t(RLIMIT_FSIZE.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max else { return false }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { return false }
+        return UInt64(info.st_size) + UInt64(count) > UInt64(limit.rlim_cur)
     }
 
     func sync() {

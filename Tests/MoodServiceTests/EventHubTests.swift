@@ -54,6 +54,34 @@ final class LineSink: EventSubscriber {
         #expect(hub.counters.analyses == 2)
     }
 
+    /// Established subscribers are handed each event before newer ones, whatever the churn in
+    /// between: a flood of newcomers can only queue behind them.
+    @Test func deliversOldestConnectionFirst() {
+        let hub = Sample.hub(maxClients: 64)
+        final class Order: Sendable {
+            let names = Mutex<[Int]>([])
+        }
+        final class OrderSink: EventSubscriber {
+            let name: Int
+            let order: Order
+            init(_ name: Int, _ order: Order) { self.name = name; self.order = order }
+            func receive(_ event: MoodEvent, line: [UInt8]) {
+                if case .source = event { order.names.withLock { $0.append(name) } }
+            }
+        }
+        let order = Order()
+        var ids: [EventHub.ClientID] = []
+        for name in 0..<40 {
+            guard case .connected(let id) = hub.connect(OrderSink(name, order)) else { return }
+            ids.append(id)
+        }
+        for id in ids where ids.firstIndex(of: id)! % 3 == 1 { hub.disconnect(id) }  // churn
+        for name in 40..<50 { _ = hub.connect(OrderSink(name, order)) }
+        hub.publish([.source(Sample.source(.started))])
+        let expected = (0..<50).filter { $0 >= 40 || $0 % 3 != 1 }
+        #expect(order.names.withLock { $0 } == expected)
+    }
+
     @Test func refusesClientsBeyondTheLimit() {
         let hub = Sample.hub(maxClients: 2)
         for _ in 0..<2 {

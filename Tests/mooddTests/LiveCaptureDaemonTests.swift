@@ -121,4 +121,68 @@ struct LiveCaptureDaemonTests {
         #expect(moods.allSatisfy { $0.levelDB.map { $0 < 0 } ?? true })
         #expect(session.exitStatus == 0)
     }
+
+    /// alsa-plugins' `pulse` PCM: a real ALSA capture device whose backend (a PulseAudio server) can
+    /// be taken away and brought back, the closest thing to unplugging a USB interface without one.
+    static let alsaPulsePlugin = FileManager.default.fileExists(atPath: "/usr/lib/x86_64-linux-gnu/alsa-lib/libasound_module_pcm_pulse.so")
+
+    /// The ALSA device goes away mid-capture (the plugin reports an overrun, then `snd_pcm_prepare`
+    /// fails with EIO): the daemon publishes `lost`, retries with its capped backoff, and publishes
+    /// `recovered` within 5 s of the device's return, then moods again; no restart.
+    @Test(.enabled(if: PulseServer.isAvailable && alsaPulsePlugin, "pulseaudio or libasound2-plugins missing"))
+    func alsaDeviceGoneIsLostThenRecovered() throws {
+        let server = try PulseServer(sink: "rate=48000 channels=2 format=s16le")
+        try server.start()
+        defer { server.kill() }
+        let directory = try TemporaryDirectory()
+        let config = directory.path + "/asound.conf"
+        try """
+            pcm.pulsecap {
+                type pulse
+                server "\(server.address)"
+                device "spk.monitor"
+            }
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let socket = directory.path + "/moodd.sock"
+        var environment = server.environment
+        environment["ALSA_CONFIG_PATH"] = config
+        let daemon = try ChildProcess(Command.buildDirectory + "/moodd", [
+            "run", "--config", Self.repository + "/config/moodd.conf", "--source", "alsa:pulsecap", "--socket", socket,
+            "--log", directory.path + "/moodd.log", "--model", Self.model,
+        ], environment: environment, stderrPath: directory.path + "/stderr")
+        defer { daemon.terminate() }
+        let deadline = monotonicSeconds() + 20
+        while !FileManager.default.fileExists(atPath: socket), monotonicSeconds() < deadline, daemon.isRunning { usleep(20_000) }
+        let client = try UnixLineClient(path: socket)
+        /// Reads events until `match` or `seconds`; the match and when it arrived.
+        func next(within seconds: Double, _ match: (MoodEvent) -> Bool) -> (event: MoodEvent, at: Double)? {
+            let end = monotonicSeconds() + seconds
+            while monotonicSeconds() < end {
+                guard let line = try? client.readLine(timeout: max(0.05, end - monotonicSeconds())),
+                      let event = try? MoodEvent(jsonLine: Array(line.utf8)) else { continue }
+                if match(event) { return (event, monotonicSeconds()) }
+            }
+            return nil
+        }
+        func isSource(_ state: MoodEvent.SourceState) -> (MoodEvent) -> Bool {
+            { if case .source(let s) = $0 { s.state == state } else { false } }
+        }
+        let isMood: (MoodEvent) -> Bool = { if case .mood = $0 { true } else { false } }
+        #expect(next(within: 15, isMood) != nil, "no mood from alsa:pulsecap")
+
+        let killedAt = monotonicSeconds()
+        server.kill()
+        let lost = try #require(next(within: 5, isSource(.lost)), "no lost event")
+        print("alsa device gone: lost \(Int((lost.at - killedAt) * 1000)) ms after SIGTERM: \(lost.event)")
+        usleep(700_000)  // a few failed reopens
+        try server.start()
+        let backAt = server.spawnedAt
+        let recovered = try #require(next(within: 8, isSource(.recovered)), "no recovered event")
+        print("alsa device back: recovered \(Int((recovered.at - backAt) * 1000)) ms after the server was spawned again")
+        #expect(recovered.at - backAt < 5)
+        if case .source(let s) = recovered.event { #expect(s.lostFrames > 16000 / 2) }
+        #expect(next(within: 10, isMood) != nil, "no mood after the recovery")
+        kill(daemon.pid, SIGTERM)
+        #expect(daemon.wait(timeout: 3) == 0)
+    }
 }
