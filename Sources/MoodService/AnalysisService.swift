@@ -18,8 +18,9 @@ import Synchronization
 /// capture loop waits for the ring rather than dropping), and the tracker's time is audio seconds,
 /// so smoothing and dwell behave as they would live. Hours of audio pass in minutes (`scripts/soak`).
 ///
-/// Inference runs on the loop's task (musicnn: tens of milliseconds per patch), which is fine for
-/// one stream; NIO's event loops and the capture thread are separate threads.
+/// The loop runs on its own thread (`AnalysisThread`), not on Swift's cooperative pool: inference
+/// blocks for milliseconds per window. NIO's event loops and the capture thread are separate threads
+/// too; the service's task only waits for the loop and relays graceful shutdown to it.
 public final class AnalysisService: Service {
     public struct Settings: Sendable, Equatable {
         /// Seconds between analyses (`analysis.hop`).
@@ -94,59 +95,60 @@ public final class AnalysisService: Service {
     }
 
     public func run() async throws {
-        let pipeline = try AnalysisPipeline(
-            ring: ring, classifier: classifier, tracker: Self.initialTracker(classifier: classifier, settings: settings))
         logger.info("analysis started", metadata: [
             "hop_s": "\(settings.hop)", "model": "\(classifier.modelName)", "clock": "\(settings.clock)",
         ])
-        switch settings.clock {
-        case .wall: await runOnWallClock(pipeline)
-        case .audio: await runOnAudioClock(pipeline)
+        let thread = AnalysisThread()
+        try await withTaskCancellationHandler {
+            try await withGracefulShutdownHandler {
+                try await thread.run { [self] in
+                    let pipeline = try AnalysisPipeline(
+                        ring: ring, classifier: classifier, tracker: Self.initialTracker(classifier: classifier, settings: settings))
+                    switch settings.clock {
+                    case .wall: runOnWallClock(pipeline, thread)
+                    case .audio: runOnAudioClock(pipeline, thread)
+                    }
+                }
+            } onGracefulShutdown: {
+                thread.stop()
+            }
+        } onCancel: {
+            thread.stop()
         }
         logger.info("analysis stopped")
     }
 
-    private func runOnWallClock(_ pipeline: AnalysisPipeline) async {
-        let clock = ContinuousClock()
-        let hop = Duration.milliseconds(Int64((settings.hop * 1000).rounded()))
-        var next = clock.now + hop
+    /// On `thread`: a window every `hop` seconds of monotonic time, until stopped.
+    private func runOnWallClock(_ pipeline: AnalysisPipeline, _ thread: AnalysisThread) {
+        var next = AnalysisThread.now() + settings.hop
         var classifierFailing = false
-        while true {
-            let deadline = next
-            do {
-                try await cancelWhenGracefulShutdown { try await Task.sleep(until: deadline, clock: clock) }
-            } catch {
-                break
-            }
+        while thread.nap(until: next) {
             takeInterruption(pipeline)
             let time = Double(Clocks.monotonicNanoseconds()) / 1e9
             if let outcome = pipeline.step(time: time, wallTime: Clocks.wallTime()) {
                 publish(outcome, pipeline, classifierFailing: &classifierFailing)
             }
             heartbeat.beat()
-            next += hop
-            let now = clock.now
+            next += settings.hop
+            let now = AnalysisThread.now()
             if next < now {
                 // Overran a whole hop (a stall): realign rather than run the missed ticks back to back.
-                next = now + hop
+                next = now + settings.hop
             }
         }
     }
 
-    private func runOnAudioClock(_ pipeline: AnalysisPipeline) async {
+    /// On `thread`: a window every `hop` seconds of samples, as soon as they are in the ring.
+    private func runOnAudioClock(_ pipeline: AnalysisPipeline, _ thread: AnalysisThread) {
         let hopSamples = max(1, Int((settings.hop * Double(Self.sampleRate)).rounded()))
         var analysed = 0  // samples taken since the start: the audio clock
         var classifierFailing = false
-        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+        while !thread.isStopping {
             takeInterruption(pipeline)
             guard ring.available >= hopSamples else {
                 heartbeat.beat()
                 // Not a hop's worth yet (or the file ended): nap briefly, waking for shutdown.
-                do {
-                    try await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(5)) }
-                } catch {
-                    break
-                }
+                if !thread.nap(until: AnalysisThread.now() + 0.005) { break }
                 continue
             }
             let time = Double(analysed) / Double(Self.sampleRate)
@@ -155,7 +157,6 @@ public final class AnalysisService: Service {
             }
             analysed += hopSamples
             heartbeat.beat()
-            await Task.yield()  // windows back to back on the cooperative pool: let other tasks in
         }
     }
 

@@ -9,12 +9,12 @@ func cFormat(_ format: String, _ arguments: CVarArg...) -> String {
     withVaList(arguments) { list in
         var buffer = [CChar](repeating: 0, count: 256)
         let count = Int(vsnprintf(&buffer, buffer.count, format, list))
-        guard count >= buffer.count else { return String(cString: buffer) }
-        buffer = [CChar](repeating: 0, count: count + 1)
-        return withVaList(arguments) { again in
-            _ = vsnprintf(&buffer, buffer.count, format, again)
-            return String(cString: buffer)
+        guard count >= 0 else { return "" }
+        if count >= buffer.count {
+            buffer = [CChar](repeating: 0, count: count + 1)
+            _ = withVaList(arguments) { again in vsnprintf(&buffer, buffer.count, format, again) }
         }
+        return String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
 
