@@ -29,8 +29,8 @@ public struct SystemError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 /// Small wrappers that retry `EINTR` and turn -1 into a typed error; the daemon's only raw syscalls
-/// outside NIO (NIO does the socket I/O).
-enum Syscall {
+/// outside NIO (NIO does the socket I/O). `writeAll` serves the command line's output files too.
+public enum Syscall {
     /// Runs `body` until it does not fail with `EINTR`; returns its result or throws on -1.
     @discardableResult
     static func retrying<T: BinaryInteger>(_ operation: @autoclosure () -> String, _ body: () -> T) throws(SystemError) -> T {
@@ -43,7 +43,7 @@ enum Syscall {
     }
 
     /// Writes all of `bytes` to `fd` (partial writes continue); on error reports how much went out.
-    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> (written: Int, error: Int32?) {
+    public static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> (written: Int, error: Int32?) {
         var done = 0
         while done < bytes.count {
             let n = write(fd, bytes.baseAddress! + done, bytes.count - done)

@@ -2,15 +2,15 @@
 import Glibc
 #endif
 
-/// This process's resident memory, from Linux's `/proc/self`: for fuzz and soak tests that must
-/// show an input cannot make the process grow without bound.
+/// This process's resident memory (or a child's: a daemon under test), from Linux's `/proc`: for
+/// fuzz, soak and fault tests that must show an input cannot make a process grow without bound.
 ///
 /// Counts the whole process, other threads' work included, so limits built on it need slack. Memory
 /// that was reserved but never touched (a huge `malloc` nobody writes to) is not resident and not seen.
 public enum ResidentMemory {
-    /// Bytes resident now: the second field of /proc/self/statm, in pages.
-    public static func current() -> Int? {
-        guard let text = read("/proc/self/statm"),
+    /// Bytes resident now in this process, or in `process`: the second field of /proc/PID/statm, in pages.
+    public static func current(of process: pid_t? = nil) -> Int? {
+        guard let text = read("/proc/\(process.map(String.init) ?? "self")/statm"),
               let pages = text.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) else { return nil }
         return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
     }

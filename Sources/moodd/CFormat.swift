@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import MoodService
 
 /// printf-style formatting of numbers for the commands' text output (`"%.2f"`, `"%+.2f"`,
 /// `"%7.1f"`), through C's `vsnprintf`: `String(format:)` would pull all of Foundation (and ICU's
@@ -25,12 +26,5 @@ func padded(_ text: String, _ width: Int) -> String {
 
 /// Writes `text` to standard error unbuffered, as one `write(2)` where possible.
 func writeStandardError(_ text: String) {
-    var bytes = Array(text.utf8)
-    var offset = 0
-    while offset < bytes.count {
-        let n = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress! + offset, $0.count - offset) }
-        if n < 0 && errno == EINTR { continue }
-        guard n > 0 else { return }
-        offset += n
-    }
+    _ = Array(text.utf8).withUnsafeBytes { Syscall.writeAll(2, $0) }
 }

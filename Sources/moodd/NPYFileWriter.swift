@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import MoodCore
+import MoodService
 
 /// Streams rows of float32 into a `.npy` file without holding the matrix in memory, and never leaves
 /// a half-written file behind.
@@ -85,12 +86,8 @@ final class NPYFileWriter {
     }
 
     private func write(_ bytes: UnsafeRawBufferPointer) throws {
-        var offset = 0
-        while offset < bytes.count {
-            let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw failure("write") }
-            offset += n
+        if let code = Syscall.writeAll(fd, bytes).error {
+            throw WriteError(path: path, reason: "write failed: \(String(cString: strerror(code)))")
         }
     }
 

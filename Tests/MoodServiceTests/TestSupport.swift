@@ -121,11 +121,7 @@ enum Sample {
 
     /// Resident set size of this process, bytes.
     static func residentBytes() -> Int {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
-        else { return -1 }
-        let kb = line.split(separator: " ").compactMap { Int($0) }.first ?? -1
-        return kb * 1024
+        ResidentMemory.current() ?? -1
     }
 }
 

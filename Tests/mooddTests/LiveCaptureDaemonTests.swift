@@ -143,17 +143,10 @@ struct LiveCaptureDaemonTests {
                 device "spk.monitor"
             }
             """.write(toFile: config, atomically: true, encoding: .utf8)
-        let socket = directory.path + "/moodd.sock"
         var environment = server.environment
         environment["ALSA_CONFIG_PATH"] = config
-        let daemon = try ChildProcess(Command.buildDirectory + "/moodd", [
-            "run", "--config", Self.repository + "/config/moodd.conf", "--source", "alsa:pulsecap", "--socket", socket,
-            "--log", directory.path + "/moodd.log", "--model", Self.model,
-        ], environment: environment, stderrPath: directory.path + "/stderr")
-        defer { daemon.terminate() }
-        let deadline = monotonicSeconds() + 20
-        while !FileManager.default.fileExists(atPath: socket), monotonicSeconds() < deadline, daemon.isRunning { usleep(20_000) }
-        let client = try UnixLineClient(path: socket)
+        let daemon = try RunningDaemon(["--source", "alsa:pulsecap", "--model", Self.model], environment: environment)
+        let client = try UnixLineClient(path: daemon.socketPath)
         /// Reads events until `match` or `seconds`; the match and when it arrived.
         func next(within seconds: Double, _ match: (MoodEvent) -> Bool) -> (event: MoodEvent, at: Double)? {
             let end = monotonicSeconds() + seconds
@@ -182,7 +175,6 @@ struct LiveCaptureDaemonTests {
         #expect(recovered.at - backAt < 5)
         if case .source(let s) = recovered.event { #expect(s.lostFrames > 16000 / 2) }
         #expect(next(within: 10, isMood) != nil, "no mood after the recovery")
-        kill(daemon.pid, SIGTERM)
-        #expect(daemon.wait(timeout: 3) == 0)
+        #expect(daemon.stop(timeout: 3) == 0)
     }
 }

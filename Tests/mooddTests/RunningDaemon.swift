@@ -19,15 +19,15 @@ final class RunningDaemon {
     }
 
     /// Starts `moodd run` with the repository's config, `arguments` after it, through `wrapper`
-    /// (an executable and its arguments, which must exec moodd in the same process); waits up to
-    /// 30 s for the socket.
-    init(_ arguments: [String], wrapper: [String] = []) throws {
+    /// (an executable and its arguments, which must exec moodd in the same process), in
+    /// `environment`; waits up to 30 s for the socket.
+    init(_ arguments: [String], wrapper: [String] = [], environment: [String: String] = [:]) throws {
         directory = try TemporaryDirectory()
         let moodd = Command.buildDirectory + "/moodd"
         let repository = URL(fileURLWithPath: Fixtures.directory).deletingLastPathComponent().deletingLastPathComponent().path
         let command = wrapper + [moodd, "run", "--config", repository + "/config/moodd.conf",
                                  "--socket", directory.path + "/moodd.sock", "--log", directory.path + "/moodd.log"] + arguments
-        process = try ChildProcess(command[0], Array(command.dropFirst()), environment: [:],
+        process = try ChildProcess(command[0], Array(command.dropFirst()), environment: environment,
                                    stderrPath: directory.path + "/stderr")
         let deadline = monotonicSeconds() + 30
         while access(socketPath, F_OK) != 0 {
@@ -49,12 +49,8 @@ final class RunningDaemon {
         return stat(logPath, &info) == 0 ? Int(info.st_size) : 0
     }
 
-    /// VmRSS, bytes.
-    var residentBytes: Int {
-        let status = (try? String(contentsOfFile: "/proc/\(process.pid)/status", encoding: .utf8)) ?? ""
-        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
-        return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) * 1024
-    }
+    /// Resident bytes now.
+    var residentBytes: Int { ResidentMemory.current(of: process.pid) ?? 0 }
 
     /// Open descriptors (/proc/PID/fd).
     var openDescriptors: Int {
