@@ -13,8 +13,8 @@ import Testing
     static let prlimit = executablePath("prlimit")
     static let limit = 8192
 
-    /// While the log cannot grow, the socket keeps receiving moods, the error is reported once, and
-    /// the file holds only whole lines; when space returns, logging resumes with a note of the lines
+    /// While the log cannot grow, the socket keeps receiving moods, the error is reported once per
+    /// episode, and the file holds only whole lines; when space returns, logging resumes with a note of the lines
     /// lost, and the daemon still stops cleanly.
     @Test(.enabled(if: prlimit != nil, "util-linux prlimit is missing"))
     func keepsPublishingWhileTheLogCannotGrowAndResumesAfter() async throws {
@@ -42,13 +42,20 @@ import Testing
             let full = readUntil(30) { daemon.stderr.contains("cannot write the event log") }
             #expect(full, "no log error reported: \(daemon.stderr)")
             #expect(daemon.stderr.contains("File too large"))
-            let sizeWhenFull = daemon.logSize
-            #expect(sizeWhenFull <= Self.limit)
+            #expect(daemon.logSize <= Self.limit)
 
-            // The socket goes on: 100 more moods while nothing reaches the log.
+            // The socket goes on: 100 more moods while the log stays under the limit. Lines differ
+            // in length by a few bytes, so a shorter one may still fit in what is left; it is then
+            // written whole, reported as a recovery, and the next failure is reported again: one
+            // error report per failing episode, never one per lost line.
             #expect(try readMoods(100) == 100)
-            #expect(daemon.logSize == sizeWhenFull)
-            #expect(daemon.stderr.components(separatedBy: "cannot write the event log").count - 1 == 1)
+            #expect(daemon.logSize <= Self.limit)
+            let stuck = daemon.stderr
+            let failures = stuck.components(separatedBy: "cannot write the event log").count - 1
+            let recoveries = stuck.components(separatedBy: "event log writable again").count - 1
+            // (stderr is read as it comes: a recovery may be seen before the failure after it.)
+            #expect(failures >= 1 && (0...1).contains(failures - recoveries), "\(stuck)")
+            #expect(failures <= 3, "the error is reported per line, not per episode: \(stuck)")
             let lines = daemon.log.split(separator: "\n", omittingEmptySubsequences: false)
             #expect(lines.last == "", "the log ends mid-line")
             for line in lines.dropLast() {
