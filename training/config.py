@@ -16,6 +16,9 @@ SAMPLE_RATE = 16000
 PATCH_FRAMES = 187          # 3 s, what musicnn was trained on
 HOP_FRAMES = 93             # 1.5 s: the daemon runs the head on a new patch every 1.5 s
 EMBED_DIM = 200             # musicnn's penultimate layer
+# what `moodd embed --layer` writes per patch: the penultimate embedding, the back end's input (max then
+# mean over time of the 753 mid-end channels), the tag probabilities
+LAYER_WIDTH = {"penultimate": EMBED_DIM, "pooled": 1506, "tags": 50}
 PATCH_SECONDS = PATCH_FRAMES * 256 / SAMPLE_RATE
 HOP_SECONDS = HOP_FRAMES * 256 / SAMPLE_RATE
 

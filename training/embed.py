@@ -3,6 +3,7 @@ Per-patch embeddings of audio files, computed by the moodd binary (never re-impl
 training and serving cannot drift), cached under $MOODD_CACHE/embed/.
 
     moodd embed FILE --npy OUT.npy --hop-frames 93 --model M   -> float32 [patches, 200] (penultimate)
+    moodd embed ... --layer pooled                             -> float32 [patches, 1506] (back end's input)
     moodd features FILE --npy OUT.npy                          -> float32 [frames, 96]   (log-mel)
 
     python training/embed.py FILE...        # prints each file's embedding shape (fills the cache)
@@ -42,16 +43,22 @@ def moodd_features(path, out, binary=None):
     return np.load(out)
 
 class Embedder:
-    """path -> float32 [patches, 200], cached. engine 'moodd' (the default and the only one whose numbers
+    """path -> float32 [patches, width of `layer`], cached. engine 'moodd' (the default and the only one whose numbers
     are reported) runs `moodd embed`; engine 'numpy' runs `moodd features` + training/musicnn_numpy.py and
     exists only to cross-check the binary."""
 
-    def __init__(self, model=None, hop=config.HOP_FRAMES, engine="moodd", binary=None, cache=None):
+    def __init__(self, model=None, hop=config.HOP_FRAMES, engine="moodd", binary=None, cache=None,
+                 layer="penultimate"):
+        if layer not in config.LAYER_WIDTH:
+            raise ValueError(f"layer {layer!r}: not one of {', '.join(config.LAYER_WIDTH)}")
+        if engine == "numpy" and layer != "penultimate":
+            raise ValueError(f"layer {layer!r}: the numpy cross-check engine gives the penultimate layer only")
         self.model = model or config.BACKBONE_MODEL
-        self.hop, self.engine, self.binary = hop, engine, binary
+        self.hop, self.engine, self.binary, self.layer = hop, engine, binary, layer
         name = os.path.splitext(os.path.basename(self.model))[0]
         self.dir = os.path.join(cache or config.CACHE, "embed",
-                                f"{name}-{file_digest(self.model)}-hop{hop}" + ("-numpy" if engine == "numpy" else ""))
+                                f"{name}-{file_digest(self.model)}-hop{hop}" + ("-numpy" if engine == "numpy" else "")
+                                + ("" if layer == "penultimate" else f"-{layer}"))
         self._net = None
 
     def cache_path(self, key):
@@ -64,13 +71,13 @@ class Embedder:
         os.makedirs(os.path.dirname(out), exist_ok=True)
         tmp = out + f".{os.getpid()}.tmp.npy"
         if self.engine == "moodd":
-            run_moodd(["embed", path, "--npy", tmp, "--hop-frames", str(self.hop), "--model", self.model],
-                      self.binary)
+            run_moodd(["embed", path, "--npy", tmp, "--hop-frames", str(self.hop), "--model", self.model]
+                      + ([] if self.layer == "penultimate" else ["--layer", self.layer]), self.binary)
             emb = np.load(tmp)
         else:
             emb = self._numpy_embed(path, key)
             np.save(tmp, emb)
-        if emb.ndim != 2 or emb.shape[1] != config.EMBED_DIM or emb.shape[0] == 0:
+        if emb.ndim != 2 or emb.shape[1] != config.LAYER_WIDTH[self.layer] or emb.shape[0] == 0:
             os.remove(tmp)
             raise ValueError(f"{path}: embedding of shape {emb.shape} (no patch: shorter than 3 s?)")
         os.replace(tmp, out)

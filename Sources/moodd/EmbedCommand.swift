@@ -2,14 +2,17 @@ import ArgumentParser
 import MoodDSP
 import MoodModel
 
-/// `moodd embed FILE --npy OUT.npy`: musicnn's 200-d 'penultimate' embedding per 3-s patch.
+/// `moodd embed FILE --npy OUT.npy [--layer L]`: one of musicnn's activations per 3-s patch (by
+/// default the 200-d 'penultimate' embedding).
 struct EmbedCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "embed",
-        abstract: "Write the CNN's 200-d embedding of every 3-s patch of a file as a float32 .npy [patches, 200].",
+        abstract: "Write the CNN's 200-d embedding (or --layer pooled / tags) of every 3-s patch of a file as a float32 .npy [patches, width].",
         discussion: """
             Patches are 187 log-mel frames (3 s) taken from the start of the `moodd features` frames, one \
-            every --hop-frames frames. A file shorter than one patch gives one patch, padded with silence.
+            every --hop-frames frames. A file shorter than one patch gives one patch, padded with silence. \
+            --layer pooled writes the back end's input instead, [patches, 1506]: the max over time of each \
+            of the 753 mid-end channels, then their means; --layer tags the 50 tag probabilities.
             """
     )
 
@@ -25,6 +28,9 @@ struct EmbedCommand: ParsableCommand {
     @Option(help: "Model file (default: the shipped MSD_musicnn backbone).")
     var model: String?
 
+    @Option(help: "Which activation: \(EmbeddingLayer.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var layer: EmbeddingLayer = .penultimate
+
     func validate() throws {
         guard hopFrames >= 1 else { throw ValidationError("--hop-frames must be at least 1, got \(hopFrames)") }
     }
@@ -32,10 +38,14 @@ struct EmbedCommand: ParsableCommand {
     func run() throws {
         do {
             let network = try Musicnn(contentsOfFile: try model ?? ModelLocator.path(ModelLocator.backbone))
-            let writer = try NPYFileWriter(path: output, columns: network.config.denseUnits)
+            let writer = try NPYFileWriter(path: output, columns: layer.width(network.config))
             try Diagnostics.silencingLibraries {
-                try PatchRunner.forEachEmbedding(of: file, network: network, hopFrames: hopFrames) { penultimate, _ in
-                    try writer.append(penultimate)
+                try PatchRunner.forEachEmbedding(of: file, network: network, hopFrames: hopFrames) { penultimate, tags, state in
+                    switch layer {
+                    case .penultimate: try writer.append(penultimate)
+                    case .tags: try writer.append(tags)
+                    case .pooled: try state.pooledFeatures.withUnsafeBufferPointer { try writer.append($0) }
+                    }
                 }
             }
             try writer.commit()

@@ -16,11 +16,12 @@ enum PatchRunner {
         return window.patchesEmitted
     }
 
-    /// Runs `network` on every patch: `body(penultimate [200], tags [50])`; returns the patch count.
+    /// Runs `network` on every patch: `body(penultimate [200], tags [50], state)` (the state holds the
+    /// patch's intermediates, e.g. `pooledFeatures`); returns the patch count.
     @discardableResult
     static func forEachEmbedding(
         of file: String, network: Musicnn, hopFrames: Int,
-        _ body: (UnsafeBufferPointer<Float>, UnsafeBufferPointer<Float>) throws -> Void
+        _ body: (UnsafeBufferPointer<Float>, UnsafeBufferPointer<Float>, MusicnnState) throws -> Void
     ) throws -> Int {
         let cfg = network.config
         let state = network.makeState()
@@ -32,7 +33,7 @@ enum PatchRunner {
                     network.forward(patch: patch, state: state, penultimate: pen, tags: tags)
                 }
             }
-            try penultimate.withUnsafeBufferPointer { pen in try tags.withUnsafeBufferPointer { try body(pen, $0) } }
+            try penultimate.withUnsafeBufferPointer { pen in try tags.withUnsafeBufferPointer { try body(pen, $0, state) } }
         }
     }
 }

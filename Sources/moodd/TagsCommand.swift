@@ -37,7 +37,7 @@ struct TagsCommand: ParsableCommand {
             let network = try Musicnn(contentsOfFile: try model ?? ModelLocator.path(ModelLocator.backbone))
             var sum = [Double](repeating: 0, count: network.config.tagCount)
             let patches = try Diagnostics.silencingLibraries {
-                try PatchRunner.forEachEmbedding(of: file, network: network, hopFrames: hopFrames) { _, tags in
+                try PatchRunner.forEachEmbedding(of: file, network: network, hopFrames: hopFrames) { _, tags, _ in
                     for i in sum.indices { sum[i] += Double(tags[i]) }
                 }
             }
