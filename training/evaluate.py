@@ -229,6 +229,13 @@ def cv_block(res):
             for k in ("accuracy", "precision", "recall", "f1", "patch_accuracy", "arousal", "valence")
             if k in res["folds"][0]}
 
+LAYER_DESCRIPTION = {
+    "penultimate": "moodd's 200-d penultimate embedding",
+    "pooled": "the back end's pooled input (`moodd embed --layer pooled`: max and mean over time of the 753 "
+              "mid-end channels, 1506-d, of which the live ones are used)",
+    "tags": "the 50 tag probabilities",
+}
+
 def write_report(path, args, clips, labels, y, groups, variants, main_name, head_info, extra_rows):
     from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
     stem = os.path.splitext(path)[0]
@@ -251,7 +258,7 @@ def write_report(path, args, clips, labels, y, groups, variants, main_name, head
     L.append(f"- {config.OUTER_FOLDS}-fold CV, stratified and grouped by `{args.group_column}` (no group on both "
              f"sides), seed {config.SEED}; every choice (head kind, regularisation) by an inner grouped "
              f"{config.INNER_FOLDS}-fold CV inside the training folds, on clip-level macro-F1.")
-    L.append(f"- Per patch: moodd's 200-d penultimate embedding of a {config.PATCH_SECONDS:.2f}-s patch "
+    L.append(f"- Per patch: {LAYER_DESCRIPTION[args.layer]} of a {config.PATCH_SECONDS:.2f}-s patch "
              f"({config.PATCH_FRAMES} frames), hop {config.HOP_FRAMES} frames ({config.HOP_SECONDS:.2f} s). "
              "Heads are trained per patch (patch label = clip label); a clip's prediction is the mean of "
              "its patch probabilities (what the daemon's EMA approximates).")
@@ -318,6 +325,8 @@ def main():
     ap.add_argument("--report", required=True, help="markdown path; PNGs are written next to it")
     ap.add_argument("--augment", default="", help="comma-separated kinds among " + ",".join(config.AUGMENTATIONS))
     ap.add_argument("--model", default=config.BACKBONE_MODEL, help="backbone model file")
+    ap.add_argument("--layer", default="penultimate", choices=sorted(config.LAYER_WIDTH),
+                    help="the backbone activation the heads read (moodd embed --layer)")
     ap.add_argument("--engine", default="moodd", choices=["moodd", "numpy"],
                     help="numpy: moodd features + musicnn_numpy.py (a cross-check; never for reported numbers)")
     ap.add_argument("--quick", action="store_true", help="only the main variant, no learning curve")
@@ -333,9 +342,10 @@ def main():
     clips, labels, y = dataset.load_from_args(args)
     groups = np.array([c.group for c in clips])
     key = dataset_key(args.dataset)
-    embedder = Embedder(args.model, engine=args.engine)
+    embedder = Embedder(args.model, engine=args.engine, layer=args.layer)
     args.engine_desc = ("moodd embed" if args.engine == "moodd" else "moodd features + musicnn_numpy.py") + \
-        f" --hop-frames {config.HOP_FRAMES} --model {os.path.relpath(args.model, config.REPO)}"
+        f" --hop-frames {config.HOP_FRAMES} --model {os.path.relpath(args.model, config.REPO)}" + \
+        ("" if args.layer == "penultimate" else f" --layer {args.layer}")
     log(f"{len(clips)} clips, labels {labels}; embedding with {args.engine} into {embedder.dir}")
     emb = embed_clips(clips, embedder, key)
     args.skipped = [c.id for c, e in zip(clips, emb) if e is None]
@@ -344,7 +354,7 @@ def main():
     groups = np.array([c.group for c in clips])
     aug = None
     if args.augment:
-        aug_embedder = Embedder(args.model, hop=config.AUG_HOP_FRAMES, engine=args.engine)
+        aug_embedder = Embedder(args.model, hop=config.AUG_HOP_FRAMES, engine=args.engine, layer=args.layer)
         log(f"augmented copies ({','.join(args.augment)}) into {aug_embedder.dir}")
         aug = embed_augmented(clips, aug_embedder, key, args.augment)
     if args.embed_only:
@@ -379,7 +389,7 @@ def main():
         head, best, inner = choose_and_fit(np.arange(len(clips)), emb, y, groups, len(labels), aug, all_c,
                                            config.SEED)
         cv = cv_block(variants[main_name])
-        info = {"name": args.head_name, "input": "penultimate", "labels": labels,
+        info = {"name": args.head_name, "input": args.layer, "labels": labels,
                 "dataset": f"{key} ({len(clips)} clips, grouped by {args.group_column})",
                 "head": f"{best[0]} {best[1]:g}", "augmentation": args.augment,
                 "cv": {"protocol": f"{config.OUTER_FOLDS}-fold CV grouped by {args.group_column}, nested "

@@ -14,6 +14,8 @@ import json
 
 import numpy as np
 
+import config
+
 from convert_musicnn import write_safetensors
 from musicnn_numpy import load_safetensors
 
@@ -51,8 +53,11 @@ def export(backbone, heads, out, commit="unknown", date=None):
         name = info["name"]
         if not name.replace("_", "").isalnum():
             raise ValueError(f"head name '{name}': letters, digits and _ only")
-        if head["mean"].size != 200 and info.get("input", "penultimate") == "penultimate":
-            raise ValueError(f"head {name}: penultimate is 200-d, head takes {head['mean'].size}")
+        layer = info.get("input", "penultimate")
+        if layer not in ("penultimate", "pooled"):
+            raise ValueError(f"head {name}: input '{layer}': moodd's heads read 'penultimate' or 'pooled'")
+        if head["mean"].size != config.LAYER_WIDTH[layer]:
+            raise ValueError(f"head {name}: {layer} is {config.LAYER_WIDTH[layer]}-d, head takes {head['mean'].size}")
         tensors.update(head_tensors(name, head))
         descs.append(head_description(name, head, info))
     if len({d["name"] for d in descs}) != len(descs):

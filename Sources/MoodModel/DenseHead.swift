@@ -3,8 +3,9 @@ import Glibc
 #endif
 import MoodCore
 
-/// A classifier head of kind `dense` (docs/model-format.md, "Heads"): standardise the backbone's
-/// penultimate embedding, then dense layers with ReLU between them and a softmax at the end.
+/// A classifier head of kind `dense` (docs/model-format.md, "Heads"): standardise one of the backbone's
+/// activations (`input`: the penultimate embedding or the pooled mid-end), then dense layers with ReLU
+/// between them and a softmax at the end.
 ///
 /// Immutable and shareable; `apply` writes into caller-owned scratch and output, allocating nothing.
 /// About 13 k multiply-accumulates per patch for the shipped mood head, against the backbone's 154 M.
@@ -22,6 +23,7 @@ public struct DenseHead: Sendable {
     /// One sign or coordinate per label, or nil when the head declares none.
     public let valence: [Float]?
     public let arousal: [Float]?
+    public let input: HeadInput
     public let inputSize: Int
     public let inputMean: [Float]   // [inputSize]
     public let inputScale: [Float]  // [inputSize], > 0
@@ -33,7 +35,7 @@ public struct DenseHead: Sendable {
     public var scratchSize: Int { max(inputSize, layers.map(\.outputs).max() ?? 0) }
 
     /// Parses one entry of the `heads` metadata array and its tensors from `file`.
-    init(entry: JSONValue, file: SafeTensors, penultimateSize: Int) throws(ModelFileError) {
+    init(entry: JSONValue, file: SafeTensors, backbone: MusicnnConfig) throws(ModelFileError) {
         let path = file.path
         let name = entry["name"]?.stringValue ?? "?"
         func fail(_ reason: String) -> ModelFileError {
@@ -62,9 +64,11 @@ public struct DenseHead: Sendable {
         guard entry["kind"]?.stringValue == "dense" else {
             throw fail("kind '\(entry["kind"].map { $0.stringValue ?? $0.encoded() } ?? "none")' is not 'dense'")
         }
-        guard entry["input"]?.stringValue == "penultimate" else { throw fail("input must be 'penultimate'") }
-        guard let size = entry["input_size"]?.intValue, size == penultimateSize else {
-            throw fail("input_size must be \(penultimateSize)")
+        guard let input = entry["input"]?.stringValue.flatMap(HeadInput.init(rawValue:)) else {
+            throw fail("input must be one of \(HeadInput.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", "))")
+        }
+        guard let size = entry["input_size"]?.intValue, size == input.size(backbone) else {
+            throw fail("input_size must be \(input.size(backbone)) for input '\(input.rawValue)'")
         }
         let labelValues = entry["labels"]?.arrayValue ?? []
         let labels = labelValues.compactMap(\.stringValue)
@@ -74,6 +78,7 @@ public struct DenseHead: Sendable {
         }
         self.name = name
         self.labels = labels
+        self.input = input
         inputSize = size
         inputMean = try tensor("input_mean", shape: [size])
         inputScale = try tensor("input_scale", shape: [size])
@@ -111,14 +116,14 @@ public struct DenseHead: Sendable {
         crossValidation = entry["cv"].map { $0.encoded(decimals: 6) }
     }
 
-    /// - penultimate: `[inputSize]` from the backbone.
+    /// - input: `[inputSize]`, the backbone's activation named by `input`.
     /// - scratch: two buffers of at least `scratchSize`.
     /// - probabilities: receives `[labels.count]`, summing to 1.
-    public func apply(penultimate: UnsafeBufferPointer<Float>, scratch: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>),
+    public func apply(input: UnsafeBufferPointer<Float>, scratch: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>),
                       probabilities: UnsafeMutableBufferPointer<Float>) {
-        precondition(penultimate.count == inputSize && probabilities.count == labels.count)
+        precondition(input.count == inputSize && probabilities.count == labels.count)
         var (x, y) = scratch
-        for i in 0..<inputSize { x[i] = (penultimate[i] - inputMean[i]) / inputScale[i] }
+        for i in 0..<inputSize { x[i] = (input[i] - inputMean[i]) / inputScale[i] }
         for layer in layers {
             layer.weight.withUnsafeBufferPointer { w in
                 for o in 0..<layer.outputs {

@@ -25,7 +25,7 @@ public final class MoodClassifier: PatchClassifier, @unchecked Sendable {
     public convenience init(contentsOfFile path: String, headName: String? = nil) throws(ModelFileError) {
         let file = try SafeTensors(contentsOfFile: path)
         let weights = try MusicnnWeights(file: file)
-        let heads = try Self.heads(in: file, penultimateSize: weights.config.denseUnits)
+        let heads = try Self.heads(in: file, backbone: weights.config)
         guard !heads.isEmpty else {
             throw ModelFileError(path: path, kind: .badMetadata, reason: "the model has no heads (a backbone only: use `moodd tags`)")
         }
@@ -62,14 +62,14 @@ public final class MoodClassifier: PatchClassifier, @unchecked Sendable {
     }
 
     /// Every head of `file`, parsed and checked against its tensors.
-    public static func heads(in file: SafeTensors, penultimateSize: Int) throws(ModelFileError) -> [DenseHead] {
+    public static func heads(in file: SafeTensors, backbone: MusicnnConfig) throws(ModelFileError) -> [DenseHead] {
         guard let text = file.metadata["heads"], let entries = (try? JSONValue.parse(text))?.arrayValue,
               entries.allSatisfy({ if case .object = $0 { true } else { false } })
         else {
             throw ModelFileError(path: file.path, kind: .badMetadata, reason: "heads is not a JSON array of objects")
         }
         var heads: [DenseHead] = []
-        for entry in entries { heads.append(try DenseHead(entry: entry, file: file, penultimateSize: penultimateSize)) }
+        for entry in entries { heads.append(try DenseHead(entry: entry, file: file, backbone: backbone)) }
         return heads
     }
 
@@ -87,9 +87,13 @@ public final class MoodClassifier: PatchClassifier, @unchecked Sendable {
             }
         }
         penultimate.withUnsafeBufferPointer { pen in
+            let input = switch head.input {
+            case .penultimate: pen
+            case .pooled: UnsafeBufferPointer(state.pooled)
+            }
             scratchA.withUnsafeMutableBufferPointer { a in
                 scratchB.withUnsafeMutableBufferPointer { b in
-                    head.apply(penultimate: pen, scratch: (a.baseAddress!, b.baseAddress!), probabilities: probabilities)
+                    head.apply(input: input, scratch: (a.baseAddress!, b.baseAddress!), probabilities: probabilities)
                 }
             }
         }

@@ -35,7 +35,7 @@ import Testing
 
     @Test func matchesADirectComputation() throws {
         let file = try Self.file()
-        let head = try #require(try MoodClassifier.heads(in: file, penultimateSize: 200).first)
+        let head = try #require(try MoodClassifier.heads(in: file, backbone: .msd).first)
         #expect(head.labels == Self.labels)
         #expect(head.valence == [1, -1, -1, 1])
         var rng = SeededRandom(seed: 11)
@@ -44,7 +44,7 @@ import Testing
                        UnsafeMutablePointer<Float>.allocate(capacity: head.scratchSize))
         defer { scratch.0.deallocate(); scratch.1.deallocate() }
         var p = [Float](repeating: 0, count: 4)
-        x.withUnsafeBufferPointer { x in p.withUnsafeMutableBufferPointer { head.apply(penultimate: x, scratch: scratch, probabilities: $0) } }
+        x.withUnsafeBufferPointer { x in p.withUnsafeMutableBufferPointer { head.apply(input: x, scratch: scratch, probabilities: $0) } }
 
         let f = { (name: String) in file.floats(name)!.map(Double.init) }
         let z = (0..<200).map { (Double(x[$0]) - f("heads.mood.input_mean")[$0]) / f("heads.mood.input_scale")[$0] }
@@ -68,10 +68,48 @@ import Testing
         swap(&scratch.0, &scratch.1)
     }
 
+    /// A head with `input: pooled` reads the back end's pooled input ([max | mean] over time of the
+    /// mid-end channels), not the penultimate embedding: the whole classifier on a random backbone
+    /// against the pooled features of the same patch, through a direct computation in Double.
+    @Test func aPooledHeadReadsTheBackEndsPooledInput() throws {
+        var writer = SafeTensorsWriter.randomModel(smallConfig, seed: 3)
+        let n = smallConfig.pooledCount
+        var rng = SeededRandom(seed: 5)
+        writer.tensors += [
+            ("heads.mood.input_mean", [n], rng.floats(n)),
+            ("heads.mood.input_scale", [n], rng.floats(n, in: 0.5...2)),
+            ("heads.mood.0.weight", [4, n], rng.floats(4 * n, in: -0.3...0.3)),
+            ("heads.mood.0.bias", [4], rng.floats(4)),
+        ]
+        writer.metadata["heads"] = """
+            [{"name": "mood", "kind": "dense", "input": "pooled", "input_size": \(n), "labels": ["happy", "angry", "sad", "relaxed"], \
+            "input_mean": "heads.mood.input_mean", "input_scale": "heads.mood.input_scale", \
+            "layers": [{"weight": "heads.mood.0.weight", "bias": "heads.mood.0.bias", "activation": "softmax"}]}]
+            """
+        let file = try SafeTensors(bytes: writer.bytes(), path: "pooled.safetensors")
+        let weights = try MusicnnWeights(file: file, config: smallConfig)
+        let head = try #require(try MoodClassifier.heads(in: file, backbone: smallConfig).first)
+        #expect(head.input == .pooled && head.inputSize == n)
+        let classifier = try MoodClassifier(network: Musicnn(weights: weights), head: head, modelName: "pooled", path: file.path)
+        let patch = rng.floats(smallConfig.frames * smallConfig.bands, in: 0...3)
+        let p = try patch.withUnsafeBufferPointer { try classifier.classify(frames: $0) }
+
+        let network = Musicnn(weights: weights), state = network.makeState()
+        let (penultimate, _) = network.forward(patch: patch, state: state)
+        let pooled = state.pooledFeatures
+        #expect(pooled.count == n && penultimate.count != n)
+        let f = { (name: String) in file.floats(name)!.map(Double.init) }
+        let mean = f("heads.mood.input_mean"), scale = f("heads.mood.input_scale"), w = f("heads.mood.0.weight"), b = f("heads.mood.0.bias")
+        let logits = (0..<4).map { o in b[o] + (0..<n).reduce(0.0) { $0 + w[o * n + $1] * (Double(pooled[$1]) - mean[$1]) / scale[$1] } }
+        let e = logits.map { exp($0 - logits.max()!) }
+        #expect(maxAbsDiff(p, e.map { $0 / e.reduce(0, +) }) < 1e-5)
+    }
+
     @Test(arguments: [
         ("kind", "kind 'transformer' is not 'dense'"),
-        ("input", "input must be 'penultimate'"),
-        ("input_size", "input_size must be 200"),
+        ("input", "input must be one of 'penultimate', 'pooled'"),
+        ("input_size", "input_size must be 200 for input 'penultimate'"),
+        ("pooled_size", "input_size must be 1506 for input 'pooled'"),
         ("activation", "layer 1 activation must be 'softmax'"),
         ("labels", "the last layer has 4 outputs for 3 labels"),
         ("valence", "valence must list one number in -1...1 per label"),
@@ -86,6 +124,7 @@ import Testing
             case "kind": entry["kind"] = "transformer"
             case "input": entry["input"] = "tags"
             case "input_size": entry["input_size"] = 50
+            case "pooled_size": entry["input"] = "pooled"
             case "activation": entry["layers"] = [["weight": "heads.mood.0.weight", "bias": "heads.mood.0.bias", "activation": "relu"],
                                                   ["weight": "heads.mood.1.weight", "bias": "heads.mood.1.bias", "activation": "relu"]]
             case "labels": entry["labels"] = ["a", "b", "c"]
@@ -98,7 +137,7 @@ import Testing
             }
         }
         #expect {
-            _ = try MoodClassifier.heads(in: file, penultimateSize: 200)
+            _ = try MoodClassifier.heads(in: file, backbone: .msd)
         } throws: { error in
             let description = String(describing: error)
             return description.hasPrefix("head.safetensors: head 'mood': ") && description.contains(reason)

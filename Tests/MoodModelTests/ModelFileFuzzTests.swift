@@ -143,7 +143,7 @@ import Testing
         do throws(ModelFileError) {
             let file = try SafeTensors(bytes: bytes, path: path)
             let weights = try MusicnnWeights(file: file)
-            let heads = try MoodClassifier.heads(in: file, penultimateSize: weights.config.denseUnits)
+            let heads = try MoodClassifier.heads(in: file, backbone: weights.config)
             guard let head = heads.first else { return "backbone only" }
             let classifier = try MoodClassifier(network: Musicnn(weights: weights), head: head, modelName: "m", path: path)
             return classifier.labels.count == head.labels.count ? "loaded" : "!labels lost"

@@ -58,12 +58,13 @@ def test_report_and_plots(tmp_path):
     clips = [Clip(f"/d/{LABELS[k]}/{i}.wav", LABELS[k], g, str(i)) for i, (k, g) in enumerate(zip(y, groups))]
 
     class Args:
-        name, dataset, group_column, augment = "toy", "/d", "group", []
+        name, dataset, group_column, augment, layer = "toy", "/d", "group", [], "pooled"
         command, engine_desc = "python training/evaluate.py ...", "fake"
     path = str(tmp_path / "toy.md")
     evaluate.write_report(path, Args, clips, LABELS, y, groups, {"LR": res}, "LR", "", ["| CNN | 1 | 2 | 3 | 4 | 5 | 6 | 7 |"])
     text = open(path).read()
     assert "| **LR** |" in text and "| CNN |" in text and "toy_confusion.png" in text
+    assert "`moodd embed --layer pooled`" in text
     assert os.path.getsize(tmp_path / "toy_confusion.png") > 1000 and os.path.getsize(tmp_path / "toy_curves.png") > 1000
 
 def test_late_fusion_averages_clip_probabilities():

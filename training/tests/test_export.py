@@ -29,11 +29,11 @@ def fake_head(sizes, seed=1):
 def test_export_roundtrip(tmp_path):
     backbone = tmp_path / "b.safetensors"
     orig = fake_backbone(backbone)
-    mood, gender = fake_head([200, 16, 4]), fake_head([200, 2], seed=2)
+    mood, gender = fake_head([200, 16, 4]), fake_head([1506, 2], seed=2)
     out = tmp_path / "m.safetensors"
     export.export(str(backbone), [(mood, {"name": "mood", "labels": ["happy", "angry", "sad", "relaxed"],
                                           "valence": [1, -1, -1, 1], "cv": {"f1": [0.7, 0.02]}}),
-                                  (gender, {"name": "gender", "labels": ["female", "male"]})],
+                                  (gender, {"name": "gender", "labels": ["female", "male"], "input": "pooled"})],
                   str(out), commit="abc123", date="2026-01-02")
     tensors, meta = load_safetensors(str(out))
     assert "heads.old.0.weight" not in tensors           # the backbone's old heads are replaced
@@ -44,13 +44,15 @@ def test_export_roundtrip(tmp_path):
     assert [d["name"] for d in descs] == ["mood", "gender"]
     assert descs[0]["layers"][0]["activation"] == "relu" and descs[0]["layers"][1]["activation"] == "softmax"
     assert descs[0]["input"] == "penultimate" and descs[0]["input_size"] == 200 and descs[0]["cv"]["f1"] == [0.7, 0.02]
+    assert descs[1]["input"] == "pooled" and descs[1]["input_size"] == 1506
     declared = {d[k] for d in descs for k in ("input_mean", "input_scale")} | \
                {l[k] for d in descs for l in d["layers"] for k in ("weight", "bias")}
     assert declared == {k for k in tensors if k.startswith("heads.")}    # every head tensor declared
     x = np.random.default_rng(3).normal(size=(5, 200))
     (d0, h0), (d1, h1) = export.read_heads(str(out))
     np.testing.assert_allclose(heads.head_forward(h0, x), heads.head_forward(mood, x), rtol=1e-6)
-    np.testing.assert_allclose(heads.head_forward(h1, x), heads.head_forward(gender, x), rtol=1e-6)
+    xp = np.random.default_rng(4).normal(size=(5, 1506))
+    np.testing.assert_allclose(heads.head_forward(h1, xp), heads.head_forward(gender, xp), rtol=1e-6)
 
 def test_export_rejects_bad_heads(tmp_path):
     backbone = tmp_path / "b.safetensors"
@@ -59,6 +61,12 @@ def test_export_rejects_bad_heads(tmp_path):
         export.export(str(backbone), [(fake_head([200, 3]), {"name": "m", "labels": ["a", "b"]})], str(tmp_path / "x"))
     with pytest.raises(ValueError, match="200-d"):
         export.export(str(backbone), [(fake_head([50, 2]), {"name": "m", "labels": ["a", "b"]})], str(tmp_path / "x"))
+    with pytest.raises(ValueError, match="pooled is 1506-d"):
+        export.export(str(backbone), [(fake_head([200, 2]), {"name": "m", "labels": ["a", "b"], "input": "pooled"})],
+                      str(tmp_path / "x"))
+    with pytest.raises(ValueError, match="'tags'"):
+        export.export(str(backbone), [(fake_head([50, 2]), {"name": "m", "labels": ["a", "b"], "input": "tags"})],
+                      str(tmp_path / "x"))
     with pytest.raises(ValueError, match="one name"):
         h = fake_head([200, 2])
         export.export(str(backbone), [(h, {"name": "m", "labels": ["a", "b"]})] * 2, str(tmp_path / "x"))
