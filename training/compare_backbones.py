@@ -1,8 +1,11 @@
 """
-Does a second musicnn backbone help? MSD_musicnn (shipped) vs MTT_musicnn (same architecture, trained on
-MagnaTagATune), alone, concatenated, and as a late fusion (mean of the two heads' clip probabilities), all with
-logistic-regression heads chosen by the same nested grouped CV as evaluate.py, on the same folds, no
-augmentation. Writes table rows (JSON) that evaluate.py adds to its report (--extra-rows).
+Routes beyond the shipped head, on the same folds: a second musicnn backbone (MTT_musicnn, trained on
+MagnaTagATune) and a wider input (the back end's pooled input, `moodd embed --layer pooled`: max and mean
+over time of the 753 mid-end channels, instead of the 200-d penultimate embedding). For each backbone and
+input alone, the two backbones' penultimates concatenated, and late fusions (the mean of several heads'
+clip probabilities); all with logistic-regression heads chosen by the same nested grouped CV as
+evaluate.py, no augmentation. Writes table rows (JSON) that evaluate.py adds to its report (--extra-rows)
+and a markdown page of its own next to them.
 
     python training/convert_musicnn.py --wheel musicnn-0.1.0-py3-none-any.whl --backbone MTT_musicnn \
         --out $MOODD_CACHE/models/mtt_musicnn.safetensors
@@ -10,16 +13,21 @@ augmentation. Writes table rows (JSON) that evaluate.py adds to its report (--ex
         --out training/reports/4q_backbones.json
 """
 import argparse
+import datetime
 import json
 import os
+import sys
 
 import numpy as np
 
 import config
 import dataset
 import evaluate
-import heads
 from embed import Embedder
+
+# the comparison's grid for the logistic regression's C: config.LR_C and one step stronger, because the
+# pooled input (hundreds of live dimensions) is chosen at the grid's strong end by the inner CV
+LR_C = (0.001,) + tuple(config.LR_C)
 
 def row(name, folds):
     keys = ("accuracy", "precision", "recall", "f1", "patch_accuracy", "arousal", "valence")
@@ -29,12 +37,12 @@ def row(name, folds):
         cells.append(f"{100 * np.mean(v):.1f} ± {100 * np.std(v):.1f}" if len(v) == len(folds) else "–")
     return f"| {name} | " + " | ".join(cells) + " |"
 
-def fused_folds(a, b, y, labels):
-    """metrics of the mean of two runs' clip probabilities, fold by fold (same folds)"""
+def fused_folds(runs, y, labels):
+    """metrics of the mean of several runs' clip probabilities, fold by fold (same folds)"""
     from sklearn.metrics import accuracy_score, precision_recall_fscore_support
     out = []
-    for te in a["fold_index"]:
-        p = (a["proba"][te] + b["proba"][te]) / 2
+    for te in runs[0]["fold_index"]:
+        p = sum(r["proba"][te] for r in runs) / len(runs)
         pred = p.argmax(axis=1)
         pr, rc, f1, _ = precision_recall_fscore_support(y[te], pred, average="macro", zero_division=0)
         m = {"accuracy": accuracy_score(y[te], pred), "precision": pr, "recall": rc, "f1": f1}
@@ -45,33 +53,71 @@ def fused_folds(a, b, y, labels):
         out.append(m)
     return out
 
+def backbone_name(path):
+    base = os.path.splitext(os.path.basename(path))[0]
+    return "MSD_musicnn" if path == config.BACKBONE_MODEL else base.replace("_musicnn", "").upper() + "_musicnn"
+
+def write_markdown(path, command, rows, n_clips):
+    header = ("| route | accuracy | macro-P | macro-R | macro-F1 | 3-s patch acc | arousal | valence |\n"
+              "|---|---|---|---|---|---|---|---|")
+    text = f"""# 4q: other backbones and inputs
+
+Regenerate: `{command}`
+Written by `training/compare_backbones.py` on {datetime.date.today().isoformat()} at commit {evaluate.git_commit()}.
+
+- {n_clips} clips, 5-fold CV stratified and grouped by artist, seed {config.SEED}: the folds of `4q.md`.
+- Heads: logistic regression per 3-s patch, C ∈ {list(LR_C)} chosen by an inner grouped
+  {config.INNER_FOLDS}-fold CV; inputs standardised, dead (constant) inputs dropped; no augmentation;
+  a clip's prediction is the mean of its patch probabilities. Late fusion: the mean of several heads'
+  clip probabilities.
+- Inputs: `penultimate` (200-d, `moodd embed`) or `pooled` (`moodd embed --layer pooled`: max and mean
+  over time of the 753 mid-end channels, 1506-d, of which those that vary are used).
+- Cost per 3-s patch: one backbone 1.4 G multiply-accumulates, two 2.8 G; the heads are negligible.
+
+{header}
+""" + "\n".join(rows) + "\n"
+    with open(path, "w") as f:
+        f.write(text)
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].strip())
     dataset.add_arguments(ap)
     ap.add_argument("--other", required=True, help="the second backbone's model file")
-    ap.add_argument("--out", required=True)
+    ap.add_argument("--out", required=True, help="rows as JSON; the markdown page goes next to it (.md)")
     args = ap.parse_args()
+    command = "python " + " ".join([os.path.relpath(__file__, config.REPO)] + [
+        os.path.relpath(a, config.REPO) if a.startswith(config.REPO) else a for a in sys.argv[1:]])
     clips, labels, y = dataset.load_from_args(args)
     groups = np.array([c.group for c in clips])
     key = evaluate.dataset_key(args.dataset)
-    lr = [c for c in heads.candidates() if c[0] == "lr"]
-    a_emb = evaluate.embed_clips(clips, Embedder(config.BACKBONE_MODEL), key)
-    b_emb = evaluate.embed_clips(clips, Embedder(args.other), key)
-    if any(e is None for e in a_emb + b_emb):
-        raise SystemExit("a clip without patches")
-    name_a = "MSD_musicnn"
-    name_b = os.path.splitext(os.path.basename(args.other))[0].replace("_musicnn", "").upper() + "_musicnn"
-    a = evaluate.cross_validate(a_emb, y, groups, labels, None, lr, config.SEED, tag=name_a)
-    b = evaluate.cross_validate(b_emb, y, groups, labels, None, lr, config.SEED, tag=name_b)
-    cat = [np.hstack([p, q]) for p, q in zip(a_emb, b_emb)]
-    c = evaluate.cross_validate(cat, y, groups, labels, None, lr, config.SEED, tag="concat")
-    rows = [row(f"LR only, no augmentation, {name_b} backbone instead (1.4 GMAC)", b["folds"]),
-            row(f"LR only, no augmentation, {name_a} + {name_b} penultimates concatenated (400-d, 2.8 GMAC)",
-                c["folds"]),
-            row(f"LR only, no augmentation, late fusion: mean of the {name_a} and {name_b} heads' clip "
-                f"probabilities (2.8 GMAC)", fused_folds(a, b, y, labels))]
+    lr = [("lr", c) for c in LR_C]
+    models = {backbone_name(m): m for m in (config.BACKBONE_MODEL, args.other)}
+    emb, runs = {}, {}
+    for name, model in models.items():
+        for layer in ("penultimate", "pooled"):
+            emb[name, layer] = evaluate.embed_clips(clips, Embedder(model, layer=layer), key)
+            if any(e is None for e in emb[name, layer]):
+                raise SystemExit("a clip without patches")
+            runs[name, layer] = evaluate.cross_validate(emb[name, layer], y, groups, labels, None, lr, config.SEED,
+                                                        tag=f"{name} {layer}")
+    (a, b) = models
+    cat = [np.hstack([p, q]) for p, q in zip(emb[a, "penultimate"], emb[b, "penultimate"])]
+    concat = evaluate.cross_validate(cat, y, groups, labels, None, lr, config.SEED, tag="concat")
+    cost = {1: "1.4 GMAC", 2: "2.8 GMAC"}
+    rows = [row(f"LR only, no augmentation, {name} {layer} (C down to 0.001; {cost[1]})", r["folds"])
+            for (name, layer), r in runs.items()]
+    rows.append(row(f"LR only, no augmentation, {a} + {b} penultimates concatenated (400-d, {cost[2]})",
+                    concat["folds"]))
+    rows.append(row(f"late fusion: {a} penultimate + pooled heads ({cost[1]})",
+                    fused_folds([runs[a, "penultimate"], runs[a, "pooled"]], y, labels)))
+    for layer in ("penultimate", "pooled"):
+        rows.append(row(f"late fusion: {a} + {b} {layer} heads ({cost[2]})",
+                        fused_folds([runs[a, layer], runs[b, layer]], y, labels)))
+    rows.append(row(f"late fusion: all four heads, both backbones x both inputs ({cost[2]})",
+                    fused_folds(list(runs.values()), y, labels)))
     with open(args.out, "w") as f:
         json.dump({"rows": rows}, f, indent=1)
+    write_markdown(os.path.splitext(args.out)[0] + ".md", command, rows, len(clips))
     print("\n".join(rows))
 
 if __name__ == "__main__":

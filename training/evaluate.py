@@ -8,8 +8,9 @@ Cross-validated evaluation of mood heads on moodd's embeddings, the report, and 
 
 Protocol (what the report states):
 - outer k-fold CV, stratified and GROUPED (artist / speaker): no group on both sides of a fold;
-- inside each outer training set, an inner grouped CV picks the head (kind and regularisation) by clip-level
-  macro-F1; nothing about the test fold is used for any choice;
+- inside each outer training set, an inner grouped CV picks the head (kind and regularisation, and the
+  backbone activation it reads when --layer names several) by clip-level macro-F1; nothing about the test
+  fold is used for any choice;
 - heads are trained per 3-s patch (each patch carries its clip's label); augmented copies of a clip join a
   training set only when the clip itself is in it;
 - a clip's prediction is the mean of its patch probabilities (the offline equivalent of the daemon's EMA);
@@ -86,11 +87,11 @@ def macro_f1(y_true, y_pred):
     from sklearn.metrics import f1_score
     return f1_score(y_true, y_pred, average="macro", zero_division=0)
 
-def choose_and_fit(idx, emb, y, groups, n_classes, aug, cands, seed):
+def choose_and_fit(idx, emb, y, groups, n_classes, aug, cands, seed, always_score=False):
     """inner grouped CV over idx picks a candidate by clip-level macro-F1; fit it on all of idx.
-    -> (head, chosen candidate, {candidate: mean inner F1})"""
+    -> (head, chosen candidate, {candidate: mean inner F1}); one candidate is not scored unless always_score"""
     scores = {c: [] for c in cands}
-    if len(cands) > 1:
+    if len(cands) > 1 or always_score:
         for tr, va in dataset.grouped_folds(y[idx], groups[idx], config.INNER_FOLDS, seed):
             x_tr, y_tr = patches_of(idx[tr], emb, y, aug)
             for c in cands:
@@ -101,6 +102,30 @@ def choose_and_fit(idx, emb, y, groups, n_classes, aug, cands, seed):
     best = max(cands, key=lambda c: mean[c]) if len(cands) > 1 else cands[0]
     x, yy = patches_of(idx, emb, y, aug)
     return heads.fit_head(x, yy, n_classes, *best, seed=seed), best, mean
+
+def as_layers(emb, aug):
+    """emb: [per clip] or {layer: [per clip]}; aug: None, {kind: [...]} or {layer: {kind: [...]}}
+    -> ({layer: emb}, {layer: aug or None}); a plain list is the one layer None"""
+    if isinstance(emb, dict):
+        return emb, {layer: (aug or {}).get(layer) for layer in emb}
+    return {None: emb}, {None: aug}
+
+def choose_input_and_fit(idx, embs, y, groups, n_classes, augs, cands, seed):
+    """choose_and_fit on each layer's input (embs {layer: [per clip]}, augs {layer: aug}); the layer whose
+    chosen candidate scores best in the inner CV wins (the same folds for every layer).
+    -> (layer, head, candidate, {(layer, candidate): mean inner F1})"""
+    best, scores = None, {}
+    for layer, emb in embs.items():
+        head, cand, inner = choose_and_fit(idx, emb, y, groups, n_classes, augs[layer], cands, seed,
+                                           always_score=len(embs) > 1)
+        scores.update({(layer, c): f for c, f in inner.items()})
+        if best is None or inner[cand] > scores[best[0], best[2]]:
+            best = (layer, head, cand)
+    return best + (scores,)
+
+def describe(layer, cand):
+    """'lr 0.003', or 'pooled lr 0.003' when the layer was chosen too"""
+    return (f"{layer} " if layer else "") + f"{cand[0]} {cand[1]:g}"
 
 def fold_metrics(head, test_idx, emb, y, labels):
     """clip-level and patch-level predictions of one test fold"""
@@ -144,18 +169,20 @@ def learning_curve(train_idx, test_idx, emb, y, groups, n_classes, aug, cand, se
     return out
 
 def cross_validate(emb, y, groups, labels, aug, cands, seed, curve=False, tag=""):
+    """outer grouped CV; emb and aug per clip, or per layer ({layer: ...}: the inner CV chooses the layer)"""
     n_classes = len(labels)
+    embs, augs = as_layers(emb, aug)
     folds = dataset.grouped_folds(y, groups, config.OUTER_FOLDS, seed)
     res = {"folds": [], "pred": np.zeros(len(y), int), "proba": np.zeros((len(y), n_classes)), "curve": []}
     for k, (tr, te) in enumerate(folds):
         t0 = time.time()
-        head, best, inner = choose_and_fit(tr, emb, y, groups, n_classes, aug, cands, seed)
-        m, pred, proba = fold_metrics(head, te, emb, y, labels)
-        m["chosen"] = f"{best[0]} {best[1]:g}"
+        layer, head, best, inner = choose_input_and_fit(tr, embs, y, groups, n_classes, augs, cands, seed)
+        m, pred, proba = fold_metrics(head, te, embs[layer], y, labels)
+        m["chosen"] = describe(layer, best)
         res["folds"].append(m)
         res["pred"][te], res["proba"][te] = pred, proba
         if curve:
-            res["curve"].append(learning_curve(tr, te, emb, y, groups, n_classes, aug, best, seed))
+            res["curve"].append(learning_curve(tr, te, embs[layer], y, groups, n_classes, augs[layer], best, seed))
         log(f"  {tag} fold {k + 1}/{len(folds)}: acc {m['accuracy']:.3f} F1 {m['f1']:.3f} "
             f"patch {m['patch_accuracy']:.3f} head {m['chosen']} ({time.time() - t0:.0f} s)")
     res["fold_index"] = [te.tolist() for _, te in folds]
@@ -258,7 +285,9 @@ def write_report(path, args, clips, labels, y, groups, variants, main_name, head
     L.append(f"- {config.OUTER_FOLDS}-fold CV, stratified and grouped by `{args.group_column}` (no group on both "
              f"sides), seed {config.SEED}; every choice (head kind, regularisation) by an inner grouped "
              f"{config.INNER_FOLDS}-fold CV inside the training folds, on clip-level macro-F1.")
-    L.append(f"- Per patch: {LAYER_DESCRIPTION[args.layer]} of a {config.PATCH_SECONDS:.2f}-s patch "
+    L.append(f"- Per patch: {' or '.join(LAYER_DESCRIPTION[l] for l in args.layer)}"
+             + (" (which one: chosen by the inner CV with the head)" if len(args.layer) > 1 else "")
+             + f" of a {config.PATCH_SECONDS:.2f}-s patch "
              f"({config.PATCH_FRAMES} frames), hop {config.HOP_FRAMES} frames ({config.HOP_SECONDS:.2f} s). "
              "Heads are trained per patch (patch label = clip label); a clip's prediction is the mean of "
              "its patch probabilities (what the daemon's EMA approximates).")
@@ -325,8 +354,9 @@ def main():
     ap.add_argument("--report", required=True, help="markdown path; PNGs are written next to it")
     ap.add_argument("--augment", default="", help="comma-separated kinds among " + ",".join(config.AUGMENTATIONS))
     ap.add_argument("--model", default=config.BACKBONE_MODEL, help="backbone model file")
-    ap.add_argument("--layer", default="penultimate", choices=sorted(config.LAYER_WIDTH),
-                    help="the backbone activation the heads read (moodd embed --layer)")
+    ap.add_argument("--layer", default="penultimate",
+                    help="the backbone activation the heads read (moodd embed --layer): penultimate or pooled, "
+                         "or both comma-separated (the inner CV chooses)")
     ap.add_argument("--engine", default="moodd", choices=["moodd", "numpy"],
                     help="numpy: moodd features + musicnn_numpy.py (a cross-check; never for reported numbers)")
     ap.add_argument("--quick", action="store_true", help="only the main variant, no learning curve")
@@ -337,28 +367,40 @@ def main():
                     help="JSON files of extra table rows (the from-scratch CNN baseline, other backbones)")
     args = ap.parse_args()
     args.augment = [k for k in args.augment.split(",") if k]
+    args.layer = [k for k in args.layer.split(",") if k]
+    bad = [k for k in args.layer if k not in ("penultimate", "pooled")] or (not args.layer and ["(none)"])
+    if bad:
+        ap.error(f"--layer {','.join(bad)}: heads read 'penultimate' or 'pooled'")
     args.command = "python " + " ".join([os.path.relpath(sys.argv[0], config.REPO)] + sys.argv[1:])
 
     clips, labels, y = dataset.load_from_args(args)
     groups = np.array([c.group for c in clips])
     key = dataset_key(args.dataset)
-    embedder = Embedder(args.model, engine=args.engine, layer=args.layer)
     args.engine_desc = ("moodd embed" if args.engine == "moodd" else "moodd features + musicnn_numpy.py") + \
         f" --hop-frames {config.HOP_FRAMES} --model {os.path.relpath(args.model, config.REPO)}" + \
-        ("" if args.layer == "penultimate" else f" --layer {args.layer}")
-    log(f"{len(clips)} clips, labels {labels}; embedding with {args.engine} into {embedder.dir}")
-    emb = embed_clips(clips, embedder, key)
-    args.skipped = [c.id for c, e in zip(clips, emb) if e is None]
-    clips, emb = [c for c, e in zip(clips, emb) if e is not None], [e for e in emb if e is not None]
+        ("" if args.layer == ["penultimate"] else f" --layer {'|'.join(args.layer)}")
+    emb, aug = {}, None
+    for layer in args.layer:
+        embedder = Embedder(args.model, engine=args.engine, layer=layer)
+        log(f"{len(clips)} clips, labels {labels}; embedding ({layer}) with {args.engine} into {embedder.dir}")
+        emb[layer] = embed_clips(clips, embedder, key)
+    keep = [all(emb[layer][n] is not None for layer in emb) for n in range(len(clips))]
+    args.skipped = [c.id for c, k in zip(clips, keep) if not k]
+    clips = [c for c, k in zip(clips, keep) if k]
+    emb = {layer: [e for e, k in zip(es, keep) if k] for layer, es in emb.items()}
     y = np.array([labels.index(c.label) for c in clips])
     groups = np.array([c.group for c in clips])
-    aug = None
     if args.augment:
-        aug_embedder = Embedder(args.model, hop=config.AUG_HOP_FRAMES, engine=args.engine, layer=args.layer)
-        log(f"augmented copies ({','.join(args.augment)}) into {aug_embedder.dir}")
-        aug = embed_augmented(clips, aug_embedder, key, args.augment)
+        aug = {}
+        for layer in args.layer:
+            aug_embedder = Embedder(args.model, hop=config.AUG_HOP_FRAMES, engine=args.engine, layer=layer)
+            log(f"augmented copies ({','.join(args.augment)}) into {aug_embedder.dir}")
+            aug[layer] = embed_augmented(clips, aug_embedder, key, args.augment)
     if args.embed_only:
         return
+    if len(emb) == 1:                       # one input: no layer to choose, reported as before
+        (only,) = emb
+        emb, aug = emb[only], aug and aug[only]
 
     # variants: the main one (every option given) and, unless --quick, the simpler routes it is compared with
     all_c = heads.candidates()
@@ -386,10 +428,12 @@ def main():
     if args.export:
         import export
         log("final head: inner CV on all clips")
-        head, best, inner = choose_and_fit(np.arange(len(clips)), emb, y, groups, len(labels), aug, all_c,
-                                           config.SEED)
+        embs, augs = as_layers(emb, aug)
+        layer, head, best, inner = choose_input_and_fit(np.arange(len(clips)), embs, y, groups, len(labels), augs,
+                                                        all_c, config.SEED)
+        layer = layer or args.layer[0]
         cv = cv_block(variants[main_name])
-        info = {"name": args.head_name, "input": args.layer, "labels": labels,
+        info = {"name": args.head_name, "input": layer, "labels": labels,
                 "dataset": f"{key} ({len(clips)} clips, grouped by {args.group_column})",
                 "head": f"{best[0]} {best[1]:g}", "augmentation": args.augment,
                 "cv": {"protocol": f"{config.OUTER_FOLDS}-fold CV grouped by {args.group_column}, nested "
@@ -401,8 +445,10 @@ def main():
         export.export(args.model, [(head, info)], args.export, git_commit())
         head_info = (f"`{os.path.relpath(args.export, config.REPO)}`, head `{args.head_name}`: {info['head']} "
                      f"chosen by grouped {config.INNER_FOLDS}-fold CV on all clips (inner macro-F1: "
-                     + ", ".join(f"{k} {v:g} {100 * s:.1f}" for (k, v), s in inner.items()) + "); "
-                     f"{head['live_inputs']} of {head['mean'].size} inputs live; "
+                     + ", ".join(f"{describe(l if len(args.layer) > 1 else None, c)} {100 * f:.1f}"
+                                 for (l, c), f in inner.items()) + "); "
+                     + (f"input `{layer}`; " if len(args.layer) > 1 or layer != "penultimate" else "")
+                     + f"{head['live_inputs']} of {head['mean'].size} inputs live; "
                      f"{heads.head_macs(head):,} multiply-accumulates per patch on top of the backbone's "
                      "1,398,553,584.\n")
         log(f"wrote {args.export}")

@@ -6,7 +6,8 @@
 #
 # Embeddings (and those of augmented copies) are cached under $MOODD_CACHE/embed: a rerun costs minutes.
 # Two sets of extra rows, each made by its own script and included when present:
-#   training/reports/4q_backbones.json  compare_backbones.py (MTT_musicnn instead of / with MSD_musicnn),
+#   training/reports/4q_backbones.json  compare_backbones.py (MTT_musicnn instead of / with MSD_musicnn,
+#                                       penultimate and pooled inputs, late fusions; also 4q_backbones.md),
 #                                       run here when the MTT model file exists ($MOODD_CACHE/models/)
 #   training/reports/4q_cnn.json        cnn_baseline.py (PyTorch, its own venv; see its docstring)
 set -euo pipefail
@@ -23,6 +24,6 @@ if [[ -f "$MTT" && "$*" != *--embed-only* ]]; then
 fi
 exec "$python" training/evaluate.py --dataset "$DATA" \
     --metadata "$DATA/panda_dataset_taffc_metadata.csv" --id-column Song --group-column Artist \
-    --labels Q1=happy,Q2=angry,Q3=sad,Q4=relaxed --augment noise,stretch,shift,pitch \
+    --labels Q1=happy,Q2=angry,Q3=sad,Q4=relaxed --augment noise,stretch,shift,pitch --layer penultimate,pooled \
     --name 4q --report training/reports/4q.md --extra-rows training/reports/4q_backbones.json training/reports/4q_cnn.json \
     --export models/moodd-4q.safetensors --head-name mood "$@"

@@ -43,6 +43,16 @@ def test_no_signal_scores_near_chance():
     res = evaluate.cross_validate(emb, y, groups, LABELS, None, [("lr", 0.1)], seed=0)
     assert evaluate.summary(res, "accuracy")[0] < 0.45
 
+def test_the_inner_cv_chooses_the_input_layer():
+    """two 'layers' of the same clips, one with the signal and one without: the inner CV (never the test
+    fold) picks the informative one in every fold, with its own augmented copies"""
+    signal, y, groups = synthetic()
+    noise, _, _ = synthetic(signal=0.0, seed=1)
+    aug = {"noise": {"shift": [e + 0.1 for e in noise]}, "signal": {"shift": [e + 0.1 for e in signal]}}
+    res = evaluate.cross_validate({"noise": noise, "signal": signal}, y, groups, LABELS, aug, [("lr", 0.1)], seed=0)
+    assert [f["chosen"] for f in res["folds"]] == ["signal lr 0.1"] * config.OUTER_FOLDS
+    assert evaluate.summary(res, "accuracy")[0] > 0.9
+
 def test_augmented_copies_only_join_training():
     emb, y, groups = synthetic()
     poison = {"noise": [np.full_like(e, 1e3 * (i + 1)) for i, e in enumerate(emb)]}   # recognisable rows
@@ -58,7 +68,7 @@ def test_report_and_plots(tmp_path):
     clips = [Clip(f"/d/{LABELS[k]}/{i}.wav", LABELS[k], g, str(i)) for i, (k, g) in enumerate(zip(y, groups))]
 
     class Args:
-        name, dataset, group_column, augment, layer = "toy", "/d", "group", [], "pooled"
+        name, dataset, group_column, augment, layer = "toy", "/d", "group", [], ["pooled"]
         command, engine_desc = "python training/evaluate.py ...", "fake"
     path = str(tmp_path / "toy.md")
     evaluate.write_report(path, Args, clips, LABELS, y, groups, {"LR": res}, "LR", "", ["| CNN | 1 | 2 | 3 | 4 | 5 | 6 | 7 |"])
@@ -72,7 +82,7 @@ def test_late_fusion_averages_clip_probabilities():
     y = np.array([0, 1, 2, 3, 0, 1])
     a = {"fold_index": [[0, 1, 2], [3, 4, 5]], "proba": np.eye(4)[[0, 1, 2, 3, 1, 1]] * 0.6 + 0.1}
     b = {"fold_index": a["fold_index"], "proba": np.eye(4)[[0, 1, 2, 3, 0, 1]] * 0.9 + 0.025}
-    folds = compare_backbones.fused_folds(a, b, y, LABELS)
+    folds = compare_backbones.fused_folds([a, b], y, LABELS)
     assert [f["accuracy"] for f in folds] == [1.0, 1.0]     # b's confident 0 outvotes a's weak 1 on clip 4
-    assert [f["accuracy"] for f in compare_backbones.fused_folds(a, a, y, LABELS)] == [1.0, 2 / 3]
+    assert [f["accuracy"] for f in compare_backbones.fused_folds([a, a], y, LABELS)] == [1.0, 2 / 3]
     assert compare_backbones.row("x", folds).startswith("| x | 100.0 ± 0.0 |") and "| – |" in compare_backbones.row("x", folds)
