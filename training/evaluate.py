@@ -283,7 +283,8 @@ def write_report(path, args, clips, labels, y, groups, variants, main_name, head
              + f"; {len(set(groups))} groups (`{args.group_column}`)"
              + (f"; {len(args.skipped)} files shorter than one patch left out." if getattr(args, "skipped", None) else "."))
     L.append(f"- {config.OUTER_FOLDS}-fold CV, stratified and grouped by `{args.group_column}` (no group on both "
-             f"sides), seed {config.SEED}; every choice (head kind, regularisation) by an inner grouped "
+             f"sides), seed {config.SEED}; every choice (head kind, regularisation"
+             + (", input" if len(args.layer) > 1 else "") + ") by an inner grouped "
              f"{config.INNER_FOLDS}-fold CV inside the training folds, on clip-level macro-F1.")
     L.append(f"- Per patch: {' or '.join(LAYER_DESCRIPTION[l] for l in args.layer)}"
              + (" (which one: chosen by the inner CV with the head)" if len(args.layer) > 1 else "")
