@@ -15,7 +15,7 @@ python=$(scripts/pyenv training/.venv training/requirements.txt training/require
 for task in emotion gender; do
     "$python" training/evaluate.py --dataset "$CACHE/ravdess/$task" \
         --metadata "$CACHE/ravdess/actors.csv" --id-column id --group-column actor \
-        --name "ravdess_$task" --report "training/reports/ravdess_$task.md" \
+        --layer penultimate,pooled --name "ravdess_$task" --report "training/reports/ravdess_$task.md" \
         --export "/tmp/moodd-ravdess-$task.safetensors" --head-name "$task" "$@"
 done
 "$python" training/export.py --merge "$CACHE/models/moodd-ravdess.safetensors" \
