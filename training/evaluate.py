@@ -124,7 +124,7 @@ def choose_input_and_fit(idx, embs, y, groups, n_classes, augs, cands, seed):
     return best + (scores,)
 
 def describe(layer, cand):
-    """'lr 0.003', or 'pooled lr 0.003' when the layer was chosen too"""
+    """'lr 0.003', or 'pooled lr 0.003' when the layer was chosen too (layer None: one input only)"""
     return (f"{layer} " if layer else "") + f"{cand[0]} {cand[1]:g}"
 
 def fold_metrics(head, test_idx, emb, y, labels):
@@ -178,7 +178,7 @@ def cross_validate(emb, y, groups, labels, aug, cands, seed, curve=False, tag=""
         t0 = time.time()
         layer, head, best, inner = choose_input_and_fit(tr, embs, y, groups, n_classes, augs, cands, seed)
         m, pred, proba = fold_metrics(head, te, embs[layer], y, labels)
-        m["chosen"] = describe(layer, best)
+        m["chosen"] = describe(layer if len(embs) > 1 else None, best)
         res["folds"].append(m)
         res["pred"][te], res["proba"][te] = pred, proba
         if curve:
@@ -399,9 +399,6 @@ def main():
             aug[layer] = embed_augmented(clips, aug_embedder, key, args.augment)
     if args.embed_only:
         return
-    if len(emb) == 1:                       # one input: no layer to choose, reported as before
-        (only,) = emb
-        emb, aug = emb[only], aug and aug[only]
 
     # variants: the main one (every option given) and, unless --quick, the simpler routes it is compared with
     all_c = heads.candidates()
@@ -432,7 +429,6 @@ def main():
         embs, augs = as_layers(emb, aug)
         layer, head, best, inner = choose_input_and_fit(np.arange(len(clips)), embs, y, groups, len(labels), augs,
                                                         all_c, config.SEED)
-        layer = layer or args.layer[0]
         cv = cv_block(variants[main_name])
         info = {"name": args.head_name, "input": layer, "labels": labels,
                 "dataset": f"{key} ({len(clips)} clips, grouped by {args.group_column})",

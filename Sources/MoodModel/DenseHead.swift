@@ -23,7 +23,7 @@ public struct DenseHead: Sendable {
     /// One sign or coordinate per label, or nil when the head declares none.
     public let valence: [Float]?
     public let arousal: [Float]?
-    public let input: HeadInput
+    public let input: MusicnnLayer
     public let inputSize: Int
     public let inputMean: [Float]   // [inputSize]
     public let inputScale: [Float]  // [inputSize], > 0
@@ -64,8 +64,10 @@ public struct DenseHead: Sendable {
         guard entry["kind"]?.stringValue == "dense" else {
             throw fail("kind '\(entry["kind"].map { $0.stringValue ?? $0.encoded() } ?? "none")' is not 'dense'")
         }
-        guard let input = entry["input"]?.stringValue.flatMap(HeadInput.init(rawValue:)) else {
-            throw fail("input must be one of \(HeadInput.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", "))")
+        guard let input = entry["input"]?.stringValue.flatMap(MusicnnLayer.init(rawValue:)),
+              MusicnnLayer.headInputs.contains(input)
+        else {
+            throw fail("input must be one of \(MusicnnLayer.headInputs.map { "'\($0.rawValue)'" }.joined(separator: ", "))")
         }
         guard let size = entry["input_size"]?.intValue, size == input.size(backbone) else {
             throw fail("input_size must be \(input.size(backbone)) for input '\(input.rawValue)'")

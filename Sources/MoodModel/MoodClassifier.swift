@@ -87,10 +87,7 @@ public final class MoodClassifier: PatchClassifier, @unchecked Sendable {
             }
         }
         penultimate.withUnsafeBufferPointer { pen in
-            let input = switch head.input {
-            case .penultimate: pen
-            case .pooled: UnsafeBufferPointer(state.pooled)
-            }
+            let input = head.input == .pooled ? UnsafeBufferPointer(state.pooled) : pen
             scratchA.withUnsafeMutableBufferPointer { a in
                 scratchB.withUnsafeMutableBufferPointer { b in
                     head.apply(input: input, scratch: (a.baseAddress!, b.baseAddress!), probabilities: probabilities)

@@ -2,6 +2,8 @@ import ArgumentParser
 import MoodDSP
 import MoodModel
 
+extension MusicnnLayer: ExpressibleByArgument {}
+
 /// `moodd embed FILE --npy OUT.npy [--layer L]`: one of musicnn's activations per 3-s patch (by
 /// default the 200-d 'penultimate' embedding).
 struct EmbedCommand: ParsableCommand {
@@ -28,8 +30,8 @@ struct EmbedCommand: ParsableCommand {
     @Option(help: "Model file (default: the shipped MSD_musicnn backbone).")
     var model: String?
 
-    @Option(help: "Which activation: \(EmbeddingLayer.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var layer: EmbeddingLayer = .penultimate
+    @Option(help: "Which activation: \(MusicnnLayer.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var layer: MusicnnLayer = .penultimate
 
     func validate() throws {
         guard hopFrames >= 1 else { throw ValidationError("--hop-frames must be at least 1, got \(hopFrames)") }
@@ -38,7 +40,7 @@ struct EmbedCommand: ParsableCommand {
     func run() throws {
         do {
             let network = try Musicnn(contentsOfFile: try model ?? ModelLocator.path(ModelLocator.backbone))
-            let writer = try NPYFileWriter(path: output, columns: layer.width(network.config))
+            let writer = try NPYFileWriter(path: output, columns: layer.size(network.config))
             try Diagnostics.silencingLibraries {
                 try PatchRunner.forEachEmbedding(of: file, network: network, hopFrames: hopFrames) { penultimate, tags, state in
                     switch layer {
