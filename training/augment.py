@@ -8,6 +8,7 @@ the WAV is deleted once its embedding is cached.
 Parameters are drawn from a generator seeded by (clip id, kind): reruns produce the same audio.
 
     python training/augment.py DATASET_DIR     # writes every clip's copies under $MOODD_CACHE/augmented/
+    python training/augment.py DATASET_DIR --features   # their log-mel frames instead, under features/.../aug/
 """
 import argparse
 import os
@@ -95,17 +96,39 @@ def make_augmented(clip, kinds, key, cache=None):
         os.replace(tmp, paths[k])
     return paths
 
+def augmented_features(clip, kind, key, cache=None):
+    """log-mel frames of one augmented copy by `moodd features` (fine-tuning and the CNN train on frames, not
+    embeddings), cached under $MOODD_CACHE/features/KEY/aug/KIND/; the WAV is deleted once its frames are cached
+    -> float32 [frames, 96]"""
+    from embed import moodd_features
+    label_dir = os.path.basename(os.path.dirname(clip.path))
+    out = os.path.join(cache or config.CACHE, "features", key, "aug", kind, label_dir, clip.id + ".npy")
+    if os.path.exists(out):
+        return np.load(out)
+    wav = make_augmented(clip, [kind], key, cache)[kind]
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    mel = moodd_features(wav, out + ".tmp.npy")
+    os.replace(out + ".tmp.npy", out)
+    os.remove(wav)
+    return mel
+
 def main():
     import dataset
     ap = argparse.ArgumentParser(description="write the augmented copies of every clip of a dataset (cache)")
     ap.add_argument("root", help="a folder per label")
     ap.add_argument("--kinds", default=",".join(config.AUGMENTATIONS))
     ap.add_argument("--labels", default="", help="FOLDER=NAME,...: only these folders")
+    ap.add_argument("--features", action="store_true", help="cache the copies' log-mel frames (moodd features) "
+                    "and delete the WAVs")
     args = ap.parse_args()
     clips, _ = dataset.load_dataset(args.root, label_map=dataset.parse_label_map(args.labels))
     key = os.path.basename(os.path.normpath(args.root))
     for n, c in enumerate(clips):
-        make_augmented(c, args.kinds.split(","), key)
+        for kind in args.kinds.split(","):
+            if args.features:
+                augmented_features(c, kind, key)
+            else:
+                make_augmented(c, [kind], key)
         if (n + 1) % 50 == 0:
             print(f"{n + 1}/{len(clips)}", flush=True)
 

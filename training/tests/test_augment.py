@@ -52,3 +52,33 @@ def test_augment_clips_and_keeps_dtype():
     out, snr = augment.augment(y, SR, "noise", "x")
     assert out.dtype == np.float32 and out.shape == y.shape and np.abs(out).max() <= 1.0
     assert 10 <= snr <= 30
+
+FAKE_FEATURES = """#!{python}
+import sys, numpy as np
+open({log!r}, "a").write(" ".join(sys.argv[1:]) + "\\n")
+np.save(sys.argv[sys.argv.index("--npy") + 1], np.full((250, 96), 0.25, np.float32))
+"""
+
+def test_augmented_features_are_moodds_frames_of_the_copy_cached_and_the_wav_removed(tmp_path, monkeypatch):
+    pytest.importorskip("librosa")
+    import stat
+    import sys
+    import config
+    import dataset
+    log = tmp_path / "calls.log"
+    fake = tmp_path / "moodd"
+    fake.write_text(FAKE_FEATURES.format(python=sys.executable, log=str(log)))
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setattr(config, "MOODD", str(fake))
+    (tmp_path / "ds" / "Q1").mkdir(parents=True)
+    augment.write_wav(str(tmp_path / "ds" / "Q1" / "c1.wav"), sine(440, seconds=4.0))
+    clip = dataset.Clip(str(tmp_path / "ds" / "Q1" / "c1.wav"), "happy", "artist", "c1")
+    cache = str(tmp_path / "cache")
+    mel = augment.augmented_features(clip, "noise", "ds", cache)
+    again = augment.augmented_features(clip, "noise", "ds", cache)
+    assert mel.shape == (250, 96) and np.array_equal(mel, again)
+    calls = log.read_text().splitlines()
+    wav = augment.augmented_path(clip, "noise", "ds", cache)
+    assert calls == [f"features {wav} --npy {tmp_path}/cache/features/ds/aug/noise/Q1/c1.npy.tmp.npy"]  # once
+    assert not (tmp_path / "cache" / "augmented" / "ds" / "noise" / "Q1" / "c1.wav").exists()
+    assert (tmp_path / "cache" / "features" / "ds" / "aug" / "noise" / "Q1" / "c1.npy").exists()

@@ -1,0 +1,382 @@
+"""
+Fine-tuning musicnn's later layers for mood: the mid end's three convs and the back end's dense layer train
+together with a linear head, in PyTorch, on the SAME artist-grouped outer folds as evaluate.py. The front end
+stays frozen (and mostly dead: 64 of its 561 channels are computed), the batch norms keep the file's numbers,
+so the trained weights go back into the same tensors of a moodd model file and the Swift engine runs them
+unchanged.
+
+    python=$(scripts/pyenv training/.venv-torch training/requirements.txt training/requirements-torch.txt)
+    OMP_NUM_THREADS=2 $python training/finetune.py --dataset /work/data/MER_audio_taffc_dataset \
+        --metadata .../panda_dataset_taffc_metadata.csv --id-column Song --group-column Artist \
+        --labels Q1=happy,Q2=angry,Q3=sad,Q4=relaxed --augment noise,stretch,shift,pitch \
+        --out training/reports/4q_finetune.json [--export models/moodd-4q-ft.safetensors]
+
+Inputs are moodd's log-mel frames (`moodd features`, cached; augmented copies by augment.py --features, of
+training clips only). Each outer fold holds out a fifth of its training ARTISTS as a validation set that picks
+the backbone's learning rate and the number of epochs, then trains again on all its training clips with them;
+the test fold is touched once, at the end. --parity checks the PyTorch forward pass against
+`moodd embed` on real clips (original weights, and the exported fine-tuned file against `moodd classify`).
+PyTorch is not on CI's path.
+"""
+import argparse
+import copy
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+import config
+import dataset
+from augment import augmented_features
+from embed import file_digest, moodd_features, run_moodd
+from musicnn_torch import FrozenFrontEnd, LaterLayers, MusicnnTorch
+
+BATCH = 32
+PATCHES_PER_CLIP = 4        # random patches of one randomly drawn version (original or an augmented copy) per epoch
+LR_BACKBONE = (3e-5, 1e-4, 3e-4)   # chosen per outer fold by the validation loss on held-out training artists
+LR_HEAD = 1e-3
+HEAD_WEIGHT_DECAY = 1e-3
+DROPOUT = 0.5
+MAX_EPOCHS = 30
+PATIENCE = 5                # stop when the validation loss has not improved for this many epochs
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+def patch_starts(frames, hop=config.HOP_FRAMES):
+    return range(0, max(frames - config.PATCH_FRAMES, 0) + 1, hop)
+
+
+class FrontCache:
+    """the frozen front end's live channels of every patch of every clip version, [patches, L, 187]: computed
+    once per model file (float32 for the originals, float16 for augmented copies) under $MOODD_CACHE/frontend/"""
+
+    def __init__(self, model, front, key):
+        self.front, self.key = front, key
+        name = os.path.splitext(os.path.basename(model))[0]
+        self.dir = os.path.join(config.CACHE, "frontend", f"{name}-{file_digest(model)}-hop{config.HOP_FRAMES}")
+
+    def __call__(self, clip, version):
+        label_dir = os.path.basename(os.path.dirname(clip.path))
+        out = os.path.join(self.dir, self.key, version, label_dir, clip.id + ".npy")
+        if os.path.exists(out):
+            return np.load(out)
+        mel = self.mel(clip, version)
+        x = np.stack([mel[s:s + config.PATCH_FRAMES] for s in patch_starts(mel.shape[0])])
+        with torch.no_grad():
+            live = torch.cat([self.front(torch.from_numpy(x[b:b + 64])) for b in range(0, len(x), 64)]).numpy()
+        live = live.astype(np.float32 if version == "original" else np.float16)
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+        np.save(out + ".tmp.npy", live)
+        os.replace(out + ".tmp.npy", out)
+        return live
+
+    def mel(self, clip, version):
+        if version != "original":
+            return augmented_features(clip, version, self.key)
+        path = os.path.join(config.CACHE, "features", self.key, os.path.basename(os.path.dirname(clip.path)),
+                            clip.id + ".npy")
+        if not os.path.exists(path):
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            moodd_features(clip.path, path + ".tmp.npy")
+            os.replace(path + ".tmp.npy", path)
+        return np.load(path)
+
+
+class MoodNet(nn.Module):
+    """later layers + dropout + a linear head on the 200-d penultimate"""
+
+    def __init__(self, model, n_classes, seed):
+        super().__init__()
+        torch.manual_seed(seed)
+        net = MusicnnTorch.from_file(model)
+        self.later = LaterLayers(net, FrozenFrontEnd(net))
+        self.drop = nn.Dropout(DROPOUT)
+        self.head = nn.Linear(config.EMBED_DIM, n_classes)
+
+    def forward(self, live_front):
+        return self.head(self.drop(self.later(live_front)))
+
+    def optimizer(self, lr_backbone=None):
+        """Adam; the backbone frozen when lr_backbone is None"""
+        groups = [{"params": self.head.parameters(), "lr": LR_HEAD, "weight_decay": HEAD_WEIGHT_DECAY}]
+        if lr_backbone:
+            groups.append({"params": [p for p in self.later.parameters() if p.requires_grad], "lr": lr_backbone,
+                           "weight_decay": 0.0})
+        return torch.optim.Adam(groups)
+
+
+def clip_probabilities(net, fronts):
+    """fronts: [patches, L, T] of each clip -> [(patch probabilities [patches, classes])]"""
+    net.eval()
+    out = []
+    with torch.no_grad():
+        for f in fronts:
+            out.append(torch.softmax(net(torch.from_numpy(np.asarray(f, np.float32))), dim=1).numpy())
+    return out
+
+
+def clip_loss(probs, y):
+    return float(np.mean([-np.log(max(p.mean(axis=0)[t], 1e-7)) for p, t in zip(probs, y)]))
+
+
+def train(model, versions, y, train_idx, n_classes, seed, lr_backbone, val_idx=None, epochs=MAX_EPOCHS):
+    """versions[i]: {version: fronts [patches, L, T]} of clip i. With val_idx: -> (net at the epoch of least
+    validation loss (clip = mean of patch probabilities), [(epoch, val loss, val macro-F1)]), stopping after
+    PATIENCE epochs without improvement; without: -> (net after `epochs` epochs, [])."""
+    from sklearn.metrics import f1_score
+    rng = np.random.default_rng(seed)
+    net = MoodNet(model, n_classes, seed)
+    opt = net.optimizer(lr_backbone)
+    val = [versions[i]["original"] for i in val_idx] if val_idx is not None else None
+    best, best_loss, history, since = None, np.inf, [], 0
+    for epoch in range(1, epochs + 1):
+        net.train()
+        xs, ys = [], []
+        for i in train_idx:
+            names = list(versions[i])
+            f = versions[i][names[rng.integers(len(names))]]
+            for j in rng.choice(len(f), size=min(PATCHES_PER_CLIP, len(f)), replace=False):
+                xs.append(f[j])
+                ys.append(y[i])
+        order = rng.permutation(len(xs))
+        for b in range(0, len(order), BATCH):
+            idx = order[b:b + BATCH]
+            x = torch.from_numpy(np.stack([xs[k] for k in idx]).astype(np.float32))
+            loss = F.cross_entropy(net(x), torch.from_numpy(np.array([ys[k] for k in idx])))
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        if val is None:
+            continue
+        probs = clip_probabilities(net, val)
+        vl = clip_loss(probs, y[val_idx])
+        vf = f1_score(y[val_idx], [p.mean(axis=0).argmax() for p in probs], average="macro")
+        history.append((epoch, round(vl, 4), round(float(vf), 4)))
+        if vl < best_loss:
+            best, best_loss, since = copy.deepcopy(net.state_dict()), vl, 0
+        else:
+            since += 1
+            if since >= PATIENCE:
+                break
+    if best is not None:
+        net.load_state_dict(best)
+    return net, history
+
+
+def choose_and_fit(model, versions, y, groups, idx, n_classes, seed, candidates):
+    """the backbone learning rate (None: frozen) and the epoch count by validation loss on a fifth of idx's
+    groups, then a fit on all of idx with them -> (net, choice dict)"""
+    inner_tr, val = validation_split(idx, y, groups, seed)
+    scores = {}
+    for lr in candidates:
+        _, history = train(model, versions, y, inner_tr, n_classes, seed, lr, val_idx=val)
+        epoch, loss, f1 = min(history, key=lambda h: h[1])
+        scores[lr] = {"epoch": epoch, "val_loss": loss, "val_f1": f1, "history": history}
+        log(f"    lr {lr}: epoch {epoch}, val loss {loss:.3f}, F1 {f1:.3f}")
+    lr = min(scores, key=lambda k: scores[k]["val_loss"])
+    epochs = max(1, round(scores[lr]["epoch"] * len(idx) / len(inner_tr)))   # same number of steps per clip
+    net, _ = train(model, versions, y, idx, n_classes, seed, lr, epochs=epochs)
+    return net, {"lr_backbone": lr, "epochs": epochs,
+                 "validation": {str(k): {a: b for a, b in v.items() if a != "history"} for k, v in scores.items()},
+                 "history": {str(k): v["history"] for k, v in scores.items()}}
+
+
+def validation_split(idx, y, groups, seed):
+    """a fifth of idx's groups as validation, stratified: -> (train, val)"""
+    tr, va = dataset.grouped_folds(y[idx], groups[idx], 5, seed)[0]
+    return idx[tr], idx[va]
+
+
+def fold_metrics(probs, yt, labels):
+    from sklearn.metrics import accuracy_score, precision_recall_fscore_support
+    clip_p = np.array([p.mean(axis=0) for p in probs])
+    pred = clip_p.argmax(axis=1)
+    pr, rc, f1, _ = precision_recall_fscore_support(yt, pred, average="macro", zero_division=0)
+    m = {"accuracy": accuracy_score(yt, pred), "precision": pr, "recall": rc, "f1": f1,
+         "patch_accuracy": float(np.mean(np.concatenate([p.argmax(axis=1) == t for p, t in zip(probs, yt)])))}
+    for axis, table in (("arousal", config.AROUSAL), ("valence", config.VALENCE)):
+        if all(l in table for l in labels):
+            sign = np.array([table[l] for l in labels])
+            m[axis] = accuracy_score(sign[yt] > 0, clip_p[:, sign > 0].sum(axis=1) > 0.5)
+    return m, pred
+
+
+def live_macs(net):
+    """multiply-accumulates per patch of the trained mid end + back end as the Swift engine computes them
+    (channels whose gain is below the engine's threshold are constants), and of the head"""
+    from musicnn_torch import CONSTANT_GAIN
+    later, t = net.later, config.PATCH_FRAMES
+    total, inputs = 0, len(later.live)
+    for conv, bn in zip(later.mid, later.mid_bn):
+        gain = bn.scale.detach().abs() * conv.weight.detach().flatten(1).abs().sum(dim=1)
+        live_out = int((gain > CONSTANT_GAIN).sum())
+        total += t * live_out * inputs * conv.kernel_size[0]
+        inputs = conv.weight.shape[0]
+    return total + net.later.dense.weight.numel() + net.head.weight.numel()
+
+
+def export(net, model, labels, info, out, commit):
+    """the model file with the trained backbone tensors and the head (`mood`, input penultimate)"""
+    import export as exporter
+    from convert_musicnn import write_safetensors
+    from musicnn_numpy import load_safetensors
+    tensors, meta = load_safetensors(model)
+    trained = net.later.backbone_tensors()
+    for k, v in trained.items():
+        if tensors[k].shape != v.shape:
+            raise ValueError(f"{k}: trained {v.shape}, file {tensors[k].shape}")
+    tensors.update(trained)
+    meta = dict(meta)
+    meta["fine_tuned"] = json.dumps({"tensors": sorted(trained), "by": "training/finetune.py", "commit": commit})
+    head = {"mean": np.zeros(config.EMBED_DIM, np.float32), "scale": np.ones(config.EMBED_DIM, np.float32),
+            "layers": [(net.head.weight.detach().numpy(), net.head.bias.detach().numpy())]}
+    with tempfile.TemporaryDirectory() as tmp:
+        backbone = os.path.join(tmp, "backbone.safetensors")
+        write_safetensors(backbone, {k: v for k, v in tensors.items() if not k.startswith("heads.")}, meta)
+        exporter.export(backbone, [(head, dict(info, labels=labels))], out, commit)
+
+
+def parity(model, clips, exported=None, net=None, n=3):
+    """max |PyTorch - moodd| on n clips: penultimate (moodd embed) of the file's own weights, and with an
+    exported fine-tuned file the head's probabilities (moodd classify --timeline --json)"""
+    torch_net = MusicnnTorch.from_file(model).eval()
+    front = FrozenFrontEnd(torch_net)
+    later = LaterLayers(torch_net, front).eval()
+    out = {"penultimate_full": 0.0, "penultimate_pruned": 0.0, "fine_tuned_probabilities": None}
+    with tempfile.TemporaryDirectory() as tmp:
+        for c in clips[:n]:
+            mel = moodd_features(c.path, os.path.join(tmp, "f.npy"))
+            x = torch.from_numpy(np.stack([mel[s:s + config.PATCH_FRAMES] for s in patch_starts(mel.shape[0])]))
+            run_moodd(["embed", c.path, "--npy", os.path.join(tmp, "e.npy"), "--model", model,
+                       "--hop-frames", str(config.HOP_FRAMES)])
+            swift = np.load(os.path.join(tmp, "e.npy"))
+            with torch.no_grad():
+                full = torch_net(x)[0].numpy()
+                pruned = later(front(x)).numpy()
+            out["penultimate_full"] = max(out["penultimate_full"], float(np.abs(full - swift).max()))
+            out["penultimate_pruned"] = max(out["penultimate_pruned"], float(np.abs(pruned - swift).max()))
+            if exported:
+                r = subprocess.run([config.MOODD, "classify", c.path, "--model", exported, "--json", "--timeline"],
+                                   capture_output=True, text=True, check=True)
+                rows = json.loads(r.stdout.splitlines()[0])
+                p_swift = np.array([[w["probabilities"][l] for l in rows["probabilities"]] for w in rows["timeline"]])
+                with torch.no_grad():
+                    p_torch = torch.softmax(net.eval()(front(x)), dim=1).numpy()
+                d = float(np.abs(p_swift - p_torch).max())
+                out["fine_tuned_probabilities"] = max(out["fine_tuned_probabilities"] or 0.0, d)
+    return out
+
+
+def load_versions(clips, cache, kinds, log_every=100):
+    versions = []
+    for n, c in enumerate(clips):
+        versions.append({"original": cache(c, "original"), **{k: cache(c, k) for k in kinds}})
+        if (n + 1) % log_every == 0:
+            log(f"  front end: {n + 1}/{len(clips)} clips")
+    return versions
+
+
+def cross_validate(model, versions, y, groups, labels, seed, candidates):
+    folds = dataset.grouped_folds(y, groups, config.OUTER_FOLDS, seed)
+    rows, choices = [], []
+    for k, (tr, te) in enumerate(folds):
+        t0 = time.time()
+        net, choice = choose_and_fit(model, versions, y, groups, tr, len(labels), seed + k, candidates)
+        m, _ = fold_metrics(clip_probabilities(net, [versions[i]["original"] for i in te]), y[te], labels)
+        m["lr_backbone"], m["epochs"] = choice["lr_backbone"], choice["epochs"]
+        rows.append(m)
+        choices.append(choice)
+        log(f"  fold {k + 1}: acc {m['accuracy']:.3f} F1 {m['f1']:.3f} patch {m['patch_accuracy']:.3f} "
+            f"lr {m['lr_backbone']} epochs {m['epochs']} ({time.time() - t0:.0f} s)")
+    return rows, choices
+
+
+def table_row(name, rows):
+    keys = ("accuracy", "precision", "recall", "f1", "patch_accuracy", "arousal", "valence")
+    stats = {k: [float(np.mean([r[k] for r in rows])), float(np.std([r[k] for r in rows]))] for k in keys if k in rows[0]}
+    return f"| {name} | " + " | ".join(f"{100 * m:.1f} ± {100 * s:.1f}" for m, s in stats.values()) + " |", stats
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].strip())
+    dataset.add_arguments(ap)
+    ap.add_argument("--model", default=config.BACKBONE_MODEL)
+    ap.add_argument("--augment", default="", help="augmented copies for training clips: noise,stretch,shift,pitch")
+    ap.add_argument("--out", required=True, help="JSON: table rows for evaluate.py's report, per-fold figures")
+    ap.add_argument("--control", action="store_true", help="also the same training with the backbone frozen")
+    ap.add_argument("--export", help="also train on all clips (epoch picked on held-out artists) and write it here")
+    ap.add_argument("--parity", type=int, default=3, help="clips for the PyTorch-vs-moodd check (0: none)")
+    args = ap.parse_args()
+    from evaluate import git_commit
+    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
+
+    clips, labels, y = dataset.load_from_args(args)
+    groups = np.array([c.group for c in clips])
+    key = os.path.basename(os.path.normpath(args.dataset))
+    kinds = [k for k in args.augment.split(",") if k]
+    result = {"commit": git_commit(), "model": os.path.basename(args.model), "augment": kinds,
+              "settings": {"batch": BATCH, "patches_per_clip_per_epoch": PATCHES_PER_CLIP, "lr_backbone": LR_BACKBONE,
+                           "lr_head": LR_HEAD, "head_weight_decay": HEAD_WEIGHT_DECAY, "dropout": DROPOUT,
+                           "max_epochs": MAX_EPOCHS, "patience": PATIENCE},
+              "rows": [], "folds": {}}
+    if args.parity:
+        result["parity"] = parity(args.model, clips[::len(clips) // args.parity])
+        log(f"parity (original weights): {result['parity']}")
+        if result["parity"]["penultimate_pruned"] > 1e-3:
+            sys.exit(f"{args.model}: PyTorch and moodd disagree by {result['parity']['penultimate_pruned']:.2g}")
+    net = MusicnnTorch.from_file(args.model)
+    cache = FrontCache(args.model, FrozenFrontEnd(net), key)
+    t0 = time.time()
+    versions = load_versions(clips, cache, kinds)
+    log(f"front end of {len(clips)} clips x {1 + len(kinds)} versions: {time.time() - t0:.0f} s")
+
+    aug = f", augmented ({'+'.join(kinds)})" if kinds else ""
+    for freeze in ([False, True] if args.control else [False]):
+        name = ("musicnn frozen, linear head trained by Adam" if freeze else
+                "musicnn fine-tuned: mid end + back-end dense + linear head") + aug
+        log(name)
+        t0 = time.time()
+        rows, choices = cross_validate(args.model, versions, y, groups, labels, config.SEED,
+                                       [None] if freeze else LR_BACKBONE)
+        row, stats = table_row(name + (" (epochs" if freeze else " (learning rate and epochs")
+                               + " by validation loss on held-out training artists)", rows)
+        result["rows"].append(row)
+        result["folds"][name] = {"folds": rows, "stats": stats, "choices": choices,
+                                 "minutes": round((time.time() - t0) / 60, 1)}
+        print(row, flush=True)
+    if args.export:
+        net, choice = choose_and_fit(args.model, versions, y, groups, np.arange(len(clips)), len(labels),
+                                     config.SEED, LR_BACKBONE)
+        ft = result["folds"][next(iter(result["folds"]))]["stats"]
+        info = {"name": "mood", "input": "penultimate", "dataset": f"{key} ({len(clips)} clips, grouped by "
+                f"{args.group_column})", "head": "linear, fine-tuned with the mid end and back-end dense",
+                "augmentation": ",".join(kinds),
+                "cv": {"protocol": f"{config.OUTER_FOLDS}-fold CV grouped by {args.group_column}; learning rate "
+                                   "and epochs by validation loss on a fifth of the training artists, then a fit on "
+                                   "all training clips; clip = mean of patch probabilities",
+                       **{k: [round(v[0], 4), round(v[1], 4)] for k, v in ft.items()}}}
+        if all(l in config.VALENCE for l in labels):
+            info["valence"] = [config.VALENCE[l] for l in labels]
+            info["arousal"] = [config.AROUSAL[l] for l in labels]
+        export(net, args.model, labels, info, args.export, result["commit"])
+        result["export"] = {"file": os.path.relpath(args.export, config.REPO), "choice": choice,
+                            "macs_mid_back_head": live_macs(net)}
+        if args.parity:
+            result["export"]["parity"] = parity(args.model, clips[::len(clips) // args.parity], args.export, net)
+            log(f"parity (exported): {result['export']['parity']}")
+    with open(args.out, "w") as f:
+        json.dump(result, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+"""training/finetune.py and the fine-tuning modules of musicnn_torch.py, on the shipped backbone and moodd's
+own log-mel frames of a fixture. PyTorch is not on CI's path (several GB): these run where it is installed
+(training/.venv-torch); finetune.py itself checks PyTorch against the moodd binary on real clips (--parity)."""
+import json
+import os
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import config
+import export as exporter
+import finetune
+from musicnn_numpy import load_safetensors
+from musicnn_torch import FrozenFrontEnd, LaterLayers, MusicnnTorch
+
+FIXTURE = os.path.join(config.REPO, "Tests", "Fixtures", "features", "music_44100_stereo_s16.npy")
+
+
+def patches(n=3):
+    mel = np.load(FIXTURE)                                   # moodd features of a fixture, [63, 96]
+    mel = np.concatenate([mel] * 4)[:config.PATCH_FRAMES + 2 * (n - 1)]
+    return torch.from_numpy(np.stack([mel[2 * i:2 * i + config.PATCH_FRAMES] for i in range(n)]).astype(np.float32))
+
+
+def test_pruned_front_end_and_later_layers_equal_the_whole_network():
+    net = MusicnnTorch.from_file(config.BACKBONE_MODEL).eval()
+    front = FrozenFrontEnd(net)
+    later = LaterLayers(net, front).eval()
+    assert len(front.live) == 64 and front.constants.numel() == 561      # 23+14+3+7+17 live, as the Swift plan
+    x = patches()
+    with torch.no_grad():
+        whole = net(x)[0]
+        split = later(front(x))
+    assert float((whole - split).abs().max()) < 1e-5
+    assert float(whole.abs().max()) > 0.1                                # not a trivially zero comparison
+
+
+def test_trained_weights_go_back_into_the_model_file(tmp_path):
+    model = finetune.MoodNet(config.BACKBONE_MODEL, 4, seed=0)
+    with torch.no_grad():                                                # as if trained: every trainable tensor moved
+        for p in model.parameters():
+            if p.requires_grad:
+                p.add_(0.01 * torch.randn_like(p))
+    out = tmp_path / "ft.safetensors"
+    finetune.export(model, config.BACKBONE_MODEL, ["happy", "angry", "sad", "relaxed"],
+                    {"name": "mood", "input": "penultimate", "cv": {"f1": [0.7, 0.01]}}, str(out), "abc123")
+    tensors, meta = load_safetensors(str(out))
+    original, _ = load_safetensors(config.BACKBONE_MODEL)
+    changed = {k for k in original if not k.startswith("heads.") and not np.array_equal(original[k], tensors[k])}
+    assert changed == set(json.loads(meta["fine_tuned"])["tensors"]) == \
+        {f"midend.{i}.{w}" for i in range(3) for w in ("weight", "bias")} | {"backend.dense.weight", "backend.dense.bias"}
+    model.eval()
+    reloaded = MusicnnTorch.from_file(str(out)).eval()
+    (desc, head), = exporter.read_heads(str(out))
+    x = patches()
+    with torch.no_grad():
+        expected = torch.softmax(model(FrozenFrontEnd(reloaded)(x)), dim=1).numpy()
+        penultimate = reloaded(x)[0].numpy()
+    from heads import head_forward
+    np.testing.assert_allclose(head_forward(head, penultimate), expected, atol=1e-5)
+    assert desc["labels"] == ["happy", "angry", "sad", "relaxed"] and desc["input"] == "penultimate"
+
+
+def test_validation_split_keeps_artists_apart_and_inside_the_training_fold():
+    rng = np.random.default_rng(0)
+    y = np.repeat(np.arange(4), 30)
+    groups = np.array([f"a{g}" for g in rng.integers(0, 50, len(y))])
+    idx = np.arange(10, 110)
+    tr, va = finetune.validation_split(idx, y, groups, 0)
+    assert set(tr) | set(va) == set(idx) and not set(tr) & set(va)
+    assert not set(groups[tr]) & set(groups[va])
+    assert 0.1 < len(va) / len(idx) < 0.3
