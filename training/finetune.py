@@ -9,7 +9,8 @@ unchanged.
     OMP_NUM_THREADS=2 $python training/finetune.py --dataset /work/data/MER_audio_taffc_dataset \
         --metadata .../panda_dataset_taffc_metadata.csv --id-column Song --group-column Artist \
         --labels Q1=happy,Q2=angry,Q3=sad,Q4=relaxed --augment noise,stretch,shift,pitch \
-        --out training/reports/4q_finetune.json [--export models/moodd-4q-ft.safetensors]
+        --control --out training/reports/4q_finetune.json --report training/reports/4q_finetune.md \
+        [--export OUT.safetensors]
 
 Inputs are moodd's log-mel frames (`moodd features`, cached; augmented copies by augment.py --features, of
 training clips only). Each outer fold holds out a fifth of its training ARTISTS as a validation set that picks
@@ -307,6 +308,65 @@ def table_row(name, rows):
     return f"| {name} | " + " | ".join(f"{100 * m:.1f} ± {100 * s:.1f}" for m, s in stats.values()) + " |", stats
 
 
+def write_report(result, path, command):
+    """the fine-tuning page: its table rows, each fold's choices, the parity with moodd, the cost"""
+    L = ["# 4q: fine-tuning musicnn's later layers\n",
+         f"Regenerate: `{command}`  ",
+         f"Written by `training/finetune.py` at commit {result['commit']}; backbone `{result['model']}`.\n",
+         "## Protocol\n",
+         "- The same 5 outer folds as `4q.md` (stratified, grouped by artist, seed 0); inputs are moodd's log-mel "
+         "frames (`moodd features`), 3-s patches at hop 93 frames; a clip is the mean of its patches' probabilities.",
+         "- Trained: the mid end's three convs and the back end's 1506 -> 200 dense layer (the batch norms keep the "
+         "file's numbers), with dropout and a linear head on the 200-d penultimate; cross-entropy per patch, Adam. "
+         "The front end is frozen: 64 of its 561 channels are live (the rest are constants, as in the Swift engine), "
+         "computed once per patch and cached.",
+         f"- Each epoch draws, per training clip, one version (the original or one of its augmented copies: "
+         f"{', '.join(result['augment']) or 'none'}) and {result['settings']['patches_per_clip_per_epoch']} of its "
+         f"patches; batches of {result['settings']['batch']}; head lr {result['settings']['lr_head']}, "
+         f"weight decay {result['settings']['head_weight_decay']}, dropout {result['settings']['dropout']}.",
+         f"- Inside each outer training fold, a fifth of its artists is held out: the backbone's learning rate "
+         f"(from {', '.join(map(str, result['settings']['lr_backbone']))}) and the epoch are chosen by the clip-level "
+         f"validation loss (at most {result['settings']['max_epochs']} epochs, stopping after "
+         f"{result['settings']['patience']} without improvement); then the network is trained again on all the fold's "
+         "training clips for as many steps per clip. The test fold is used once.",
+         "- The control trains only the head, by the same procedure, on the frozen backbone.\n",
+         "## Results (clip level unless said)\n",
+         "| variant | accuracy | macro-P | macro-R | macro-F1 | 3-s patch acc | arousal | valence |",
+         "|---|---|---|---|---|---|---|---|"] + result["rows"] + [""]
+    for name, r in result["folds"].items():
+        L.append(f"{name}, per fold ({r['minutes']} min):\n")
+        L.append("| fold | macro-F1 | 3-s patch acc | backbone lr | epochs |")
+        L.append("|---|---|---|---|---|")
+        for k, f in enumerate(r["folds"]):
+            L.append(f"| {k + 1} | {100 * f['f1']:.1f} | {100 * f['patch_accuracy']:.1f} | "
+                     f"{f['lr_backbone'] or 'frozen'} | {f['epochs']} |")
+        L.append("")
+    if "parity" in result:
+        p = result["parity"]
+        L += ["## PyTorch against moodd\n",
+              f"- Penultimate embedding of the file's own weights, PyTorch vs `moodd embed`, max |difference| over "
+              f"every patch of {p.get('clips', 3)} clips: {p['penultimate_full']:.2g} (the whole network), "
+              f"{p['penultimate_pruned']:.2g} (live front-end channels + the trainable layers, as trained)."]
+        e = result.get("export", {})
+        if e.get("parity", {}).get("fine_tuned_probabilities") is not None:
+            L.append(f"- The exported fine-tuned file (`{e['file']}`): per-window probabilities of `moodd classify "
+                     f"--json --timeline` vs PyTorch: {e['parity']['fine_tuned_probabilities']:.2g} (the JSON has 4 "
+                     "decimals: 5e-5 is its rounding).")
+        if e:
+            L.append(f"- Its trained layers and head cost {e['macs_mid_back_head']:,} multiply-accumulates per patch "
+                     f"as the engine computes them (live channels only); the front end is unchanged.")
+        L.append("")
+    shipped = os.path.join(os.path.dirname(path), "4q.json")
+    if os.path.exists(shipped) and result["rows"]:
+        with open(shipped) as f:
+            name, cv = next(iter(json.load(f).items()))
+        L += ["## For scale\n",
+              f"The shipped pipeline (`4q.md`: frozen backbone, heads chosen by inner CV, main variant `{name}`) gets "
+              f"{100 * cv['f1'][0]:.1f} ± {100 * cv['f1'][1]:.1f} macro-F1 on the same folds.\n"]
+    with open(path, "w") as f:
+        f.write("\n".join(L))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].strip())
     dataset.add_arguments(ap)
@@ -316,7 +376,9 @@ def main():
     ap.add_argument("--control", action="store_true", help="also the same training with the backbone frozen")
     ap.add_argument("--export", help="also train on all clips (epoch picked on held-out artists) and write it here")
     ap.add_argument("--parity", type=int, default=3, help="clips for the PyTorch-vs-moodd check (0: none)")
+    ap.add_argument("--report", help="also write the Markdown page here")
     args = ap.parse_args()
+    command = "python training/finetune.py " + " ".join(sys.argv[1:])
     from evaluate import git_commit
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
 
@@ -330,7 +392,8 @@ def main():
                            "max_epochs": MAX_EPOCHS, "patience": PATIENCE},
               "rows": [], "folds": {}}
     if args.parity:
-        result["parity"] = parity(args.model, clips[::len(clips) // args.parity])
+        result["parity"] = parity(args.model, clips[::len(clips) // args.parity], n=args.parity)
+        result["parity"]["clips"] = args.parity
         log(f"parity (original weights): {result['parity']}")
         if result["parity"]["penultimate_pruned"] > 1e-3:
             sys.exit(f"{args.model}: PyTorch and moodd disagree by {result['parity']['penultimate_pruned']:.2g}")
@@ -369,13 +432,17 @@ def main():
             info["valence"] = [config.VALENCE[l] for l in labels]
             info["arousal"] = [config.AROUSAL[l] for l in labels]
         export(net, args.model, labels, info, args.export, result["commit"])
-        result["export"] = {"file": os.path.relpath(args.export, config.REPO), "choice": choice,
+        inside = os.path.abspath(args.export).startswith(config.REPO + os.sep)
+        result["export"] = {"file": os.path.relpath(args.export, config.REPO) if inside else args.export, "choice": choice,
                             "macs_mid_back_head": live_macs(net)}
         if args.parity:
-            result["export"]["parity"] = parity(args.model, clips[::len(clips) // args.parity], args.export, net)
+            result["export"]["parity"] = parity(args.model, clips[::len(clips) // args.parity], args.export, net,
+                                                n=args.parity)
             log(f"parity (exported): {result['export']['parity']}")
     with open(args.out, "w") as f:
         json.dump(result, f, indent=1)
+    if args.report:
+        write_report(result, args.report, command)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@
 #                                       penultimate and pooled inputs, late fusions; also 4q_backbones.md),
 #                                       run here when the MTT model file exists ($MOODD_CACHE/models/)
 #   training/reports/4q_cnn.json        cnn_baseline.py (PyTorch, its own venv; see its docstring)
+#   training/reports/4q_finetune.json   finetune.py (PyTorch, its own venv; also 4q_finetune.md; see its docstring)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=${DATA:-/work/data/MER_audio_taffc_dataset}
@@ -25,5 +26,5 @@ fi
 exec "$python" training/evaluate.py --dataset "$DATA" \
     --metadata "$DATA/panda_dataset_taffc_metadata.csv" --id-column Song --group-column Artist \
     --labels Q1=happy,Q2=angry,Q3=sad,Q4=relaxed --augment noise,stretch,shift,pitch --layer penultimate,pooled \
-    --name 4q --report training/reports/4q.md --extra-rows training/reports/4q_backbones.json training/reports/4q_cnn.json \
+    --name 4q --report training/reports/4q.md --extra-rows training/reports/4q_backbones.json training/reports/4q_cnn.json training/reports/4q_finetune.json \
     --export models/moodd-4q.safetensors --head-name mood "$@"
