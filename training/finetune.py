@@ -23,9 +23,7 @@ import argparse
 import copy
 import json
 import os
-import subprocess
 import sys
-import tempfile
 import time
 
 import numpy as np
@@ -35,8 +33,9 @@ from torch import nn
 
 import config
 import dataset
-from augment import augmented_features
-from embed import file_digest, moodd_features, run_moodd
+from finetune_export import export, live_macs, parity
+from finetune_report import table_row, write_report
+from front_cache import FrontCache
 from musicnn_torch import FrozenFrontEnd, LaterLayers, MusicnnTorch
 
 BATCH = 32
@@ -51,46 +50,6 @@ PATIENCE = 5                # stop when the validation loss has not improved for
 
 def log(*a):
     print(*a, file=sys.stderr, flush=True)
-
-
-def patch_starts(frames, hop=config.HOP_FRAMES):
-    return range(0, max(frames - config.PATCH_FRAMES, 0) + 1, hop)
-
-
-class FrontCache:
-    """the frozen front end's live channels of every patch of every clip version, [patches, L, 187]: computed
-    once per model file (float32 for the originals, float16 for augmented copies) under $MOODD_CACHE/frontend/"""
-
-    def __init__(self, model, front, key):
-        self.front, self.key = front, key
-        name = os.path.splitext(os.path.basename(model))[0]
-        self.dir = os.path.join(config.CACHE, "frontend", f"{name}-{file_digest(model)}-hop{config.HOP_FRAMES}")
-
-    def __call__(self, clip, version):
-        label_dir = os.path.basename(os.path.dirname(clip.path))
-        out = os.path.join(self.dir, self.key, version, label_dir, clip.id + ".npy")
-        if os.path.exists(out):
-            return np.load(out)
-        mel = self.mel(clip, version)
-        x = np.stack([mel[s:s + config.PATCH_FRAMES] for s in patch_starts(mel.shape[0])])
-        with torch.no_grad():
-            live = torch.cat([self.front(torch.from_numpy(x[b:b + 64])) for b in range(0, len(x), 64)]).numpy()
-        live = live.astype(np.float32 if version == "original" else np.float16)
-        os.makedirs(os.path.dirname(out), exist_ok=True)
-        np.save(out + ".tmp.npy", live)
-        os.replace(out + ".tmp.npy", out)
-        return live
-
-    def mel(self, clip, version):
-        if version != "original":
-            return augmented_features(clip, version, self.key)
-        path = os.path.join(config.CACHE, "features", self.key, os.path.basename(os.path.dirname(clip.path)),
-                            clip.id + ".npy")
-        if not os.path.exists(path):
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            moodd_features(clip.path, path + ".tmp.npy")
-            os.replace(path + ".tmp.npy", path)
-        return np.load(path)
 
 
 class MoodNet(nn.Module):
@@ -130,7 +89,7 @@ def clip_loss(probs, y):
     return float(np.mean([-np.log(max(p.mean(axis=0)[t], 1e-7)) for p, t in zip(probs, y)]))
 
 
-def train(model, versions, y, train_idx, n_classes, seed, lr_backbone, val_idx=None, epochs=MAX_EPOCHS):
+def train(model, versions, y, train_idx, n_classes, seed, lr_backbone, val_idx=None, epochs=None):
     """versions[i]: {version: fronts [patches, L, T]} of clip i. With val_idx: -> (net at the epoch of least
     validation loss (clip = mean of patch probabilities), [(epoch, val loss, val macro-F1)]), stopping after
     PATIENCE epochs without improvement; without: -> (net after `epochs` epochs, [])."""
@@ -140,7 +99,7 @@ def train(model, versions, y, train_idx, n_classes, seed, lr_backbone, val_idx=N
     opt = net.optimizer(lr_backbone)
     val = [versions[i]["original"] for i in val_idx] if val_idx is not None else None
     best, best_loss, history, since = None, np.inf, [], 0
-    for epoch in range(1, epochs + 1):
+    for epoch in range(1, (epochs or MAX_EPOCHS) + 1):
         net.train()
         xs, ys = [], []
         for i in train_idx:
@@ -212,72 +171,6 @@ def fold_metrics(probs, yt, labels):
     return m, pred
 
 
-def live_macs(net):
-    """multiply-accumulates per patch of the trained mid end + back end as the Swift engine computes them
-    (channels whose gain is below the engine's threshold are constants), and of the head"""
-    from musicnn_torch import CONSTANT_GAIN
-    later, t = net.later, config.PATCH_FRAMES
-    total, inputs = 0, len(later.live)
-    for conv, bn in zip(later.mid, later.mid_bn):
-        gain = bn.scale.detach().abs() * conv.weight.detach().flatten(1).abs().sum(dim=1)
-        live_out = int((gain > CONSTANT_GAIN).sum())
-        total += t * live_out * inputs * conv.kernel_size[0]
-        inputs = conv.weight.shape[0]
-    return total + net.later.dense.weight.numel() + net.head.weight.numel()
-
-
-def export(net, model, labels, info, out, commit):
-    """the model file with the trained backbone tensors and the head (`mood`, input penultimate)"""
-    import export as exporter
-    from convert_musicnn import write_safetensors
-    from musicnn_numpy import load_safetensors
-    tensors, meta = load_safetensors(model)
-    trained = net.later.backbone_tensors()
-    for k, v in trained.items():
-        if tensors[k].shape != v.shape:
-            raise ValueError(f"{k}: trained {v.shape}, file {tensors[k].shape}")
-    tensors.update(trained)
-    meta = dict(meta)
-    meta["fine_tuned"] = json.dumps({"tensors": sorted(trained), "by": "training/finetune.py", "commit": commit})
-    head = {"mean": np.zeros(config.EMBED_DIM, np.float32), "scale": np.ones(config.EMBED_DIM, np.float32),
-            "layers": [(net.head.weight.detach().numpy(), net.head.bias.detach().numpy())]}
-    with tempfile.TemporaryDirectory() as tmp:
-        backbone = os.path.join(tmp, "backbone.safetensors")
-        write_safetensors(backbone, {k: v for k, v in tensors.items() if not k.startswith("heads.")}, meta)
-        exporter.export(backbone, [(head, dict(info, labels=labels))], out, commit)
-
-
-def parity(model, clips, exported=None, net=None, n=3):
-    """max |PyTorch - moodd| on n clips: penultimate (moodd embed) of the file's own weights, and with an
-    exported fine-tuned file the head's probabilities (moodd classify --timeline --json)"""
-    torch_net = MusicnnTorch.from_file(model).eval()
-    front = FrozenFrontEnd(torch_net)
-    later = LaterLayers(torch_net, front).eval()
-    out = {"penultimate_full": 0.0, "penultimate_pruned": 0.0, "fine_tuned_probabilities": None}
-    with tempfile.TemporaryDirectory() as tmp:
-        for c in clips[:n]:
-            mel = moodd_features(c.path, os.path.join(tmp, "f.npy"))
-            x = torch.from_numpy(np.stack([mel[s:s + config.PATCH_FRAMES] for s in patch_starts(mel.shape[0])]))
-            run_moodd(["embed", c.path, "--npy", os.path.join(tmp, "e.npy"), "--model", model,
-                       "--hop-frames", str(config.HOP_FRAMES)])
-            swift = np.load(os.path.join(tmp, "e.npy"))
-            with torch.no_grad():
-                full = torch_net(x)[0].numpy()
-                pruned = later(front(x)).numpy()
-            out["penultimate_full"] = max(out["penultimate_full"], float(np.abs(full - swift).max()))
-            out["penultimate_pruned"] = max(out["penultimate_pruned"], float(np.abs(pruned - swift).max()))
-            if exported:
-                r = subprocess.run([config.MOODD, "classify", c.path, "--model", exported, "--json", "--timeline"],
-                                   capture_output=True, text=True, check=True)
-                rows = json.loads(r.stdout.splitlines()[0])
-                p_swift = np.array([[w["probabilities"][l] for l in rows["probabilities"]] for w in rows["timeline"]])
-                with torch.no_grad():
-                    p_torch = torch.softmax(net.eval()(front(x)), dim=1).numpy()
-                d = float(np.abs(p_swift - p_torch).max())
-                out["fine_tuned_probabilities"] = max(out["fine_tuned_probabilities"] or 0.0, d)
-    return out
-
-
 def load_versions(clips, cache, kinds, log_every=100):
     versions = []
     for n, c in enumerate(clips):
@@ -300,71 +193,6 @@ def cross_validate(model, versions, y, groups, labels, seed, candidates):
         log(f"  fold {k + 1}: acc {m['accuracy']:.3f} F1 {m['f1']:.3f} patch {m['patch_accuracy']:.3f} "
             f"lr {m['lr_backbone']} epochs {m['epochs']} ({time.time() - t0:.0f} s)")
     return rows, choices
-
-
-def table_row(name, rows):
-    keys = ("accuracy", "precision", "recall", "f1", "patch_accuracy", "arousal", "valence")
-    stats = {k: [float(np.mean([r[k] for r in rows])), float(np.std([r[k] for r in rows]))] for k in keys if k in rows[0]}
-    return f"| {name} | " + " | ".join(f"{100 * m:.1f} ± {100 * s:.1f}" for m, s in stats.values()) + " |", stats
-
-
-def write_report(result, path, command):
-    """the fine-tuning page: its table rows, each fold's choices, the parity with moodd, the cost"""
-    L = ["# 4q: fine-tuning musicnn's later layers\n",
-         f"Regenerate: `{command}`  ",
-         f"Written by `training/finetune.py` at commit {result['commit']}; backbone `{result['model']}`.\n",
-         "## Protocol\n",
-         "- The same 5 outer folds as `4q.md` (stratified, grouped by artist, seed 0); inputs are moodd's log-mel "
-         "frames (`moodd features`), 3-s patches at hop 93 frames; a clip is the mean of its patches' probabilities.",
-         "- Trained: the mid end's three convs and the back end's 1506 -> 200 dense layer (the batch norms keep the "
-         "file's numbers), with dropout and a linear head on the 200-d penultimate; cross-entropy per patch, Adam. "
-         "The front end is frozen: 64 of its 561 channels are live (the rest are constants, as in the Swift engine), "
-         "computed once per patch and cached.",
-         f"- Each epoch draws, per training clip, one version (the original or one of its augmented copies: "
-         f"{', '.join(result['augment']) or 'none'}) and {result['settings']['patches_per_clip_per_epoch']} of its "
-         f"patches; batches of {result['settings']['batch']}; head lr {result['settings']['lr_head']}, "
-         f"weight decay {result['settings']['head_weight_decay']}, dropout {result['settings']['dropout']}.",
-         f"- Inside each outer training fold, a fifth of its artists is held out: the backbone's learning rate "
-         f"(from {', '.join(map(str, result['settings']['lr_backbone']))}) and the epoch are chosen by the clip-level "
-         f"validation loss (at most {result['settings']['max_epochs']} epochs, stopping after "
-         f"{result['settings']['patience']} without improvement); then the network is trained again on all the fold's "
-         "training clips for as many steps per clip. The test fold is used once.",
-         "- The control trains only the head, by the same procedure, on the frozen backbone.\n",
-         "## Results (clip level unless said)\n",
-         "| variant | accuracy | macro-P | macro-R | macro-F1 | 3-s patch acc | arousal | valence |",
-         "|---|---|---|---|---|---|---|---|"] + result["rows"] + [""]
-    for name, r in result["folds"].items():
-        L.append(f"{name}, per fold ({r['minutes']} min):\n")
-        L.append("| fold | macro-F1 | 3-s patch acc | backbone lr | epochs |")
-        L.append("|---|---|---|---|---|")
-        for k, f in enumerate(r["folds"]):
-            L.append(f"| {k + 1} | {100 * f['f1']:.1f} | {100 * f['patch_accuracy']:.1f} | "
-                     f"{f['lr_backbone'] or 'frozen'} | {f['epochs']} |")
-        L.append("")
-    if "parity" in result:
-        p = result["parity"]
-        L += ["## PyTorch against moodd\n",
-              f"- Penultimate embedding of the file's own weights, PyTorch vs `moodd embed`, max |difference| over "
-              f"every patch of {p.get('clips', 3)} clips: {p['penultimate_full']:.2g} (the whole network), "
-              f"{p['penultimate_pruned']:.2g} (live front-end channels + the trainable layers, as trained)."]
-        e = result.get("export", {})
-        if e.get("parity", {}).get("fine_tuned_probabilities") is not None:
-            L.append(f"- The exported fine-tuned file (`{e['file']}`): per-window probabilities of `moodd classify "
-                     f"--json --timeline` vs PyTorch: {e['parity']['fine_tuned_probabilities']:.2g} (the JSON has 4 "
-                     "decimals: 5e-5 is its rounding).")
-        if e:
-            L.append(f"- Its trained layers and head cost {e['macs_mid_back_head']:,} multiply-accumulates per patch "
-                     f"as the engine computes them (live channels only); the front end is unchanged.")
-        L.append("")
-    shipped = os.path.join(os.path.dirname(path), "4q.json")
-    if os.path.exists(shipped) and result["rows"]:
-        with open(shipped) as f:
-            name, cv = next(iter(json.load(f).items()))
-        L += ["## For scale\n",
-              f"The shipped pipeline (`4q.md`: frozen backbone, heads chosen by inner CV, main variant `{name}`) gets "
-              f"{100 * cv['f1'][0]:.1f} ± {100 * cv['f1'][1]:.1f} macro-F1 on the same folds.\n"]
-    with open(path, "w") as f:
-        f.write("\n".join(L))
 
 
 def main():

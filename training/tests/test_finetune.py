@@ -1,4 +1,4 @@
-"""training/finetune.py and the fine-tuning modules of musicnn_torch.py, on the shipped backbone and moodd's
+"""training/finetune.py, finetune_export.py and the fine-tuning modules of musicnn_torch.py, on the shipped backbone and moodd's
 own log-mel frames of a fixture. PyTorch is not on CI's path (several GB): these run where it is installed
 (training/.venv-torch); finetune.py itself checks PyTorch against the moodd binary on real clips (--parity)."""
 import json
@@ -12,6 +12,7 @@ torch = pytest.importorskip("torch")
 import config
 import export as exporter
 import finetune
+import finetune_export
 from musicnn_numpy import load_safetensors
 from musicnn_torch import FrozenFrontEnd, LaterLayers, MusicnnTorch
 
@@ -44,7 +45,7 @@ def test_trained_weights_go_back_into_the_model_file(tmp_path):
             if p.requires_grad:
                 p.add_(0.01 * torch.randn_like(p))
     out = tmp_path / "ft.safetensors"
-    finetune.export(model, config.BACKBONE_MODEL, ["happy", "angry", "sad", "relaxed"],
+    finetune_export.export(model, config.BACKBONE_MODEL, ["happy", "angry", "sad", "relaxed"],
                     {"name": "mood", "input": "penultimate", "cv": {"f1": [0.7, 0.01]}}, str(out), "abc123")
     tensors, meta = load_safetensors(str(out))
     original, _ = load_safetensors(config.BACKBONE_MODEL)
