@@ -1,6 +1,7 @@
-"""training/finetune.py, finetune_export.py and the fine-tuning modules of musicnn_torch.py, on the shipped backbone and moodd's
-own log-mel frames of a fixture. PyTorch is not on CI's path (several GB): these run where it is installed
-(training/.venv-torch); finetune.py itself checks PyTorch against the moodd binary on real clips (--parity)."""
+"""training/finetune.py, finetune_export.py and the fine-tuning modules of musicnn_torch.py, on the shipped
+backbone and moodd's own log-mel frames of a fixture. PyTorch is not on CI's path (several GB): these run
+where it is installed (training/.venv-torch); finetune.py itself checks PyTorch against the moodd binary on
+real clips (--parity)."""
 import json
 import os
 
