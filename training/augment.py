@@ -100,15 +100,13 @@ def augmented_features(clip, kind, key, cache=None):
     """log-mel frames of one augmented copy by `moodd features` (fine-tuning and the CNN train on frames, not
     embeddings), cached under $MOODD_CACHE/features/KEY/aug/KIND/; the WAV is deleted once its frames are cached
     -> float32 [frames, 96]"""
-    from embed import moodd_features
+    from embed import cached_features
     label_dir = os.path.basename(os.path.dirname(clip.path))
     out = os.path.join(cache or config.CACHE, "features", key, "aug", kind, label_dir, clip.id + ".npy")
     if os.path.exists(out):
         return np.load(out)
     wav = make_augmented(clip, [kind], key, cache)[kind]
-    os.makedirs(os.path.dirname(out), exist_ok=True)
-    mel = moodd_features(wav, out + ".tmp.npy")
-    os.replace(out + ".tmp.npy", out)
+    mel = cached_features(wav, out)
     os.remove(wav)
     return mel
 

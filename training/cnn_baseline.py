@@ -25,7 +25,7 @@ import torch.nn as nn
 
 import config
 import dataset
-from embed import moodd_features
+from embed import cached_features, features_path
 
 CHANNELS = (256, 256, 128, 64)
 KERNEL = 5
@@ -57,15 +57,7 @@ def macs(width, mels=96, frames=config.PATCH_FRAMES):
     return total + cin * h * w * DENSE
 
 def load_features(clips, key):
-    out = []
-    for c in clips:
-        path = os.path.join(config.CACHE, "features", key, os.path.basename(os.path.dirname(c.path)), c.id + ".npy")
-        if not os.path.exists(path):
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            moodd_features(c.path, path + ".tmp.npy")
-            os.replace(path + ".tmp.npy", path)
-        out.append(np.load(path).T.copy())      # [96 mels, frames]
-    return out
+    return [cached_features(c.path, features_path(c, key)).T.copy() for c in clips]   # [96 mels, frames]
 
 def patches(mel, hop=config.HOP_FRAMES):
     n = config.PATCH_FRAMES

@@ -42,6 +42,25 @@ def moodd_features(path, out, binary=None):
     run_moodd(["features", path, "--npy", out], binary)
     return np.load(out)
 
+def cached_features(path, out):
+    """moodd_features of path, kept at out (written whole or not at all); read back when it exists"""
+    if os.path.exists(out):
+        return np.load(out)
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    mel = moodd_features(path, out + ".tmp.npy")
+    os.replace(out + ".tmp.npy", out)
+    return mel
+
+def features_path(clip, key, cache=None):
+    """where the log-mel frames of a dataset clip are cached: $MOODD_CACHE/features/KEY/LABEL_DIR/ID.npy"""
+    return os.path.join(cache or config.CACHE, "features", key, os.path.basename(os.path.dirname(clip.path)),
+                        clip.id + ".npy")
+
+def mel_patches(mel, hop=config.HOP_FRAMES):
+    """log-mel frames [frames, 96] -> the 3-s patches at hop, [patches, 187, 96] (what moodd embed runs)"""
+    starts = range(0, max(mel.shape[0] - config.PATCH_FRAMES, 0) + 1, hop)
+    return np.stack([mel[s:s + config.PATCH_FRAMES] for s in starts])
+
 class Embedder:
     """path -> float32 [patches, width of `layer`], cached. engine 'moodd' (the default and the only one whose numbers
     are reported) runs `moodd embed`; engine 'numpy' runs `moodd features` + training/musicnn_numpy.py and
@@ -93,9 +112,7 @@ class Embedder:
         else:
             with tempfile.TemporaryDirectory() as tmp:
                 mel = moodd_features(path, os.path.join(tmp, "f.npy"), self.binary)
-        starts = range(0, max(mel.shape[0] - config.PATCH_FRAMES, 0) + 1, self.hop)
-        return np.stack([self._net.forward(mel[s:s + config.PATCH_FRAMES])["penultimate"]
-                         for s in starts]).astype(np.float32)
+        return np.stack([self._net.forward(p)["penultimate"] for p in mel_patches(mel, self.hop)]).astype(np.float32)
 
 def main():
     ap = argparse.ArgumentParser(description="embed audio files with moodd (cached)")

@@ -11,8 +11,7 @@ import numpy as np
 import torch
 
 import config
-from embed import moodd_features, run_moodd
-from front_cache import patch_starts
+from embed import mel_patches, moodd_features, run_moodd
 from musicnn_torch import CONSTANT_GAIN, FrozenFrontEnd, LaterLayers, MusicnnTorch
 
 
@@ -60,7 +59,7 @@ def parity(model, clips, exported=None, net=None, n=3):
     with tempfile.TemporaryDirectory() as tmp:
         for c in clips[:n]:
             mel = moodd_features(c.path, os.path.join(tmp, "f.npy"))
-            x = torch.from_numpy(np.stack([mel[s:s + config.PATCH_FRAMES] for s in patch_starts(mel.shape[0])]))
+            x = torch.from_numpy(mel_patches(mel))
             run_moodd(["embed", c.path, "--npy", os.path.join(tmp, "e.npy"), "--model", model,
                        "--hop-frames", str(config.HOP_FRAMES)])
             swift = np.load(os.path.join(tmp, "e.npy"))

@@ -10,11 +10,7 @@ import torch
 
 import config
 from augment import augmented_features
-from embed import file_digest, moodd_features
-
-
-def patch_starts(frames, hop=config.HOP_FRAMES):
-    return range(0, max(frames - config.PATCH_FRAMES, 0) + 1, hop)
+from embed import cached_features, features_path, file_digest, mel_patches
 
 
 class FrontCache:
@@ -31,8 +27,8 @@ class FrontCache:
         out = os.path.join(self.dir, self.key, version, label_dir, clip.id + ".npy")
         if os.path.exists(out):
             return np.load(out)
-        mel = self.mel(clip, version)
-        x = np.stack([mel[s:s + config.PATCH_FRAMES] for s in patch_starts(mel.shape[0])])
+        x = mel_patches(augmented_features(clip, version, self.key) if version != "original"
+                        else cached_features(clip.path, features_path(clip, self.key)))
         with torch.no_grad():
             live = torch.cat([self.front(torch.from_numpy(x[b:b + 64])) for b in range(0, len(x), 64)]).numpy()
         live = live.astype(np.float32 if version == "original" else np.float16)
@@ -40,14 +36,3 @@ class FrontCache:
         np.save(out + ".tmp.npy", live)
         os.replace(out + ".tmp.npy", out)
         return live
-
-    def mel(self, clip, version):
-        if version != "original":
-            return augmented_features(clip, version, self.key)
-        path = os.path.join(config.CACHE, "features", self.key, os.path.basename(os.path.dirname(clip.path)),
-                            clip.id + ".npy")
-        if not os.path.exists(path):
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            moodd_features(clip.path, path + ".tmp.npy")
-            os.replace(path + ".tmp.npy", path)
-        return np.load(path)

@@ -157,7 +157,7 @@ class FrozenFrontEnd(nn.Module):
 class LaterLayers(nn.Module):
     """musicnn's mid end and back end from the front end's live channels: [B, L, T] -> penultimate [B, 200].
     The conv and dense weights train; the batch norms stay as the file has them (folded, frozen), so the
-    trained weights go back into the same tensors of the model file (export_backbone)."""
+    trained weights go back into the same tensors of the model file (backbone_tensors, finetune_export.py)."""
 
     def __init__(self, net, front):
         super().__init__()
