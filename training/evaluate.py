@@ -439,7 +439,7 @@ def main():
         if all(l in config.VALENCE for l in labels):
             info["valence"] = [config.VALENCE[l] for l in labels]
             info["arousal"] = [config.AROUSAL[l] for l in labels]
-        export.export(args.model, [(head, info)], args.export, git_commit())
+        export.export(args.model, [(head, info)], args.export, git_commit(), keep_other_heads=True)
         head_info = (f"`{os.path.relpath(args.export, config.REPO)}`, head `{args.head_name}`: {info['head']} "
                      f"chosen by grouped {config.INNER_FOLDS}-fold CV on all clips (inner macro-F1: "
                      + ", ".join(f"{describe(l if len(args.layer) > 1 else None, c)} {100 * f:.1f}"

@@ -11,6 +11,7 @@ Heads are trained and exported by evaluate.py (--export); this file holds the fo
 import argparse
 import datetime
 import json
+import os
 
 import numpy as np
 
@@ -43,12 +44,23 @@ def head_description(name, head, info):
         desc.setdefault(k, v)
     return desc
 
-def export(backbone, heads, out, commit="unknown", date=None):
+def export(backbone, heads, out, commit="unknown", date=None, keep_other_heads=False):
     """backbone: a moodd model file; heads: [(head dict, info dict with name, labels, ...)]; out: new file.
-    Heads already in the backbone file are dropped."""
+    Heads already in the backbone file are dropped. keep_other_heads: the heads of an existing `out` whose
+    names are not among `heads` are kept (each head is trained by its own script: evaluate.py the mood
+    head, content.py the content head); `out` must then have the same backbone tensors."""
     tensors, meta = load_safetensors(backbone)
     tensors = {k: v for k, v in tensors.items() if not k.startswith("heads.")}
     descs = []
+    if keep_other_heads and os.path.exists(out):
+        new = {info["name"] for _, info in heads}
+        old_tensors, old_meta = load_safetensors(out)
+        if any(not np.array_equal(old_tensors.get(k), v) for k, v in tensors.items()):
+            raise ValueError(f"{out}: not the same backbone as {backbone}; its heads cannot be kept")
+        for d in json.loads(old_meta["heads"]):
+            if d["name"] not in new:
+                descs.append(d)
+                tensors.update({k: old_tensors[k] for k in head_tensor_names(d)})
     for head, info in heads:
         name = info["name"]
         if not name.replace("_", "").isalnum():

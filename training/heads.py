@@ -47,9 +47,10 @@ def _two_class(w, b):
     """a binary sklearn layer (one logit z) as a 2-way softmax: softmax([-z/2, z/2])[1] == sigmoid(z)"""
     return np.concatenate([-w / 2, w / 2]), np.concatenate([-b / 2, b / 2])
 
-def fit_head(x, y, n_classes, kind, param, seed=config.SEED):
+def fit_head(x, y, n_classes, kind, param, seed=config.SEED, sample_weight=None):
     """x [n, in] patch embeddings, y [n] class indices -> head dict (mean, scale, layers).
-    kind 'lr' (param = C) or 'mlp' (param = L2 alpha; hidden sizes config.MLP_HIDDEN)."""
+    kind 'lr' (param = C) or 'mlp' (param = L2 alpha; hidden sizes config.MLP_HIDDEN).
+    sample_weight [n] (optional): e.g. to balance classes."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.neural_network import MLPClassifier
     x = np.asarray(x, np.float64)
@@ -59,12 +60,12 @@ def fit_head(x, y, n_classes, kind, param, seed=config.SEED):
     z = ((x - mean) / scale)[:, live]
     if kind == "lr":
         clf = LogisticRegression(C=param, max_iter=3000)
-        clf.fit(z, y)
+        clf.fit(z, y, sample_weight=sample_weight)
         dense = [(clf.coef_, clf.intercept_)]
     elif kind == "mlp":
         clf = MLPClassifier(hidden_layer_sizes=config.MLP_HIDDEN, alpha=param, max_iter=config.MLP_MAX_ITER,
                             early_stopping=False, random_state=seed)
-        clf.fit(z, y)
+        clf.fit(z, y, sample_weight=sample_weight)
         dense = [(w.T, b) for w, b in zip(clf.coefs_, clf.intercepts_)]
     else:
         raise ValueError(f"unknown head kind {kind}")

@@ -93,3 +93,30 @@ def test_merge_heads_of_files_with_one_backbone(tmp_path):
     export.export(str(other), [(b, {"name": "g2", "labels": ["f", "m"]})], str(tmp_path / "c"))
     with pytest.raises(ValueError, match="same backbone"):
         export.merge(str(tmp_path / "ac"), [str(tmp_path / "a"), str(tmp_path / "c")])
+
+def test_export_keeps_other_heads_of_the_output(tmp_path):
+    """each head is trained by its own script: writing the content head keeps the file's mood head and
+    vice versa; a file with another backbone is refused rather than mixed"""
+    backbone = tmp_path / "b.safetensors"
+    fake_backbone(backbone)
+    out = tmp_path / "m.safetensors"
+    mood, content, content2 = fake_head([200, 4]), fake_head([1506, 3], seed=5), fake_head([200, 3], seed=6)
+    export.export(str(backbone), [(mood, {"name": "mood", "labels": ["a", "b", "c", "d"]})], str(out))
+    export.export(str(backbone), [(content, {"name": "content", "labels": ["music", "speech", "noise"],
+                                             "input": "pooled"})], str(out), keep_other_heads=True)
+    export.export(str(backbone), [(content2, {"name": "content", "labels": ["music", "speech", "noise"]})],
+                  str(out), keep_other_heads=True)
+    got = {d["name"]: (d, h) for d, h in export.read_heads(str(out))}
+    assert sorted(got) == ["content", "mood"]
+    x = np.random.default_rng(7).normal(size=(3, 200))
+    np.testing.assert_allclose(heads.head_forward(got["mood"][1], x), heads.head_forward(mood, x), rtol=1e-6)
+    np.testing.assert_allclose(heads.head_forward(got["content"][1], x), heads.head_forward(content2, x), rtol=1e-6)
+    export.export(str(backbone), [(mood, {"name": "mood", "labels": ["a", "b", "c", "d"]})], str(out))
+    assert [d["name"] for d, _ in export.read_heads(str(out))] == ["mood"]   # without the flag: replaced
+    other = tmp_path / "other.safetensors"
+    tensors, meta = load_safetensors(str(backbone))
+    tensors["backend.dense.weight"] = tensors["backend.dense.weight"] + 1
+    write_safetensors(str(other), tensors, meta)
+    with pytest.raises(ValueError, match="not the same backbone"):
+        export.export(str(other), [(content, {"name": "content", "labels": ["music", "speech", "noise"],
+                                              "input": "pooled"})], str(out), keep_other_heads=True)

@@ -1,0 +1,164 @@
+"""
+The content head: is a 3-s window music, speech or other sound ("noise")? Trained on the content corpus
+(content_corpus.py) from the backbone's activations that moodd already computes (`moodd embed`), evaluated
+with the corpus's folds (no artist, speaker, voice, sound package or recording on both sides), reported in
+training/reports/content.md (+ content.json), and exported into the shipped model beside its mood head.
+
+    python training/content.py --corpus $MOODD_CACHE/content --report training/reports/content.md \
+        --export models/moodd-4q.safetensors
+
+Per outer fold, an inner leave-one-fold-out CV over the training folds chooses the head (input layer, kind,
+regularisation) by the macro-F1 of its windows; the chosen head is refitted on the training folds and
+scored once on the test fold. Patches are weighted so that each class counts the same. The exported head is
+chosen and trained the same way on all folds.
+"""
+import argparse
+import json
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+import config
+import content_corpus
+import heads
+from embed import Embedder
+
+LABELS = list(content_corpus.LABELS)
+MUSIC = LABELS.index("music")
+LAYERS = ("penultimate", "pooled")
+CANDIDATES = [("lr", 0.01), ("lr", 0.1), ("mlp", 1.0), ("mlp", 10.0)]
+TRAIN_STRIDE = 2            # training uses every 2nd patch (3-s hop: no two training patches overlap)
+
+def log(msg):
+    print(time.strftime("%H:%M:%S"), msg, flush=True)
+
+class Corpus:
+    """the manifest's items with their patch embeddings, flattened to patches"""
+
+    def __init__(self, rows, layers, jobs=2, model=None):
+        self.rows = rows
+        self.x = {}
+        for layer in layers:
+            emb = Embedder(model, layer=layer)
+            keys = [f"content/{r['source']}/{r['id']}" for r in rows]
+            with ThreadPoolExecutor(jobs) as pool:
+                per_item = list(pool.map(emb, [r["path"] for r in rows], keys))
+            self.x[layer] = np.concatenate(per_item).astype(np.float32)
+            log(f"{layer}: {self.x[layer].shape} from {len(rows)} items")
+        counts = [len(p) for p in per_item]
+        self.item = np.repeat(np.arange(len(rows)), counts)                      # patch -> item
+        self.index = np.concatenate([np.arange(n) for n in counts])              # patch number in its item
+        self.y = np.array([LABELS.index(rows[i]["label"]) for i in self.item])
+        self.fold = np.array([rows[i]["fold"] for i in self.item])
+
+    def train_mask(self, folds):
+        return np.isin(self.fold, list(folds)) & (self.index % TRAIN_STRIDE == 0)
+
+def balanced_weights(y):
+    counts = np.bincount(y, minlength=len(LABELS)).astype(float)
+    return (len(y) / (len(LABELS) * counts))[y]
+
+def fit(corpus, mask, candidate):
+    layer, kind, param = candidate
+    x, y = corpus.x[layer][mask], corpus.y[mask]
+    return heads.fit_head(x, y, len(LABELS), kind, param, sample_weight=balanced_weights(y))
+
+def predict(corpus, head, candidate, mask):
+    return heads.head_forward(head, corpus.x[candidate[0]][mask])
+
+def macro_f1(y, pred):
+    f1 = []
+    for c in range(len(LABELS)):
+        tp = np.sum((pred == c) & (y == c))
+        p, r = tp / max(np.sum(pred == c), 1), tp / max(np.sum(y == c), 1)
+        f1.append(0 if p + r == 0 else 2 * p * r / (p + r))
+    return float(np.mean(f1))
+
+def choose(corpus, folds, layers):
+    """the candidate with the best mean window macro-F1 over leave-one-fold-out inner CV on `folds`"""
+    scores = {}
+    for layer in layers:
+        for kind, param in CANDIDATES:
+            cand = (layer, kind, param)
+            s = []
+            for held in folds:
+                head = fit(corpus, corpus.train_mask(set(folds) - {held}), cand)
+                test = corpus.fold == held
+                s.append(macro_f1(corpus.y[test], predict(corpus, head, cand, test).argmax(1)))
+            scores[cand] = float(np.mean(s))
+    best = max(scores, key=scores.get)
+    return best, scores
+
+def fold_metrics(corpus, prob, test):
+    """window and file metrics of one test fold; prob [patches in test, 3]"""
+    y, pred = corpus.y[test], prob.argmax(1)
+    conf = np.zeros((3, 3), int)
+    np.add.at(conf, (y, pred), 1)
+    m = {"confusion": conf.tolist()}
+    for c, name in enumerate(LABELS):
+        tp = conf[c, c]
+        p, r = tp / max(conf[:, c].sum(), 1), tp / max(conf[c].sum(), 1)
+        m[name] = {"precision": p, "recall": r, "f1": 0 if p + r == 0 else 2 * p * r / (p + r)}
+    m["macro_f1"] = float(np.mean([m[n]["f1"] for n in LABELS]))
+    m["music_recall"] = conf[MUSIC, MUSIC] / conf[MUSIC].sum()
+    for c, name in enumerate(LABELS):
+        if c != MUSIC:
+            m[f"{name}_called_music"] = conf[c, MUSIC] / max(conf[c].sum(), 1)
+    nonmusic = y != MUSIC
+    m["nonmusic_called_music"] = float(np.mean(pred[nonmusic] == MUSIC))
+    # whole files: the mean of their windows' probabilities
+    items = corpus.item[test]
+    files = {}
+    for it in np.unique(items):
+        p = prob[items == it].mean(0)
+        files[int(it)] = (LABELS.index(corpus.rows[it]["label"]), int(p.argmax()))
+    m["files"] = len(files)
+    m["nonmusic_files_called_music"] = [corpus.rows[i]["id"] for i, (t, p) in files.items() if t != MUSIC and p == MUSIC]
+    m["music_files_called_nonmusic"] = [corpus.rows[i]["id"] for i, (t, p) in files.items() if t == MUSIC and p != MUSIC]
+    # per source: the share of its windows called each class
+    m["by_source"] = {}
+    for src in sorted({corpus.rows[i]["source"] for i in np.unique(items)}):
+        sel = np.array([corpus.rows[i]["source"] == src for i in items])
+        m["by_source"][src] = np.bincount(pred[sel], minlength=3).tolist()
+    return {k: (float(v) if isinstance(v, np.floating) else v) for k, v in m.items()}
+
+def cross_validate(corpus, layers):
+    folds = sorted(set(corpus.fold.tolist()))
+    results = []
+    for k in folds:
+        train_folds = [f for f in folds if f != k]
+        best, scores = choose(corpus, train_folds, layers)
+        head = fit(corpus, corpus.train_mask(train_folds), best)
+        test = corpus.fold == k
+        m = fold_metrics(corpus, predict(corpus, head, best, test), test)
+        m["chosen"] = {"layer": best[0], "kind": best[1], "param": best[2], "inner_f1": scores[best]}
+        results.append(m)
+        log(f"fold {k}: {best} window macro-F1 {m['macro_f1']:.3f}, music recall {m['music_recall']:.4f}, "
+            f"non-music called music {m['nonmusic_called_music']:.4f}, files wrong "
+            f"{len(m['nonmusic_files_called_music'])}+{len(m['music_files_called_nonmusic'])}")
+    return results
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].strip())
+    ap.add_argument("--corpus", default=os.path.join(config.CACHE, "content"), help="content_corpus.py's output")
+    ap.add_argument("--layers", default=",".join(LAYERS), help="inputs the inner CV may choose")
+    ap.add_argument("--jobs", type=int, default=2, help="moodd embed processes at once")
+    ap.add_argument("--report", default=os.path.join(config.REPO, "training", "reports", "content.md"))
+    ap.add_argument("--export", help="model file to add the content head to (its other heads are kept)")
+    args = ap.parse_args()
+    layers = args.layers.split(",")
+    rows = content_corpus.read_manifest(os.path.join(args.corpus, "manifest.csv"))
+    corpus = Corpus(rows, layers, args.jobs)
+    results = cross_validate(corpus, layers)
+    import content_report
+    final = None
+    if args.export:
+        import content_export
+        final = content_export.export_content_head(corpus, layers, args.export)
+    content_report.write(args.report, corpus, results, final)
+    log(f"wrote {args.report}")
+
+if __name__ == "__main__":
+    main()

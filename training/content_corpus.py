@@ -1,0 +1,229 @@
+"""
+The content corpus: 3-class audio (music, speech, noise) for the content head, with every item assigned to
+one of config.OUTER_FOLDS folds by its group (artist, speaker, voice, sound package, generated recording)
+so that no artist, speaker or recording is on both sides of a fold. Mixtures are made inside a fold, from
+components of that fold only.
+
+    python training/content_corpus.py --mer DIR --ravdess DIR --fsdd DIR --out $MOODD_CACHE/content
+
+    music     4Q clips (read in place), + each with chatter 10-15 dB under it, + with room noise at 5-20 dB SNR
+    speech    RAVDESS statements back to back per actor; Free Spoken Digit Dataset digits per speaker;
+              text-to-speech (espeak-ng, flite, festival) reading real sentences in 16 languages;
+              + speech over music 10-20 dB under it, + speech over room noise
+    noise     synthetic room sounds (content_sounds.NOISE_KINDS); sound effects from Debian packages
+
+-> OUT/manifest.csv (id, path, label, group, fold, source) and OUT/<source>/<id>.wav (16 kHz mono s16).
+Written whole or not at all: a rerun reuses finished WAVs and rewrites the manifest.
+
+RAVDESS's sung statements (vocal channel 02) would be music: a melody sung is a song. The copy fetched here
+has the spoken statements only, so none are used.
+"""
+import argparse
+import collections
+import csv
+import glob
+import os
+
+import numpy as np
+
+import config
+import content_sounds as sounds
+import dataset
+
+SR = config.SAMPLE_RATE
+STREAM_SECONDS = 30.0
+LABELS = ("music", "speech", "noise")
+LEVEL_DBFS = (-35.0, -15.0)         # RMS of a generated item: quiet to loud, always above the silence gate
+MIXES_PER_FOLD = 24                 # of each mixture kind
+
+def db_to_gain(db):
+    return 10 ** (db / 20)
+
+def at_level(x, dbfs):
+    """x scaled to an RMS of dbfs, peaks kept under full scale"""
+    x = np.asarray(x, np.float64)
+    y = x * db_to_gain(dbfs) / (np.sqrt(np.mean(x ** 2)) + 1e-12)
+    peak = np.abs(y).max()
+    return (y / peak * 0.99 if peak > 0.99 else y).astype(np.float32)
+
+def mix(fg, bg, below_db):
+    """fg with bg at `below_db` dB under it (RMS over the length of fg; bg looped or cut to fit)"""
+    bg = np.resize(bg, len(fg))
+    rms = lambda v: np.sqrt(np.mean(np.asarray(v, np.float64) ** 2)) + 1e-12
+    return fg + bg * (rms(fg) / rms(bg)) * db_to_gain(-below_db)
+
+def concat_with_gaps(parts, rng, gap=(0.15, 0.6), seconds=STREAM_SECONDS, floor_db=-70.0):
+    """short recordings back to back with pauses (a low room tone in them, as a microphone hears), cut
+    into streams of `seconds`; the last partial stream is dropped unless it is the only one"""
+    out, cur = [], []
+    n = int(seconds * SR)
+    for p in parts:
+        cur += [p, np.zeros(int(rng.uniform(*gap) * SR), np.float32)]
+        if sum(len(c) for c in cur) >= n:
+            out.append(np.concatenate(cur)[:n])
+            cur = []
+    if not out and cur:
+        out.append(np.concatenate(cur))
+    return [s + db_to_gain(floor_db) * rng.standard_normal(len(s)).astype(np.float32) for s in out]
+
+# -----------------------------------------------------------------------------
+# the base items: (id, label, group, source, samples or a path to read in place)
+
+def music_items(mer):
+    clips, _ = dataset.load_dataset(mer, os.path.join(mer, "panda_dataset_taffc_metadata.csv"), "Song", "Artist",
+                                    dataset.parse_label_map(",".join(f"{k}={v}" for k, v in config.QUADRANTS.items())))
+    return [(f"4q-{c.id}", "music", f"4q:{c.group}", "4q", c.path) for c in clips]
+
+def ravdess_items(root, rng):
+    by_actor = collections.defaultdict(list)
+    for f in sorted(glob.glob(os.path.join(root, "Actor_*", "03-01-*.wav"))):
+        by_actor[int(os.path.basename(f)[:-4].split("-")[6])].append(f)
+    for actor, files in sorted(by_actor.items()):
+        order = rng.permutation(len(files))
+        parts = [sounds.read_audio(files[i]) for i in order]
+        for k, s in enumerate(concat_with_gaps(parts, rng, gap=(0.1, 0.4))):
+            yield f"ravdess-{actor:02d}-{k}", "speech", f"ravdess:{actor:02d}", "ravdess", s
+
+def fsdd_items(root, rng):
+    by_speaker = collections.defaultdict(list)
+    for f in sorted(glob.glob(os.path.join(root, "*.wav"))):
+        by_speaker[os.path.basename(f).split("_")[1]].append(f)
+    for speaker, files in sorted(by_speaker.items()):
+        order = rng.permutation(len(files))
+        parts = [sounds.read_audio(files[i]) for i in order]
+        for k, s in enumerate(concat_with_gaps(parts, rng, gap=(0.05, 0.35))):
+            yield f"fsdd-{speaker}-{k}", "speech", f"fsdd:{speaker}", "fsdd", s
+
+def tts_items(rng, per_voice=3):
+    for engine, voice, lang in sounds.TTS_VOICES:
+        name = f"{engine}-{voice}".replace("+", "-")
+        for k in range(per_voice):
+            yield f"tts-{name}-{k}", "speech", f"tts:{name}", "tts", sounds.tts_stream(engine, voice, lang, STREAM_SECONDS, rng)
+
+def synth_items(rng, per_kind=10):
+    for kind in sounds.NOISE_KINDS:
+        for k in range(per_kind):
+            yield f"synth-{kind}-{k}", "noise", f"synth:{kind}:{k}", "synth", sounds.noise(kind, STREAM_SECONDS, rng)
+
+def sfx_items(rng):
+    for package in sounds.SFX_PACKAGES:
+        files = sounds.sfx_files(package)
+        if not files:
+            raise FileNotFoundError(f"{package}: no sound files (apt-get install {package})")
+        parts = []
+        for i in rng.permutation(len(files)):
+            x = sounds.read_audio(files[i])
+            parts.append(x[: int(8 * SR)])              # a long file (an ambience) is cut to 8 s
+        # short effects repeat, shuffled, until the package gives at least two streams
+        reps = max(1, int(np.ceil(2 * STREAM_SECONDS * SR / sum(len(p) + 0.4 * SR for p in parts))))
+        parts = [parts[i] for i in np.concatenate([rng.permutation(len(parts)) for _ in range(reps)])]
+        for k, s in enumerate(concat_with_gaps(parts, rng, gap=(0.1, 0.8))):
+            yield f"sfx-{package}-{k}", "noise", f"sfx:{package}", "sfx", s
+
+# -----------------------------------------------------------------------------
+# folds and mixtures
+
+def assign_folds(items, n_folds, rng):
+    """group -> fold: per label, the groups (largest first, ties shuffled) go to the fold that has the
+    fewest items of that label so far"""
+    sizes = collections.Counter((it["label"], it["group"]) for it in items)
+    folds = {}
+    for label in LABELS:
+        groups = [g for (l, g) in sizes if l == label]
+        groups = [groups[i] for i in rng.permutation(len(groups))]
+        groups.sort(key=lambda g: -sizes[(label, g)])
+        load = np.zeros(n_folds)
+        for g in groups:
+            f = int(np.argmin(load + rng.random(n_folds) * 1e-3))
+            folds[g] = f
+            load[f] += sizes[(label, g)]
+    return folds
+
+def mixtures(items, fold, rng, load):
+    """the mixed items of one fold, from that fold's components only"""
+    pick = lambda label, src=None: [it for it in items if it["fold"] == fold and it["label"] == label
+                                    and (src is None or it["source"] in src)]
+    music, speech = pick("music", {"4q"}), pick("speech", {"ravdess", "fsdd", "tts"})
+    noise = pick("noise", {"synth"})
+    kinds = [("speech-over-music", "speech", speech, music, (10, 20)),
+             ("music-with-chatter", "music", music, speech, (10, 15)),
+             ("music-in-noise", "music", music, noise, (5, 20)),
+             ("speech-in-noise", "speech", speech, noise, (5, 20))]
+    for name, label, fgs, bgs, below in kinds:
+        for k in range(MIXES_PER_FOLD):
+            fg, bg = fgs[rng.integers(len(fgs))], bgs[rng.integers(len(bgs))]
+            x = mix(load(fg)[: int(STREAM_SECONDS * SR)], load(bg), rng.uniform(*below))
+            yield {"id": f"mix-{name}-f{fold}-{k}", "label": label, "group": f"{fg['group']}+{bg['group']}",
+                   "source": name, "fold": fold, "samples": x}
+
+def write_wav(path, x):
+    import soundfile
+    tmp = path + ".tmp.wav"
+    soundfile.write(tmp, np.clip(x, -1, 1), SR, subtype="PCM_16")
+    os.replace(tmp, path)
+
+def build(mer, ravdess, fsdd, out, seed=config.SEED, tts_per_voice=3, synth_per_kind=10):
+    rng = np.random.default_rng(seed)
+    os.makedirs(out, exist_ok=True)
+    items = [dict(zip(("id", "label", "group", "source", "path"), m)) for m in music_items(mer)]
+    generators = [ravdess_items(ravdess, rng), fsdd_items(fsdd, rng), tts_items(rng, tts_per_voice),
+                  synth_items(rng, synth_per_kind), sfx_items(rng)]
+    for gen in generators:
+        for iid, label, group, source, x in gen:
+            path = os.path.join(out, source, iid + ".wav")
+            if not os.path.exists(path):
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                write_wav(path, at_level(x, rng.uniform(*LEVEL_DBFS)))
+            items.append({"id": iid, "label": label, "group": group, "source": source, "path": path})
+    folds = assign_folds(items, config.OUTER_FOLDS, rng)
+    for it in items:
+        it["fold"] = folds[it["group"]]
+    cache = {}
+    def load(it):
+        if it["id"] not in cache:
+            cache[it["id"]] = sounds.read_audio(it["path"])
+        return cache[it["id"]]
+    mixed = []
+    for fold in range(config.OUTER_FOLDS):
+        for m in mixtures(items, fold, rng, load):
+            m["path"] = os.path.join(out, m["source"], m["id"] + ".wav")
+            if not os.path.exists(m["path"]):
+                os.makedirs(os.path.dirname(m["path"]), exist_ok=True)
+                write_wav(m["path"], at_level(m.pop("samples"), rng.uniform(*LEVEL_DBFS)))
+            m.pop("samples", None)
+            mixed.append(m)
+    items += mixed
+    write_manifest(os.path.join(out, "manifest.csv"), items)
+    return items
+
+COLUMNS = ("id", "path", "label", "group", "fold", "source")
+
+def write_manifest(path, items):
+    with open(path + ".tmp", "w", newline="") as f:
+        w = csv.DictWriter(f, COLUMNS, extrasaction="ignore")
+        w.writeheader()
+        w.writerows(items)
+    os.replace(path + ".tmp", path)
+
+def read_manifest(path):
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    for r in rows:
+        r["fold"] = int(r["fold"])
+    return rows
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[1].strip())
+    ap.add_argument("--mer", required=True, help="the 4Q dataset (MER_audio_taffc_dataset)")
+    ap.add_argument("--ravdess", required=True, help="RAVDESS speech, Actor_01..Actor_24")
+    ap.add_argument("--fsdd", required=True, help="the Free Spoken Digit Dataset's recordings/")
+    ap.add_argument("--out", default=os.path.join(config.CACHE, "content"))
+    args = ap.parse_args()
+    items = build(args.mer, args.ravdess, args.fsdd, args.out)
+    count = collections.Counter((it["label"], it["source"]) for it in items)
+    for (label, source), n in sorted(count.items()):
+        print(f"{label:7s} {source:20s} {n:5d}")
+    print(f"{len(items)} items, {len({it['group'] for it in items})} groups -> {args.out}/manifest.csv")
+
+if __name__ == "__main__":
+    main()

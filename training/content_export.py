@@ -1,0 +1,29 @@
+"""
+The shipped content head: chosen by leave-one-fold-out CV over every fold of the content corpus, trained
+on all of it, and written into a model file beside that file's other heads (docs/model-format.md, "Heads").
+"""
+import collections
+
+import numpy as np
+
+import config
+import content
+import export
+import heads
+from evaluate import git_commit
+
+def export_content_head(corpus, layers, path):
+    """-> a description of the exported head for the report"""
+    folds = sorted(set(corpus.fold.tolist()))
+    best, scores = content.choose(corpus, folds, layers)
+    head = content.fit(corpus, corpus.train_mask(folds), best)
+    groups = collections.Counter(r["label"] for r in corpus.rows)
+    info = {"name": "content", "input": best[0], "labels": content.LABELS,
+            "dataset": "content corpus (training/content_corpus.py): " + ", ".join(f"{n} {l} items" for l, n in sorted(groups.items())),
+            "head": f"{best[1]} {best[2]:g}",
+            "cv": {"protocol": f"{len(folds)} folds grouped by artist / speaker / voice / sound package / recording; "
+                               "leave-one-fold-out head choice by window macro-F1"}}
+    export.export(config.BACKBONE_MODEL, [(head, info)], path, git_commit(), keep_other_heads=True)
+    content.log(f"exported content head {best} into {path}")
+    return {"path": path, "candidate": best, "inner": {f"{l} {k} {p:g}": round(s, 4) for (l, k, p), s in scores.items()},
+            "live_inputs": head["live_inputs"], "inputs": int(head["mean"].size), "macs": heads.head_macs(head)}
