@@ -39,6 +39,12 @@ public struct Config: Sendable, Equatable {
     /// Seconds a label must lead for the first announcement after start or silence (see `MoodTracker.Settings`).
     public var initialDwell = 3.0
 
+    // [content] (used only when the model has a content head)
+    /// Seconds music, speech or noise must lead the smoothed content before it is entered.
+    public var contentEnterDwell = 3.0
+    /// Seconds other content must lead before music is left.
+    public var contentLeaveDwell = 6.0
+
     // [silence]
     /// Windows quieter than this (RMS, dBFS) are silence.
     public var silenceThresholdDB = -50.0
@@ -67,7 +73,8 @@ public struct Config: Sendable, Equatable {
     public var trackerSettings: MoodTracker.Settings {
         MoodTracker.Settings(
             timeConstant: timeConstant, dwell: dwell, initialDwell: initialDwell,
-            silenceThresholdDB: Float(silenceThresholdDB))
+            silenceThresholdDB: Float(silenceThresholdDB), contentEnterDwell: contentEnterDwell,
+            contentLeaveDwell: contentLeaveDwell)
     }
 
     /// A problem with one key, or with the file as a whole.

@@ -37,13 +37,14 @@ extension MoodEvent {
         case "hello":
             self = .hello(Hello(
                 protocolVersion: try f.integer("protocol"), model: try f.string("model"),
-                labels: try f.strings("labels")))
+                labels: try f.strings("labels"), contentLabels: try f.optionalStrings("content_labels")))
         case "state", "status":
             let source = try f.object("source")
             let counters = try f.object("counters")
             let snapshot = Snapshot(
                 time: try f.time("time"), label: MoodState(name: try f.string("label")),
                 confidence: try f.float("confidence"), probabilities: try f.distribution("probabilities"),
+                content: try f.distribution("content"),
                 valence: try f.optionalFloat("valence"), arousal: try f.optionalFloat("arousal"),
                 since: try f.optionalTime("since"),
                 source: SourceStatus(
@@ -59,7 +60,7 @@ extension MoodEvent {
             self = .mood(Mood(
                 time: try f.time("time"), label: MoodState(name: try f.string("label")),
                 confidence: try f.float("confidence"), probabilities: try f.distribution("probabilities"),
-                raw: try f.distribution("raw"), valence: try f.optionalFloat("valence"),
+                content: try f.distribution("content"), raw: try f.distribution("raw"), valence: try f.optionalFloat("valence"),
                 arousal: try f.optionalFloat("arousal"), levelDB: try f.optionalFloat("level_db")))
         case "change":
             self = .change(Change(
@@ -140,6 +141,11 @@ private struct Fields {
             out.append(s)
         }
         return out
+    }
+
+    func optionalStrings(_ key: String) throws(MoodEvent.DecodingError) -> [String]? {
+        guard present(key) != nil else { return nil }
+        return try strings(key)
     }
 
     func object(_ key: String) throws(MoodEvent.DecodingError) -> Fields {

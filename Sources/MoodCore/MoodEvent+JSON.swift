@@ -37,11 +37,23 @@ extension MoodEvent {
                 w.string(label)
             }
             w.raw("]")
+            w.comma(); w.key("content_labels")
+            if let content = h.contentLabels {
+                w.raw("[")
+                for (i, label) in content.enumerated() {
+                    if i > 0 { w.comma() }
+                    w.string(label)
+                }
+                w.raw("]")
+            } else {
+                w.null()
+            }
         case .state(let s), .status(let s):
             w.comma(); w.key("time"); w.timestamp(s.time)
             w.comma(); w.key("label"); w.string(s.label.name)
             w.comma(); w.key("confidence"); w.number(s.confidence, decimals: Self.probabilityDecimals)
             w.comma(); w.key("probabilities"); w.distribution(s.probabilities)
+            w.comma(); w.key("content"); w.distribution(s.content)
             w.comma(); w.key("valence"); w.probability(s.valence)
             w.comma(); w.key("arousal"); w.probability(s.arousal)
             w.comma(); w.key("since")
@@ -62,6 +74,7 @@ extension MoodEvent {
             w.comma(); w.key("label"); w.string(m.label.name)
             w.comma(); w.key("confidence"); w.number(m.confidence, decimals: Self.probabilityDecimals)
             w.comma(); w.key("probabilities"); w.distribution(m.probabilities)
+            w.comma(); w.key("content"); w.distribution(m.content)
             w.comma(); w.key("raw"); w.distribution(m.raw)
             w.comma(); w.key("valence"); w.probability(m.valence)
             w.comma(); w.key("arousal"); w.probability(m.arousal)

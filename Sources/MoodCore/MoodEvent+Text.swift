@@ -1,7 +1,8 @@
 /// The `log.format = "text"` rendering: one human-readable line per event, time first so the log
 /// sorts and greps like any other; numbers rounded as in the JSON form.
 ///
-///     2026-11-21T10:00:00.000Z mood relaxed 0.71 valence=0.42 arousal=-0.3 level=-23.4dB happy=0.1 angry=0.05 sad=0.14 relaxed=0.71
+///     2026-11-21T10:00:00.000Z mood relaxed 0.71 valence=0.42 arousal=-0.3 level=-23.4dB happy=0.1 angry=0.05 sad=0.14 relaxed=0.71 content=music:0.93,speech:0.05,noise:0.02
+///     2026-11-21T10:00:00.000Z mood speech 0 valence=- arousal=- level=-31.2dB content=music:0.1,speech:0.85,noise:0.05
 ///     2026-11-21T10:00:00.000Z change sad -> happy
 ///     2026-11-21T10:00:00.000Z source lost pulse:@DEFAULT_MONITOR@ overruns=0 lost_frames=512 reason="Connection terminated"
 extension MoodEvent {
@@ -10,6 +11,14 @@ extension MoodEvent {
         func text(_ s: String) { w.bytes.append(contentsOf: s.utf8) }
         func number(_ x: Float?, _ decimals: Int) {
             if let x, x.isFinite { w.number(x, decimals: decimals) } else { text("-") }
+        }
+        func content(_ d: Distribution?) {
+            guard let d else { return }
+            text(" content=")
+            for (i, (label, value)) in zip(d.labels, d.values).enumerated() {
+                text((i > 0 ? "," : "") + label + ":")
+                number(value, Self.probabilityDecimals)
+            }
         }
         func time(_ t: Timestamp) {
             t.write(into: &w.bytes)
@@ -20,10 +29,12 @@ extension MoodEvent {
             text("hello protocol=\(h.protocolVersion) model=")
             w.string(h.model)
             text(" labels=" + h.labels.joined(separator: ","))
+            text(" content_labels=" + (h.contentLabels?.joined(separator: ",") ?? "-"))
         case .state(let s), .status(let s):
             time(s.time)
             text("\(name) \(s.label.name) ")
             number(s.confidence, Self.probabilityDecimals)
+            content(s.content)
             text(" since=")
             if let since = s.since { since.write(into: &w.bytes) } else { text("-") }
             text(" source=\(s.source.name)(\(s.source.state?.rawValue ?? "-"))")
@@ -42,6 +53,7 @@ extension MoodEvent {
                     number(value, Self.probabilityDecimals)
                 }
             }
+            content(m.content)
         case .change(let c):
             time(c.time)
             text("change \(c.from.name) -> \(c.to.name)")

@@ -1,4 +1,4 @@
-/// One line of the event stream, protocol version 1 (`docs/protocol.md`).
+/// One line of the event stream, protocol version 2 (`docs/protocol.md`).
 ///
 /// The daemon builds these (the `MoodTracker` makes `mood` and `change`; the shell makes the rest) and
 /// encodes them with `jsonLine()`; `moodctl` decodes them with `MoodEvent(jsonLine:)`.
@@ -18,8 +18,9 @@ public enum MoodEvent: Sendable, Equatable {
     /// A client command could not be served, or the connection is being closed; free text.
     case error(String)
 
-    /// The protocol version in `hello`. Bumped only for changes an old client would misread (see the doc).
-    public static let protocolVersion = 1
+    /// The protocol version in `hello`. Bumped only for changes an old client would misread (see the doc):
+    /// 2 added the `speech` and `noise` states (a `label` that is no mood) and the `content` key.
+    public static let protocolVersion = 2
 
     /// The `event` field.
     public var name: String {
@@ -39,11 +40,14 @@ public enum MoodEvent: Sendable, Equatable {
         /// The model's name (its file's base name or declared name).
         public var model: String
         public var labels: [String]
+        /// `ContentKind.labels` when the model has a content head (so `speech` and `noise` can happen); nil otherwise.
+        public var contentLabels: [String]?
 
-        public init(protocolVersion: Int = MoodEvent.protocolVersion, model: String, labels: [String]) {
+        public init(protocolVersion: Int = MoodEvent.protocolVersion, model: String, labels: [String], contentLabels: [String]? = nil) {
             self.protocolVersion = protocolVersion
             self.model = model
             self.labels = labels
+            self.contentLabels = contentLabels
         }
     }
 
@@ -53,8 +57,10 @@ public enum MoodEvent: Sendable, Equatable {
         public var label: MoodState
         /// Smoothed probability of the announced label; 0 while `listening` or in `silence`.
         public var confidence: Float
-        /// Smoothed distribution; nil in silence (the smoother is reset there).
+        /// Smoothed distribution; nil in silence (the smoother is reset there), speech and noise.
         public var probabilities: Distribution?
+        /// Smoothed content distribution (music, speech, noise); nil without a content head and in silence.
+        public var content: Distribution?
         /// The model's output for this window; nil if the shell skipped inference for a silent window.
         public var raw: Distribution?
         /// -1...1, from the smoothed distribution; nil in silence or for labels without axes.
@@ -65,12 +71,13 @@ public enum MoodEvent: Sendable, Equatable {
 
         public init(
             time: Timestamp, label: MoodState, confidence: Float, probabilities: Distribution?,
-            raw: Distribution?, valence: Float?, arousal: Float?, levelDB: Float?
+            content: Distribution? = nil, raw: Distribution?, valence: Float?, arousal: Float?, levelDB: Float?
         ) {
             self.time = time
             self.label = label
             self.confidence = confidence
             self.probabilities = probabilities
+            self.content = content
             self.raw = raw
             self.valence = valence
             self.arousal = arousal
@@ -125,6 +132,8 @@ public enum MoodEvent: Sendable, Equatable {
         public var label: MoodState
         public var confidence: Float
         public var probabilities: Distribution?
+        /// As in `Mood`.
+        public var content: Distribution?
         public var valence: Float?
         public var arousal: Float?
         /// When the announced state last changed; nil before the first analysis.
@@ -134,12 +143,14 @@ public enum MoodEvent: Sendable, Equatable {
 
         public init(
             time: Timestamp, label: MoodState, confidence: Float, probabilities: Distribution?,
-            valence: Float?, arousal: Float?, since: Timestamp?, source: SourceStatus, counters: Counters
+            content: Distribution? = nil, valence: Float?, arousal: Float?, since: Timestamp?, source: SourceStatus,
+            counters: Counters
         ) {
             self.time = time
             self.label = label
             self.confidence = confidence
             self.probabilities = probabilities
+            self.content = content
             self.valence = valence
             self.arousal = arousal
             self.since = since

@@ -27,7 +27,7 @@ public struct MoodLabels: Sendable, Equatable {
     public let axes: [Axes]?
 
     /// Names the announced state uses besides the labels; a model may not use them as labels.
-    public static let reservedNames: Set<String> = [MoodState.listening.name, MoodState.silence.name]
+    public static let reservedNames: Set<String> = Set(MoodState.states.map(\.name))
 
     /// The quadrant labels moodd's default model emits, in its output order Q1...Q4.
     public static let quadrants = try! MoodLabels(["happy", "angry", "sad", "relaxed"])
@@ -89,31 +89,40 @@ public struct MoodLabels: Sendable, Equatable {
     }
 }
 
-/// What the daemon currently announces: a label, or one of its two states without a mood.
+/// What the daemon currently announces: a label, or one of its states without a mood.
 ///
 /// `listening` is the state before the first label is announced (at start, after silence, after the
-/// source was lost): music is playing but no label has led long enough. `silence` means the input
-/// level is below the threshold and no mood is claimed.
+/// source was lost): sound is playing but no label (or, with a content head, no kind of content) has
+/// led long enough. `silence` means the input level is below the threshold. `speech` and `noise` come
+/// only from a model with a content head: what plays is not music. None of these claims a mood.
 public enum MoodState: Sendable, Hashable, CustomStringConvertible {
     case listening
     case silence
+    case speech
+    case noise
     case label(String)
+
+    /// The daemon's own states, which no model may use as labels.
+    public static let states: [MoodState] = [.listening, .silence, .speech, .noise]
 
     /// The wire form, used in `label`, `from` and `to` fields.
     public var name: String {
         switch self {
         case .listening: "listening"
         case .silence: "silence"
+        case .speech: "speech"
+        case .noise: "noise"
         case .label(let name): name
         }
     }
 
     public init(name: String) {
-        switch name {
-        case "listening": self = .listening
-        case "silence": self = .silence
-        default: self = .label(name)
-        }
+        self = Self.states.first { $0.name == name } ?? .label(name)
+    }
+
+    /// Whether this state claims a mood (a model's label).
+    public var isMood: Bool {
+        if case .label = self { true } else { false }
     }
 
     public var description: String { name }

@@ -1,16 +1,19 @@
 /// The model as the daemon's analysis loop sees it: one patch of log-mel frames in, one probability
-/// per label out.
+/// per mood label out, and, when the model has a content head, one per `ContentKind` (both from one
+/// forward pass of the backbone).
 ///
 /// Lives in MoodCore (it names only MoodCore types) so that `MoodTestKit` can provide a
 /// deterministic double without depending on the model or the service. The real implementation
-/// (musicnn + the mood head) wraps `MoodModel`.
+/// (musicnn + the mood head + the content head) wraps `MoodModel`.
 ///
 /// Threading contract: `classify` is called only from the analysis loop, one call at a time, so an
 /// implementation may keep per-stream scratch state (and then declares itself `@unchecked Sendable`
 /// on the strength of this contract).
 public protocol PatchClassifier: Sendable {
-    /// The output classes, in the order of `classify`'s result.
+    /// The mood classes, in the order of `PatchOutput.mood`.
     var labels: MoodLabels { get }
+    /// Whether `classify` also returns `PatchOutput.content` (the model has a `content` head).
+    var hasContentHead: Bool { get }
     /// The model's name for `hello` (its file's base name or declared name).
     var modelName: String { get }
     /// Log-mel frames per patch (musicnn: 187, about 3 s at 16 kHz with a hop of 256 samples).
@@ -19,6 +22,7 @@ public protocol PatchClassifier: Sendable {
     var melBands: Int { get }
     /// - Parameter frames: `[patchFrames x melBands]`, row-major, oldest frame first, as
     ///   `LogMelFrontEnd` emits them (`log10(1 + 10000 * mel)`, unitless).
-    /// - Returns: probabilities over `labels`, in label order (`labels.count` values, summing to 1).
-    func classify(frames: UnsafeBufferPointer<Float>) throws -> [Float]
+    /// - Returns: probabilities over `labels`, in label order (`labels.count` values, summing to 1), and
+    ///   over `ContentKind.labels` exactly when `hasContentHead`.
+    func classify(frames: UnsafeBufferPointer<Float>) throws -> PatchOutput
 }

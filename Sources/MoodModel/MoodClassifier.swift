@@ -1,7 +1,10 @@
 import MoodCore
 
-/// A model file's backbone and one of its heads, as the daemon and `moodd classify` use them: one
-/// `[187 x 96]` log-mel patch in, one probability per label out (`PatchClassifier`).
+/// A model file's backbone, its mood head and, when the file has one, its `content` head, as the
+/// daemon and `moodd classify` use them: one `[187 x 96]` log-mel patch in, one backbone pass, one
+/// probability per mood label and per `ContentKind` out (`PatchClassifier`). The second head costs
+/// `in + sum(out_i * in_i)` multiply-accumulates (about 13 k on `penultimate`, 0.3 M on `pooled`),
+/// nothing next to the backbone's 1.4 G.
 ///
 /// The weights are immutable and shared; the scratch state is this object's own, so one
 /// `MoodClassifier` serves one stream, called one patch at a time (the analysis loop's contract in
@@ -9,7 +12,10 @@ import MoodCore
 public final class MoodClassifier: PatchClassifier, @unchecked Sendable {
     public let network: Musicnn
     public let head: DenseHead
+    /// The head named `content`, labels exactly `ContentKind.labels`; nil when the file has none.
+    public let contentHead: DenseHead?
     public let labels: MoodLabels
+    public var hasContentHead: Bool { contentHead != nil }
     public let modelName: String
     public var patchFrames: Int { network.config.frames }
     public var melBands: Int { network.config.bands }
@@ -20,8 +26,10 @@ public final class MoodClassifier: PatchClassifier, @unchecked Sendable {
     private var scratchA: [Float]     // [head.scratchSize]
     private var scratchB: [Float]
 
-    /// Loads `path` and picks the head called `headName` (the first head when nil). A file without heads
-    /// (a plain backbone) is refused: it can tag music but not tell its mood.
+    /// Loads `path` and picks the mood head called `headName` (when nil, the first head not called
+    /// `content`) and the head called `content`, if any. A file without heads (a plain backbone) is
+    /// refused: it can tag music but not tell its mood; so is a `content` head whose labels are not
+    /// exactly music, speech, noise.
     public convenience init(contentsOfFile path: String, headName: String? = nil) throws(ModelFileError) {
         let file = try SafeTensors(contentsOfFile: path)
         let weights = try MusicnnWeights(file: file)
@@ -29,17 +37,30 @@ public final class MoodClassifier: PatchClassifier, @unchecked Sendable {
         guard !heads.isEmpty else {
             throw ModelFileError(path: path, kind: .badMetadata, reason: "the model has no heads (a backbone only: use `moodd tags`)")
         }
-        guard let head = headName.map({ name in heads.first { $0.name == name } }) ?? heads.first else {
+        let content = heads.first { $0.name == Self.contentHeadName }
+        guard let head = headName.map({ name in heads.first { $0.name == name } })
+            ?? heads.first(where: { $0.name != Self.contentHeadName })
+        else {
+            let reason = headName.map { "no head '\($0)'" } ?? "no mood head (only 'content')"
             throw ModelFileError(path: path, kind: .badMetadata,
-                                 reason: "no head '\(headName!)'; the model has \(heads.map(\.name).joined(separator: ", "))")
+                                 reason: "\(reason); the model has \(heads.map(\.name).joined(separator: ", "))")
         }
         let name = Self.modelName(path: path)
-        try self.init(network: Musicnn(weights: weights), head: head, modelName: name, path: path)
+        try self.init(network: Musicnn(weights: weights), head: head, contentHead: content, modelName: name, path: path)
     }
 
-    public init(network: Musicnn, head: DenseHead, modelName: String, path: String) throws(ModelFileError) {
+    /// The name of the head that tells music from speech and noise.
+    public static let contentHeadName = "content"
+
+    public init(network: Musicnn, head: DenseHead, contentHead: DenseHead? = nil, modelName: String, path: String) throws(ModelFileError) {
+        if let contentHead, contentHead.labels != ContentKind.labels {
+            throw ModelFileError(
+                path: path, kind: .badMetadata,
+                reason: "head '\(contentHead.name)': labels must be exactly \(ContentKind.labels) (in this order), got \(contentHead.labels)")
+        }
         self.network = network
         self.head = head
+        self.contentHead = contentHead
         self.modelName = modelName
         let axes: [MoodLabels.Axes]? = zip(head.valence ?? [], head.arousal ?? []).map { .init(valence: $0, arousal: $1) }
         do {
@@ -50,7 +71,7 @@ public final class MoodClassifier: PatchClassifier, @unchecked Sendable {
         state = network.makeState()
         penultimate = [Float](repeating: 0, count: network.config.denseUnits)
         tags = [Float](repeating: 0, count: network.config.tagCount)
-        scratchA = [Float](repeating: 0, count: head.scratchSize)
+        scratchA = [Float](repeating: 0, count: max(head.scratchSize, contentHead?.scratchSize ?? 0))
         scratchB = scratchA
     }
 
@@ -73,19 +94,33 @@ public final class MoodClassifier: PatchClassifier, @unchecked Sendable {
         return heads
     }
 
-    public func classify(frames: UnsafeBufferPointer<Float>) throws -> [Float] {
-        var probabilities = [Float](repeating: 0, count: head.labels.count)
-        probabilities.withUnsafeMutableBufferPointer { classify(frames: frames, into: $0) }
-        return probabilities
+    public func classify(frames: UnsafeBufferPointer<Float>) throws -> PatchOutput {
+        var mood = [Float](repeating: 0, count: head.labels.count)
+        var content = [Float](repeating: 0, count: contentHead == nil ? 0 : ContentKind.allCases.count)
+        mood.withUnsafeMutableBufferPointer { m in
+            content.withUnsafeMutableBufferPointer { c in classify(frames: frames, into: m, content: c) }
+        }
+        return PatchOutput(mood: mood, content: contentHead == nil ? nil : content)
     }
 
-    /// Allocation-free form: `probabilities` receives `[labels.count]`.
-    public func classify(frames: UnsafeBufferPointer<Float>, into probabilities: UnsafeMutableBufferPointer<Float>) {
+    /// Allocation-free form: one backbone pass, then `probabilities` receives the mood head's
+    /// `[labels.count]` and `content` the content head's `[3]` (music, speech, noise); `content` is
+    /// left alone (and may be empty) without a content head.
+    public func classify(
+        frames: UnsafeBufferPointer<Float>, into probabilities: UnsafeMutableBufferPointer<Float>,
+        content: UnsafeMutableBufferPointer<Float> = .init(start: nil, count: 0)
+    ) {
         penultimate.withUnsafeMutableBufferPointer { pen in
             tags.withUnsafeMutableBufferPointer { tags in
                 network.forward(patch: frames, state: state, penultimate: pen, tags: tags)
             }
         }
+        apply(head, into: probabilities)
+        if let contentHead { apply(contentHead, into: content) }
+    }
+
+    /// Runs `head` on the activations of the last forward pass.
+    private func apply(_ head: DenseHead, into probabilities: UnsafeMutableBufferPointer<Float>) {
         penultimate.withUnsafeBufferPointer { pen in
             let input = head.input == .pooled ? UnsafeBufferPointer(state.pooled) : pen
             scratchA.withUnsafeMutableBufferPointer { a in

@@ -44,6 +44,7 @@ final class AnalysisPipeline {
 
     init(ring: SampleRing, classifier: any PatchClassifier, tracker: MoodTracker, windowSeconds: Double = 3) throws {
         precondition(classifier.labels == tracker.labels, "the tracker must use the classifier's labels")
+        precondition(classifier.hasContentHead == tracker.hasContentHead, "the tracker must know whether there is a content head")
         self.ring = ring
         self.classifier = classifier
         self.tracker = tracker
@@ -99,21 +100,23 @@ final class AnalysisPipeline {
 
         let level = levelDB()
         var raw: [Float]? = nil
+        var content: [Float]? = nil
         var error: (any Error)? = nil
         if !tracker.isSilent(levelDB: level) {
             linearisePatch()
             do {
-                let p = try classifier.classify(frames: UnsafeBufferPointer(patch))
-                if p.count == classifier.labels.count, p.allSatisfy(\.isFinite) {
-                    raw = p
+                let output = try classifier.classify(frames: UnsafeBufferPointer(patch))
+                if let problem = ClassifierOutputError(output, labels: classifier.labels.count, content: tracker.hasContentHead) {
+                    error = problem
                 } else {
-                    error = ClassifierOutputError(count: p.count, expected: classifier.labels.count)
+                    raw = output.mood
+                    content = output.content
                 }
             } catch let thrown {
                 error = thrown
             }
         }
-        let events = tracker.update(.init(time: time, wallTime: wallTime, levelDB: level, raw: raw))
+        let events = tracker.update(.init(time: time, wallTime: wallTime, levelDB: level, raw: raw, content: content))
         return Outcome(events: events, classified: raw != nil, classifierError: error)
     }
 
@@ -173,7 +176,18 @@ final class AnalysisPipeline {
 
 /// The classifier returned the wrong number of values, or a non-finite one.
 struct ClassifierOutputError: Error, CustomStringConvertible {
-    var count: Int
-    var expected: Int
-    var description: String { "the classifier returned \(count) values (expected \(expected) finite probabilities)" }
+    var description: String
+
+    /// nil when `output` has `labels` finite mood values and, exactly when `content`, three finite content values.
+    init?(_ output: PatchOutput, labels: Int, content: Bool) {
+        if output.mood.count != labels || !output.mood.allSatisfy(\.isFinite) {
+            description = "the classifier returned \(output.mood.count) mood values (expected \(labels) finite probabilities)"
+        } else if content, output.content?.count != ContentKind.allCases.count || !output.content!.allSatisfy(\.isFinite) {
+            description = "the classifier returned \(output.content.map { "\($0.count)" } ?? "no") content values (expected 3 finite probabilities)"
+        } else if !content, output.content != nil {
+            description = "the classifier returned content values but declares no content head"
+        } else {
+            return nil
+        }
+    }
 }

@@ -78,7 +78,7 @@ public final class AnalysisService: Service {
 
     /// The tracker as the hub should hold it before the first analysis.
     public static func initialTracker(classifier: any PatchClassifier, settings: Settings) -> MoodTracker {
-        MoodTracker(labels: classifier.labels, settings: settings.tracker)
+        MoodTracker(labels: classifier.labels, settings: settings.tracker, hasContentHead: classifier.hasContentHead)
     }
 
     /// Called by the capture loop (on its thread) for every source event: published at once; a

@@ -37,7 +37,9 @@ public struct Daemon: Sendable {
         self.environment = environment
         let settings = AnalysisService.Settings(config)
         hub = EventHub(
-            hello: MoodEvent.Hello(model: classifier.modelName, labels: classifier.labels.names),
+            hello: MoodEvent.Hello(
+                model: classifier.modelName, labels: classifier.labels.names,
+                contentLabels: classifier.hasContentHead ? ContentKind.labels : nil),
             tracker: AnalysisService.initialTracker(classifier: classifier, settings: settings),
             sourceName: config.source, maxClients: config.maxClients)
         analysis = AnalysisService(ring: ring, classifier: classifier, hub: hub, settings: settings, logger: logger)

@@ -8,7 +8,8 @@ import Synchronization
 /// returns the softmax of each group's mean log-mel energy over the patch (times `sharpness`).
 ///
 /// So a low tone reads as the first label and a high one as the last, which lets service tests
-/// drive moods with sine waves; `fixed` overrides the output altogether. Counts its calls and can
+/// drive moods with sine waves; `fixed` overrides the output altogether. With `content` it has a
+/// content head that returns those probabilities (changed with `setContent`). Counts its calls and can
 /// take `delay` seconds per call to stand in for a slow model.
 public final class BandEnergyClassifier: PatchClassifier {
     public let labels: MoodLabels
@@ -19,14 +20,16 @@ public final class BandEnergyClassifier: PatchClassifier {
     public let sharpness: Float
     /// Seconds each call takes (busy in `nanosleep`).
     public let delay: Double
+    public let hasContentHead: Bool
     private let fixedOutput: Mutex<[Float]?>
+    private let contentOutput: Mutex<[Float]?>
     private let calls = Atomic<Int>(0)
     private let inFlight = Atomic<Int>(0)
     private let finished = Atomic<Int>(0)
 
     public init(
         labels: MoodLabels = .quadrants, modelName: String = "band-energy-test", patchFrames: Int = 187,
-        melBands: Int = 96, sharpness: Float = 4, delay: Double = 0, fixed: [Float]? = nil
+        melBands: Int = 96, sharpness: Float = 4, delay: Double = 0, fixed: [Float]? = nil, content: [Float]? = nil
     ) {
         precondition(melBands >= labels.count)
         self.labels = labels
@@ -36,6 +39,8 @@ public final class BandEnergyClassifier: PatchClassifier {
         self.sharpness = sharpness
         self.delay = delay
         self.fixedOutput = Mutex(fixed)
+        self.hasContentHead = content != nil
+        self.contentOutput = Mutex(content)
     }
 
     /// Calls started so far.
@@ -48,7 +53,17 @@ public final class BandEnergyClassifier: PatchClassifier {
     /// Makes every later call return `output` (nil: back to band energies).
     public func setFixed(_ output: [Float]?) { fixedOutput.withLock { $0 = output } }
 
-    public func classify(frames: UnsafeBufferPointer<Float>) throws -> [Float] {
+    /// Makes every later call return `content` from the content head (only with one).
+    public func setContent(_ content: [Float]) {
+        precondition(hasContentHead, "made without a content head")
+        contentOutput.withLock { $0 = content }
+    }
+
+    public func classify(frames: UnsafeBufferPointer<Float>) throws -> PatchOutput {
+        PatchOutput(mood: mood(frames), content: contentOutput.withLock { $0 })
+    }
+
+    private func mood(_ frames: UnsafeBufferPointer<Float>) -> [Float] {
         precondition(frames.count == patchFrames * melBands, "patch of \(frames.count) values")
         calls.add(1, ordering: .relaxed)
         inFlight.add(1, ordering: .relaxed)

@@ -16,18 +16,19 @@ public struct ObservationScript: Sendable {
         self.start = start
     }
 
-    /// Appends `count` windows with these raw probabilities (nil: inference skipped) at `levelDB`.
-    public mutating func add(_ raw: [Float]?, levelDB: Float = -20, count: Int) {
+    /// Appends `count` windows with these raw probabilities (nil: inference skipped) at `levelDB`, and
+    /// these content probabilities (music, speech, noise; for a tracker with a content head).
+    public mutating func add(_ raw: [Float]?, content: [Float]? = nil, levelDB: Float = -20, count: Int) {
         for _ in 0..<count {
             let wall = Timestamp(millisecondsSinceEpoch: start.millisecondsSinceEpoch + Int64((nextTime * 1000).rounded()))
-            observations.append(.init(time: nextTime, wallTime: wall, levelDB: levelDB, raw: raw))
+            observations.append(.init(time: nextTime, wallTime: wall, levelDB: levelDB, raw: raw, content: raw == nil ? nil : content))
             nextTime += hop
         }
     }
 
     /// Appends windows covering `seconds` (rounded up to whole hops).
-    public mutating func add(_ raw: [Float]?, levelDB: Float = -20, seconds: Double) {
-        add(raw, levelDB: levelDB, count: Int((seconds / hop).rounded(.up)))
+    public mutating func add(_ raw: [Float]?, content: [Float]? = nil, levelDB: Float = -20, seconds: Double) {
+        add(raw, content: content, levelDB: levelDB, count: Int((seconds / hop).rounded(.up)))
     }
 
     /// Silent windows (level -90 dBFS, inference skipped).
@@ -38,6 +39,11 @@ public struct ObservationScript: Sendable {
     /// Feeds every observation to `tracker`; returns the events of each, in order.
     public func run(_ tracker: inout MoodTracker) -> [[MoodEvent]] {
         observations.map { tracker.update($0) }
+    }
+
+    /// Content probabilities (music, speech, noise) led by `kind` with `p`.
+    public static func content(_ kind: ContentKind, p: Float = 0.8) -> [Float] {
+        peaked(kind.rawValue, of: ContentKind.allCases.count, p: p)
     }
 
     /// A distribution that puts `p` on label `index` of `count` and spreads the rest evenly.

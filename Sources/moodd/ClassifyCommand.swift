@@ -8,6 +8,7 @@ import Foundation
 #endif
 import ArgumentParser
 import MoodCore
+import MoodDSP
 import MoodModel
 
 /// `moodd classify FILE... [--json] [--timeline]`: the mood of whole files, offline.
@@ -16,10 +17,15 @@ struct ClassifyCommand: ParsableCommand {
         commandName: "classify",
         abstract: "Tell the mood of audio files: label, confidence, every label's probability, valence and arousal.",
         discussion: """
-            Each file is cut into 3-s windows every 1.5 s, as the daemon sees live audio; the file's \
-            probabilities are the mean of its windows'. A directory classifies every audio file in it. \
-            A file that cannot be read gets one line on stderr; the others are still classified, and the \
-            exit status is 1.
+            Each file is cut into 3-s windows every 1.5 s, as the daemon sees live audio. With a model \
+            that has a content head, each window is silence (quieter than --silence-threshold-db, as the \
+            daemon gates), music, speech or noise; "content" gives the fraction of each, the mood is the \
+            mean of the music windows only, and a file that is less than half music is labelled speech, \
+            noise or silence, whichever is most frequent (its confidence is that fraction). Without a \
+            content head the file's probabilities are the mean of all its windows'. A directory \
+            classifies every audio file in it and in its subdirectories, recursively, sorted by path. \
+            A file that cannot be read gets one line on stderr; the others are still classified, and \
+            the exit status is 1.
             """
     )
 
@@ -38,13 +44,19 @@ struct ClassifyCommand: ParsableCommand {
     @Option(help: "Model file with a mood head (default: the shipped 4-quadrant model).")
     var model: String?
 
-    @Option(help: "Which head of the model to use (default: its first).")
+    @Option(help: "Which head of the model gives the mood (default: its first not called 'content').")
     var head: String?
+
+    @Option(help: ArgumentHelp("Windows quieter than this RMS level are silence (with a content head).", valueName: "dBFS"))
+    var silenceThresholdDb: Double = Config().silenceThresholdDB
 
     static let audioExtensions: Set<String> = ["wav", "wave", "flac", "ogg", "oga", "opus", "mp3", "aif", "aiff"]
 
     func validate() throws {
         guard hopFrames >= 1 else { throw ValidationError("--hop-frames must be at least 1, got \(hopFrames)") }
+        guard silenceThresholdDb.isFinite, silenceThresholdDb <= 0 else {
+            throw ValidationError("--silence-threshold-db must be at most 0 dBFS, got \(silenceThresholdDb)")
+        }
     }
 
     func run() throws {
@@ -62,7 +74,7 @@ struct ClassifyCommand: ParsableCommand {
             do {
                 let result = try Diagnostics.silencingLibraries { try classifyFile(file, classifier) }
                 progress.clear()
-                print(json ? result.jsonLine(timeline: timeline) : result.text(timeline: timeline))
+                print(json ? result.jsonLine() : result.text())
             } catch {
                 progress.clear()
                 Diagnostics.error(String(describing: error))
@@ -79,85 +91,51 @@ struct ClassifyCommand: ParsableCommand {
         return String(name[name.index(after: dot)...])
     }
 
-    /// Files as given; directories replaced by their audio files, sorted (not recursive).
+    /// Files as given; directories replaced by the audio files in them and below, sorted by path.
     private func expand(_ paths: [String]) -> [String] {
         paths.flatMap { path -> [String] in
-            var info = stat()
-            guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR,
-                  let names = try? FileManager.default.contentsOfDirectory(atPath: path)
-            else { return [path] }
-            return names.filter { Self.audioExtensions.contains(Self.pathExtension($0).lowercased()) }
-                .sorted().map { path.hasSuffix("/") ? path + $0 : path + "/" + $0 }
+            guard Self.isDirectory(path), let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { return [path] }
+            let base = path.hasSuffix("/") ? path : path + "/"
+            return names.sorted().flatMap { name -> [String] in
+                let child = base + name
+                if Self.isDirectory(child) { return expand([child]) }
+                return Self.audioExtensions.contains(Self.pathExtension(name).lowercased()) ? [child] : []
+            }
         }
+    }
+
+    private static func isDirectory(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
     }
 
     private func classifyFile(_ file: String, _ classifier: MoodClassifier) throws -> FileMood {
-        let labels = classifier.labels.names
-        var sum = [Double](repeating: 0, count: labels.count)
-        var windows: [[Float]] = []
-        var probabilities = [Float](repeating: 0, count: labels.count)
-        let count = try PatchRunner.forEachPatch(of: file, patchFrames: classifier.patchFrames, hopFrames: hopFrames) { patch in
-            probabilities.withUnsafeMutableBufferPointer { classifier.classify(frames: patch, into: $0) }
-            for i in sum.indices { sum[i] += Double(probabilities[i]) }
-            if timeline { windows.append(probabilities) }
+        var result = FileMood(file: file, labels: classifier.labels, hasContentHead: classifier.hasContentHead, timeline: timeline)
+        var levels = WindowLevels(hop: LogMelSpec.musicnn.hop)
+        var mood = [Float](repeating: 0, count: classifier.labels.count)
+        var content = [Float](repeating: 0, count: classifier.hasContentHead ? ContentKind.allCases.count : 0)
+        let threshold = Float(silenceThresholdDb)
+        let patchFrames = classifier.patchFrames
+        var k = 0
+        try PatchRunner.forEachPatch(of: file, patchFrames: patchFrames, hopFrames: hopFrames, samples: { levels.push($0) }) { patch in
+            var window = FileMood.Window(start: Double(k * hopFrames * LogMelSpec.musicnn.hop) / Double(LogMelSpec.musicnn.sampleRate))
+            let silent = classifier.hasContentHead && !(levels.levelDB(frames: k * hopFrames..<k * hopFrames + patchFrames) >= threshold)
+            if silent {
+                window.kind = FileMood.silence
+            } else {
+                mood.withUnsafeMutableBufferPointer { m in
+                    content.withUnsafeMutableBufferPointer { c in classifier.classify(frames: patch, into: m, content: c) }
+                }
+                window.mood = mood
+                if classifier.hasContentHead {
+                    window.content = content
+                    window.kind = ContentKind.argmax(content).rawValue
+                }
+            }
+            result.add(window)
+            k += 1
         }
-        let mean = sum.map { Float($0 / Double(count)) }
-        return FileMood(file: file, labels: classifier.labels, probabilities: mean, windows: count,
-                        timeline: windows, windowSeconds: Double(hopFrames * 256) / 16_000)
-    }
-}
-
-/// One file's result, and its two renderings.
-struct FileMood {
-    var file: String
-    var labels: MoodLabels
-    var probabilities: [Float]
-    var windows: Int
-    var timeline: [[Float]]
-    /// Seconds between window starts.
-    var windowSeconds: Double
-
-    var best: Int { probabilities.indices.max { probabilities[$0] < probabilities[$1] }! }
-
-    func jsonLine(timeline withTimeline: Bool) -> String {
-        var members: [JSONValue.Member] = [
-            .init("file", .string(file)),
-            .init("label", .string(labels.names[best])),
-            .init("confidence", .number(Double(probabilities[best]))),
-            .init("probabilities", Self.distribution(labels, probabilities)),
-        ]
-        let plane = labels.plane(probabilities)
-        members.append(.init("valence", plane.map { .number(Double($0.valence)) } ?? .null))
-        members.append(.init("arousal", plane.map { .number(Double($0.arousal)) } ?? .null))
-        members.append(.init("windows", .number(Double(windows))))
-        if withTimeline {
-            members.append(.init("timeline", .array(timeline.enumerated().map { k, p in
-                let top = p.indices.max { p[$0] < p[$1] }!
-                return .object([.init("start", .number(Double(k) * windowSeconds)), .init("label", .string(labels.names[top])),
-                                .init("probabilities", Self.distribution(labels, p))])
-            })))
-        }
-        return JSONValue.object(members).encoded()
-    }
-
-    func text(timeline withTimeline: Bool) -> String {
-        var line = "\(file): \(labels.names[best]) \(cFormat("%.2f", probabilities[best]))  ("
-        line += zip(labels.names, probabilities).map { "\($0) \(cFormat("%.2f", $1))" }.joined(separator: ", ") + ")"
-        if let plane = labels.plane(probabilities) {
-            line += cFormat("  valence %+.2f  arousal %+.2f", plane.valence, plane.arousal)
-        }
-        line += "  \(windows) window" + (windows == 1 ? "" : "s")
-        guard withTimeline else { return line }
-        for (k, p) in timeline.enumerated() {
-            let top = p.indices.max { p[$0] < p[$1] }!
-            line += cFormat("\n  %7.1f s  ", Double(k) * windowSeconds) + padded(labels.names[top], 10)
-            line += zip(labels.names, p).map { "\($0) \(cFormat("%.2f", $1))" }.joined(separator: "  ")
-        }
-        return line
-    }
-
-    static func distribution(_ labels: MoodLabels, _ p: [Float]) -> JSONValue {
-        .object(zip(labels.names, p).map { .init($0, .number(Double($1))) })
+        return result
     }
 }
 

@@ -5,8 +5,12 @@ import MoodDSP
 /// its log-mel frames in blocks, never holding the whole file.
 enum FileFrames {
     /// Calls `body` with successive blocks of frames, `[n x 96]` row-major (n may be 0), the last block
-    /// including the centred tail (`LogMelFrontEnd.finish`). Throws the decoder's one-line errors.
-    static func forEachBlock(of file: String, _ body: (UnsafeBufferPointer<Float>) throws -> Void) throws {
+    /// including the centred tail (`LogMelFrontEnd.finish`). `samples`, when given, sees each decoded
+    /// block of samples (mono, 16 kHz) before the frames made from it. Throws the decoder's one-line errors.
+    static func forEachBlock(
+        of file: String, samples: ((UnsafeBufferPointer<Float>) -> Void)? = nil,
+        _ body: (UnsafeBufferPointer<Float>) throws -> Void
+    ) throws {
         let decoder = try AudioFileDecoder(path: file)
         let frontEnd = try LogMelFrontEnd(spec: .musicnn)
         var block = [Float](repeating: 0, count: 16_384)  // mono, 16 kHz
@@ -17,7 +21,9 @@ enum FileFrames {
             if n == 0 { break }
             frames.removeAll(keepingCapacity: true)
             block.withUnsafeBufferPointer { all in
-                frontEnd.push(UnsafeBufferPointer(rebasing: all[0..<n])) { frames.append(contentsOf: $0) }
+                let decoded = UnsafeBufferPointer(rebasing: all[0..<n])
+                samples?(decoded)
+                frontEnd.push(decoded) { frames.append(contentsOf: $0) }
             }
             try frames.withUnsafeBufferPointer { try body($0) }
         }

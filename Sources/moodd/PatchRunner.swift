@@ -5,13 +5,15 @@ import MoodModel
 /// time, with one set of buffers for the whole file (the offline twin of the daemon's analysis window).
 enum PatchRunner {
     /// Calls `body` with each patch `[patchFrames x 96]` in order (a file shorter than one patch gives one
-    /// patch padded with silence); returns the patch count.
+    /// patch padded with silence); returns the patch count. `samples` sees the decoded samples, each
+    /// before the patches that include them (`FileFrames.forEachBlock`).
     @discardableResult
     static func forEachPatch(
-        of file: String, patchFrames: Int = 187, hopFrames: Int, _ body: (UnsafeBufferPointer<Float>) throws -> Void
+        of file: String, patchFrames: Int = 187, hopFrames: Int, samples: ((UnsafeBufferPointer<Float>) -> Void)? = nil,
+        _ body: (UnsafeBufferPointer<Float>) throws -> Void
     ) throws -> Int {
         let window = try PatchWindow(patchFrames: patchFrames, hopFrames: hopFrames, bands: LogMelSpec.musicnn.nMels)
-        try FileFrames.forEachBlock(of: file) { frames in try window.push(frames, patch: { try body($0) }) }
+        try FileFrames.forEachBlock(of: file, samples: samples) { frames in try window.push(frames, patch: { try body($0) }) }
         try window.finishShortStream(patch: { try body($0) })
         return window.patchesEmitted
     }

@@ -42,6 +42,9 @@ import Testing
             initial_dwell = 1.5
             [silence]
             threshold_db = -60
+            [content]
+            enter_dwell = 4.5
+            leave_dwell = 12
             [socket]
             path = "/tmp/m.sock"
             mode = "600"
@@ -62,6 +65,8 @@ import Testing
         expected.dwell = 20.5
         expected.initialDwell = 1.5
         expected.silenceThresholdDB = -60
+        expected.contentEnterDwell = 4.5
+        expected.contentLeaveDwell = 12
         expected.socketPath = "/tmp/m.sock"
         expected.socketMode = 0o600
         expected.socketGroup = "audio"
@@ -74,7 +79,8 @@ import Testing
         #expect(loaded.config == expected)
         // And back: the rendered text reads as the same configuration.
         #expect(try Config.parse(loaded.config.render(), file: "x").config == expected)
-        #expect(loaded.config.trackerSettings == .init(timeConstant: 0, dwell: 20.5, initialDwell: 1.5, silenceThresholdDB: -60))
+        #expect(loaded.config.trackerSettings == .init(
+            timeConstant: 0, dwell: 20.5, initialDwell: 1.5, silenceThresholdDB: -60, contentEnterDwell: 4.5, contentLeaveDwell: 12))
     }
 
     @Test func theIssueExampleMessage() {
@@ -94,6 +100,9 @@ import Testing
         ("[analysis]\nhop = nan", "analysis.hop", "expected a number of seconds, got nan"),
         ("[smoothing]\ndwell = -1", "smoothing.dwell", "must be at least 0.0 seconds, got -1"),
         ("[smoothing]\ntime_constant = 7200", "smoothing.time_constant", "must be at most 3600 seconds, got 7200"),
+        ("[content]\nenter_dwell = -0.5", "content.enter_dwell", "must be at least 0.0 seconds, got -0.5"),
+        ("[content]\nleave_dwell = \"6\"", "content.leave_dwell", "expected a number of seconds, got \"6\""),
+        ("[content]\nleave_dwell = 4000", "content.leave_dwell", "must be at most 3600 seconds, got 4000"),
         ("[silence]\nthreshold_db = 3", "silence.threshold_db", "must be at most 0 dBFS (full scale), got 3"),
         ("[silence]\nthreshold_db = \"-50\"", "silence.threshold_db", "expected a level in dBFS, got \"-50\""),
         ("[socket]\nmode = 0o660", "socket.mode", "expected an octal mode as a string, like \"0660\", got 432"),
@@ -180,6 +189,10 @@ import Testing
 
             [silence]
             threshold_db = -50.0
+
+            [content]
+            enter_dwell = 3.0
+            leave_dwell = 6.0
 
             [socket]
             path = "/run/moodd/moodd.sock"

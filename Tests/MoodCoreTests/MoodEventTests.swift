@@ -7,23 +7,33 @@ import Testing
     static let labels = MoodLabels.quadrants.names
     static let probabilities = Distribution(labels: labels, values: [0.1, 0.05, 0.14, 0.71])
     static let raw = Distribution(labels: labels, values: [0.2, 0.1, 0.3, 0.4])
+    static let content = Distribution(labels: ContentKind.labels, values: [0.93, 0.05, 0.02])
+    static let speech = Distribution(labels: ContentKind.labels, values: [0.1, 0.85, 0.05])
 
     static let mood = MoodEvent.mood(.init(
-        time: t0, label: .label("relaxed"), confidence: 0.71, probabilities: probabilities, raw: raw,
+        time: t0, label: .label("relaxed"), confidence: 0.71, probabilities: probabilities, content: content, raw: raw,
         valence: 0.62, arousal: -0.7, levelDB: -23.4))
     static let snapshot = MoodEvent.Snapshot(
-        time: t1, label: .label("relaxed"), confidence: 0.71, probabilities: probabilities, valence: 0.62,
+        time: t1, label: .label("relaxed"), confidence: 0.71, probabilities: probabilities, content: content, valence: 0.62,
         arousal: -0.7, since: t0, source: .init(name: "pulse:@DEFAULT_MONITOR@", state: .started),
         counters: .init(analyses: 12, overruns: 0, lostFrames: 3, clients: 2))
 
     /// The wire form, byte for byte: key order and number formatting are part of the protocol.
     static let golden: [(MoodEvent, String)] = [
+        (.hello(.init(model: "musicnn-mood", labels: labels, contentLabels: ContentKind.labels)),
+         #"{"event":"hello","protocol":2,"model":"musicnn-mood","labels":["happy","angry","sad","relaxed"],"content_labels":["music","speech","noise"]}"#),
         (.hello(.init(model: "musicnn-mood", labels: labels)),
-         #"{"event":"hello","protocol":1,"model":"musicnn-mood","labels":["happy","angry","sad","relaxed"]}"#),
+         #"{"event":"hello","protocol":2,"model":"musicnn-mood","labels":["happy","angry","sad","relaxed"],"content_labels":null}"#),
         (mood,
-         #"{"event":"mood","time":"2026-11-21T10:00:00.000Z","label":"relaxed","confidence":0.71,"probabilities":{"happy":0.1,"angry":0.05,"sad":0.14,"relaxed":0.71},"raw":{"happy":0.2,"angry":0.1,"sad":0.3,"relaxed":0.4},"valence":0.62,"arousal":-0.7,"level_db":-23.4}"#),
+         #"{"event":"mood","time":"2026-11-21T10:00:00.000Z","label":"relaxed","confidence":0.71,"probabilities":{"happy":0.1,"angry":0.05,"sad":0.14,"relaxed":0.71},"content":{"music":0.93,"speech":0.05,"noise":0.02},"raw":{"happy":0.2,"angry":0.1,"sad":0.3,"relaxed":0.4},"valence":0.62,"arousal":-0.7,"level_db":-23.4}"#),
+        (.mood(.init(time: t0, label: .speech, confidence: 0, probabilities: nil, content: speech, raw: raw, valence: nil, arousal: nil, levelDB: -31.2)),
+         #"{"event":"mood","time":"2026-11-21T10:00:00.000Z","label":"speech","confidence":0,"probabilities":null,"content":{"music":0.1,"speech":0.85,"noise":0.05},"raw":{"happy":0.2,"angry":0.1,"sad":0.3,"relaxed":0.4},"valence":null,"arousal":null,"level_db":-31.2}"#),
         (.mood(.init(time: t0, label: .silence, confidence: 0, probabilities: nil, raw: nil, valence: nil, arousal: nil, levelDB: nil)),
-         #"{"event":"mood","time":"2026-11-21T10:00:00.000Z","label":"silence","confidence":0,"probabilities":null,"raw":null,"valence":null,"arousal":null,"level_db":null}"#),
+         #"{"event":"mood","time":"2026-11-21T10:00:00.000Z","label":"silence","confidence":0,"probabilities":null,"content":null,"raw":null,"valence":null,"arousal":null,"level_db":null}"#),
+        (.change(.init(from: .label("relaxed"), to: .speech, time: t0)),
+         #"{"event":"change","from":"relaxed","to":"speech","time":"2026-11-21T10:00:00.000Z"}"#),
+        (.change(.init(from: .speech, to: .noise, time: t0)),
+         #"{"event":"change","from":"speech","to":"noise","time":"2026-11-21T10:00:00.000Z"}"#),
         (.change(.init(from: .label("sad"), to: .label("happy"), time: t0)),
          #"{"event":"change","from":"sad","to":"happy","time":"2026-11-21T10:00:00.000Z"}"#),
         (.change(.init(from: .listening, to: .silence, time: t0)),
@@ -33,10 +43,10 @@ import Testing
         (.source(.init(state: .started, source: "alsa:hw:0", overruns: 0, lostFrames: 0, time: t0)),
          #"{"event":"source","state":"started","source":"alsa:hw:0","overruns":0,"lost_frames":0,"time":"2026-11-21T10:00:00.000Z","reason":null}"#),
         (.state(snapshot),
-         #"{"event":"state","time":"2026-11-21T10:00:01.500Z","label":"relaxed","confidence":0.71,"probabilities":{"happy":0.1,"angry":0.05,"sad":0.14,"relaxed":0.71},"valence":0.62,"arousal":-0.7,"since":"2026-11-21T10:00:00.000Z","source":{"name":"pulse:@DEFAULT_MONITOR@","state":"started"},"counters":{"analyses":12,"overruns":0,"lost_frames":3,"clients":2}}"#),
+         #"{"event":"state","time":"2026-11-21T10:00:01.500Z","label":"relaxed","confidence":0.71,"probabilities":{"happy":0.1,"angry":0.05,"sad":0.14,"relaxed":0.71},"content":{"music":0.93,"speech":0.05,"noise":0.02},"valence":0.62,"arousal":-0.7,"since":"2026-11-21T10:00:00.000Z","source":{"name":"pulse:@DEFAULT_MONITOR@","state":"started"},"counters":{"analyses":12,"overruns":0,"lost_frames":3,"clients":2}}"#),
         (.status(.init(time: t0, label: .listening, confidence: 0, probabilities: nil, valence: nil, arousal: nil, since: nil,
                        source: .init(name: "stdin", state: nil), counters: .init())),
-         #"{"event":"status","time":"2026-11-21T10:00:00.000Z","label":"listening","confidence":0,"probabilities":null,"valence":null,"arousal":null,"since":null,"source":{"name":"stdin","state":null},"counters":{"analyses":0,"overruns":0,"lost_frames":0,"clients":0}}"#),
+         #"{"event":"status","time":"2026-11-21T10:00:00.000Z","label":"listening","confidence":0,"probabilities":null,"content":null,"valence":null,"arousal":null,"since":null,"source":{"name":"stdin","state":null},"counters":{"analyses":0,"overruns":0,"lost_frames":0,"clients":0}}"#),
         (.error("unknown command 'play'"), #"{"event":"error","error":"unknown command 'play'"}"#),
     ]
 
@@ -90,6 +100,8 @@ import Testing
         (#"{"event":"source","state":"gone","source":"x","overruns":0,"lost_frames":0,"time":"2026-11-21T10:00:00Z"}"#, "'source' event: unknown source state 'gone'"),
         (#"{"event":"hello","protocol":1.5,"model":"m","labels":[]}"#, "'hello' event: key 'protocol': expected an integer"),
         (#"{"event":"hello","protocol":1,"model":"m","labels":[1]}"#, "'hello' event: key 'labels': expected an array of strings"),
+        (#"{"event":"hello","protocol":2,"model":"m","labels":["a"],"content_labels":"music"}"#, "'hello' event: key 'content_labels': expected an array of strings"),
+        (#"{"event":"mood","time":"2026-11-21T10:00:00.000Z","label":"speech","confidence":0,"probabilities":null,"content":[0.1],"raw":null,"valence":null,"arousal":null,"level_db":null}"#, "'mood' event: key 'content': expected an object of label: probability"),
         (#"["event"]"#, "an event must be a JSON object"),
         (#"{"cmd":"status"}"#, "missing the \"event\" string"),
         (#"{"event":"mood""#, "malformed JSON: expected ',' or '}' at byte 15"),
@@ -99,11 +111,14 @@ import Testing
     }
 
     @Test func textLines() {
-        #expect(Self.mood.textLine() == "2026-11-21T10:00:00.000Z mood relaxed 0.71 valence=0.62 arousal=-0.7 level=-23.4dB happy=0.1 angry=0.05 sad=0.14 relaxed=0.71")
+        #expect(Self.mood.textLine() == "2026-11-21T10:00:00.000Z mood relaxed 0.71 valence=0.62 arousal=-0.7 level=-23.4dB happy=0.1 angry=0.05 sad=0.14 relaxed=0.71 content=music:0.93,speech:0.05,noise:0.02")
+        #expect(MoodEvent.change(.init(from: .label("relaxed"), to: .speech, time: Self.t0)).textLine() == "2026-11-21T10:00:00.000Z change relaxed -> speech")
+        #expect(MoodEvent.hello(.init(model: "m", labels: ["a", "b"], contentLabels: ContentKind.labels)).textLine()
+            == #"hello protocol=2 model="m" labels=a,b content_labels=music,speech,noise"#)
         #expect(MoodEvent.change(.init(from: .silence, to: .listening, time: Self.t0)).textLine() == "2026-11-21T10:00:00.000Z change silence -> listening")
         #expect(MoodEvent.source(.init(state: .lost, source: "alsa:hw:0", overruns: 1, lostFrames: 2, time: Self.t0, reason: "EPIPE\n")).textLine()
             == #"2026-11-21T10:00:00.000Z source lost alsa:hw:0 overruns=1 lost_frames=2 reason="EPIPE\n""#)
-        #expect(MoodEvent.state(Self.snapshot).textLine() == "2026-11-21T10:00:01.500Z state relaxed 0.71 since=2026-11-21T10:00:00.000Z source=pulse:@DEFAULT_MONITOR@(started) analyses=12 overruns=0 lost_frames=3 clients=2")
+        #expect(MoodEvent.state(Self.snapshot).textLine() == "2026-11-21T10:00:01.500Z state relaxed 0.71 content=music:0.93,speech:0.05,noise:0.02 since=2026-11-21T10:00:00.000Z source=pulse:@DEFAULT_MONITOR@(started) analyses=12 overruns=0 lost_frames=3 clients=2")
         #expect(MoodEvent.error("a\nb").textLine() == #"error "a\nb""#)
     }
 }

@@ -92,7 +92,7 @@ import Testing
         #expect(head.input == .pooled && head.inputSize == n)
         let classifier = try MoodClassifier(network: Musicnn(weights: weights), head: head, modelName: "pooled", path: file.path)
         let patch = rng.floats(smallConfig.frames * smallConfig.bands, in: 0...3)
-        let p = try patch.withUnsafeBufferPointer { try classifier.classify(frames: $0) }
+        let p = try patch.withUnsafeBufferPointer { try classifier.classify(frames: $0) }.mood
 
         let network = Musicnn(weights: weights), state = network.makeState()
         let (penultimate, _) = network.forward(patch: patch, state: state)

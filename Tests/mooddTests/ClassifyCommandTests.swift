@@ -48,7 +48,7 @@ import Testing
         var mean = [Double](repeating: 0, count: 4)
         for (k, window) in timeline.enumerated() {
             let patch = Array(frames.values[k * 93 * 96..<(k * 93 + 187) * 96])
-            let expected = try patch.withUnsafeBufferPointer { try classifier.classify(frames: $0) }
+            let expected = try patch.withUnsafeBufferPointer { try classifier.classify(frames: $0) }.mood
             let got = Self.distribution(window["probabilities"], labels)
             #expect(zip(got, expected).allSatisfy { abs($0 - Double($1)) <= Self.half }, "window \(k): \(got) vs \(expected)")
             #expect(window["label"]?.stringValue == labels[expected.indices.max { expected[$0] < expected[$1] }!])
