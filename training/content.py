@@ -35,38 +35,57 @@ def log(msg):
     print(time.strftime("%H:%M:%S"), msg, flush=True)
 
 class Corpus:
-    """the manifest's items with their patch embeddings, flattened to patches"""
+    """the manifest's items with their patch embeddings, flattened to patches: x[variant][layer]
+    [patches, width], variant 'clean' and, when the corpus has rooms (content_corpus.py --rooms), 'train'
+    and 'test' (the same items through a training / a test room: same lengths, so the same patches)"""
 
-    def __init__(self, rows, layers, jobs=2, model=None):
+    def __init__(self, rows, layers, jobs=2, model=None, root=None):
         self.rows = rows
-        self.x = {}
+        variants = {"clean": [r["path"] for r in rows]}
+        if root and os.path.exists(os.path.join(root, "rooms", "rooms.csv")):
+            for v in ("train", "test"):
+                variants[v] = [content_corpus.room_path(root, v, r) for r in rows]
+        self.x = {v: {} for v in variants}
         for layer in layers:
             emb = Embedder(model, layer=layer)
-            keys = [f"content/{r['source']}/{r['id']}" for r in rows]
-            with ThreadPoolExecutor(jobs) as pool:
-                per_item = list(pool.map(emb, [r["path"] for r in rows], keys))
-            self.x[layer] = np.concatenate(per_item).astype(np.float32)
-            log(f"{layer}: {self.x[layer].shape} from {len(rows)} items")
-        counts = [len(p) for p in per_item]
+            for v, paths in variants.items():
+                keys = [f"content/{'' if v == 'clean' else f'rooms/{v}/'}{r['source']}/{r['id']}" for r in rows]
+                with ThreadPoolExecutor(jobs) as pool:
+                    per_item = list(pool.map(emb, paths, keys))
+                self.x[v][layer] = np.concatenate(per_item).astype(np.float32)
+                log(f"{v} {layer}: {self.x[v][layer].shape} from {len(rows)} items")
+                if v == "clean":
+                    counts = [len(p) for p in per_item]
+                elif [len(p) for p in per_item] != counts:
+                    raise ValueError(f"{v} room copies do not have their items' lengths: rebuild the rooms")
         self.item = np.repeat(np.arange(len(rows)), counts)                      # patch -> item
         self.index = np.concatenate([np.arange(n) for n in counts])              # patch number in its item
         self.y = np.array([LABELS.index(rows[i]["label"]) for i in self.item])
         self.fold = np.array([rows[i]["fold"] for i in self.item])
 
+    @property
+    def has_rooms(self):
+        return "test" in self.x
+
     def train_mask(self, folds):
         return np.isin(self.fold, list(folds)) & (self.index % TRAIN_STRIDE == 0)
+
+    def training_variants(self, augment=True):
+        """what training folds contribute: the clean items, and their training-room copies"""
+        return ("clean", "train") if augment and self.has_rooms else ("clean",)
 
 def balanced_weights(y):
     counts = np.bincount(y, minlength=len(LABELS)).astype(float)
     return (len(y) / (len(LABELS) * counts))[y]
 
-def fit(corpus, mask, candidate):
+def fit(corpus, mask, candidate, variants=("clean",)):
     layer, kind, param = candidate
-    x, y = corpus.x[layer][mask], corpus.y[mask]
+    x = np.concatenate([corpus.x[v][layer][mask] for v in variants])
+    y = np.tile(corpus.y[mask], len(variants))
     return heads.fit_head(x, y, len(LABELS), kind, param, sample_weight=balanced_weights(y))
 
-def predict(corpus, head, candidate, mask):
-    return heads.head_forward(head, corpus.x[candidate[0]][mask])
+def predict(corpus, head, candidate, mask, variant="clean"):
+    return heads.head_forward(head, corpus.x[variant][candidate[0]][mask])
 
 def macro_f1(y, pred):
     f1 = []
@@ -76,17 +95,19 @@ def macro_f1(y, pred):
         f1.append(0 if p + r == 0 else 2 * p * r / (p + r))
     return float(np.mean(f1))
 
-def choose(corpus, folds, layers):
-    """the candidate with the best mean window macro-F1 over leave-one-fold-out inner CV on `folds`"""
+def choose(corpus, folds, layers, variants):
+    """the candidate with the best mean window macro-F1 over leave-one-fold-out inner CV on `folds`, trained
+    on `variants` of the inner training folds and scored on the same variants of the held-out fold (never on
+    the test rooms)"""
     scores = {}
     for layer in layers:
         for kind, param in CANDIDATES:
             cand = (layer, kind, param)
             s = []
             for held in folds:
-                head = fit(corpus, corpus.train_mask(set(folds) - {held}), cand)
+                head = fit(corpus, corpus.train_mask(set(folds) - {held}), cand, variants)
                 test = corpus.fold == held
-                s.append(macro_f1(corpus.y[test], predict(corpus, head, cand, test).argmax(1)))
+                s += [macro_f1(corpus.y[test], predict(corpus, head, cand, test, v).argmax(1)) for v in variants]
             scores[cand] = float(np.mean(s))
     best = max(scores, key=scores.get)
     return best, scores
@@ -124,20 +145,27 @@ def fold_metrics(corpus, prob, test):
         m["by_source"][src] = np.bincount(pred[sel], minlength=3).tolist()
     return {k: (float(v) if isinstance(v, np.floating) else v) for k, v in m.items()}
 
-def cross_validate(corpus, layers):
+def cross_validate(corpus, layers, augment=True):
+    """-> per outer fold: {"clean": metrics, "room": metrics through the test rooms (if any), "chosen": ...}"""
     folds = sorted(set(corpus.fold.tolist()))
+    variants = corpus.training_variants(augment)
     results = []
     for k in folds:
         train_folds = [f for f in folds if f != k]
-        best, scores = choose(corpus, train_folds, layers)
-        head = fit(corpus, corpus.train_mask(train_folds), best)
+        best, scores = choose(corpus, train_folds, layers, variants)
+        head = fit(corpus, corpus.train_mask(train_folds), best, variants)
         test = corpus.fold == k
-        m = fold_metrics(corpus, predict(corpus, head, best, test), test)
-        m["chosen"] = {"layer": best[0], "kind": best[1], "param": best[2], "inner_f1": scores[best]}
-        results.append(m)
-        log(f"fold {k}: {best} window macro-F1 {m['macro_f1']:.3f}, music recall {m['music_recall']:.4f}, "
-            f"non-music called music {m['nonmusic_called_music']:.4f}, files wrong "
-            f"{len(m['nonmusic_files_called_music'])}+{len(m['music_files_called_nonmusic'])}")
+        r = {"clean": fold_metrics(corpus, predict(corpus, head, best, test), test),
+             "chosen": {"layer": best[0], "kind": best[1], "param": best[2], "inner_f1": scores[best]}}
+        if corpus.has_rooms:
+            r["room"] = fold_metrics(corpus, predict(corpus, head, best, test, "test"), test)
+        results.append(r)
+        for name in ("clean", "room"):
+            if name in r:
+                m = r[name]
+                log(f"fold {k} {name}: {best} window macro-F1 {m['macro_f1']:.3f}, music recall {m['music_recall']:.4f}, "
+                    f"non-music called music {m['nonmusic_called_music']:.4f}, files wrong "
+                    f"{len(m['nonmusic_files_called_music'])}+{len(m['music_files_called_nonmusic'])}")
     return results
 
 def main():
@@ -147,17 +175,19 @@ def main():
     ap.add_argument("--jobs", type=int, default=2, help="moodd embed processes at once")
     ap.add_argument("--report", default=os.path.join(config.REPO, "training", "reports", "content.md"))
     ap.add_argument("--export", help="model file to add the content head to (its other heads are kept)")
+    ap.add_argument("--control", action="store_true", help="also the same CV without room augmentation")
     args = ap.parse_args()
     layers = args.layers.split(",")
     rows = content_corpus.read_manifest(os.path.join(args.corpus, "manifest.csv"))
-    corpus = Corpus(rows, layers, args.jobs)
+    corpus = Corpus(rows, layers, args.jobs, root=args.corpus)
     results = cross_validate(corpus, layers)
+    control = cross_validate(corpus, layers, augment=False) if corpus.has_rooms and args.control else None
     import content_report
     final = None
     if args.export:
         import content_export
         final = content_export.export_content_head(corpus, layers, args.export)
-    content_report.write(args.report, corpus, results, final)
+    content_report.write(args.report, corpus, results, final, control)
     log(f"wrote {args.report}")
 
 if __name__ == "__main__":

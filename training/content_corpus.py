@@ -12,7 +12,9 @@ components of that fold only.
               + speech over music 10-20 dB under it, + speech over room noise
     noise     synthetic room sounds (content_sounds.NOISE_KINDS); sound effects from Debian packages
 
--> OUT/manifest.csv (id, path, label, group, fold, source) and OUT/<source>/<id>.wav (16 kHz mono s16).
+-> OUT/manifest.csv (id, path, label, group, fold, source) and OUT/<source>/<id>.wav (16 kHz mono s16);
+with --rooms also OUT/rooms/{train,test}/<source>/<id>.wav: each item through one of rooms.py's training
+rooms and one of its test rooms.
 Written whole or not at all: a rerun reuses finished WAVs and rewrites the manifest.
 
 RAVDESS's sung statements (vocal channel 02) would be music: a melody sung is a song. The copy fetched here
@@ -23,6 +25,7 @@ import collections
 import csv
 import glob
 import os
+import zlib
 
 import numpy as np
 
@@ -196,6 +199,31 @@ def build(mer, ravdess, fsdd, out, seed=config.SEED, tts_per_voice=3, synth_per_
     write_manifest(os.path.join(out, "manifest.csv"), items)
     return items
 
+def room_path(out, variant, item):
+    return os.path.join(out, "rooms", variant, item["source"], item["id"] + ".wav")
+
+def build_rooms(out, items, seed=config.SEED):
+    """every item through one training room (used while its fold trains) and one test room (used when its
+    fold is tested): OUT/rooms/{train,test}/<source>/<id>.wav, and OUT/rooms/rooms.csv naming the rooms"""
+    import rooms
+    rows = []
+    for it in items:
+        rng = np.random.default_rng([seed, zlib.crc32(it["id"].encode())])
+        x = None
+        for variant in ("train", "test"):
+            room = rooms.ROOMS[variant][rng.integers(len(rooms.ROOMS[variant]))]
+            path = room_path(out, variant, it)
+            if not os.path.exists(path):
+                x = sounds.read_audio(it["path"]) if x is None else x
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                write_wav(path, rooms.through(x, room, rng))
+            rows.append({"id": it["id"], "variant": variant, "room": room.name})
+    with open(os.path.join(out, "rooms", "rooms.csv.tmp"), "w", newline="") as f:
+        w = csv.DictWriter(f, ("id", "variant", "room"))
+        w.writeheader()
+        w.writerows(rows)
+    os.replace(os.path.join(out, "rooms", "rooms.csv.tmp"), os.path.join(out, "rooms", "rooms.csv"))
+
 COLUMNS = ("id", "path", "label", "group", "fold", "source")
 
 def write_manifest(path, items):
@@ -218,8 +246,11 @@ def main():
     ap.add_argument("--ravdess", required=True, help="RAVDESS speech, Actor_01..Actor_24")
     ap.add_argument("--fsdd", required=True, help="the Free Spoken Digit Dataset's recordings/")
     ap.add_argument("--out", default=os.path.join(config.CACHE, "content"))
+    ap.add_argument("--rooms", action="store_true", help="also every item through a training and a test room")
     args = ap.parse_args()
     items = build(args.mer, args.ravdess, args.fsdd, args.out)
+    if args.rooms:
+        build_rooms(args.out, items)
     count = collections.Counter((it["label"], it["source"]) for it in items)
     for (label, source), n in sorted(count.items()):
         print(f"{label:7s} {source:20s} {n:5d}")

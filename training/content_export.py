@@ -15,12 +15,14 @@ from evaluate import git_commit
 def export_content_head(corpus, layers, path):
     """-> a description of the exported head for the report"""
     folds = sorted(set(corpus.fold.tolist()))
-    best, scores = content.choose(corpus, folds, layers)
-    head = content.fit(corpus, corpus.train_mask(folds), best)
+    variants = corpus.training_variants()
+    best, scores = content.choose(corpus, folds, layers, variants)
+    head = content.fit(corpus, corpus.train_mask(folds), best, variants)
     groups = collections.Counter(r["label"] for r in corpus.rows)
     info = {"name": "content", "input": best[0], "labels": content.LABELS,
             "dataset": "content corpus (training/content_corpus.py): " + ", ".join(f"{n} {l} items" for l, n in sorted(groups.items())),
             "head": f"{best[1]} {best[2]:g}",
+            "augmentation": ["rooms: each item also through one of rooms.py's training rooms"] if "train" in variants else [],
             "cv": {"protocol": f"{len(folds)} folds grouped by artist / speaker / voice / sound package / recording; "
                                "leave-one-fold-out head choice by window macro-F1"}}
     export.export(config.BACKBONE_MODEL, [(head, info)], path, git_commit(), keep_other_heads=True)

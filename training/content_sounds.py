@@ -89,7 +89,8 @@ def noise(kind, seconds, rng):
     elif kind == "rain":
         x = _clicks(n, rng.uniform(200, 800), rng, (1, 5), (1000, 7900)) + 0.5 * _coloured(n, 1, rng)
     elif kind == "traffic":                 # low rumble swelling as cars pass
-        env = 0.3 + np.convolve(rng.random(n) < 0.3 / SR, np.hanning(min(int(4 * SR), n)), "same")
+        from scipy.signal import fftconvolve
+        env = 0.3 + fftconvolve((rng.random(n) < 0.3 / SR).astype(float), np.hanning(min(int(4 * SR), n)), "same")
         x = _bandpass(_coloured(n, 1.8, rng), 30, 3000) * env
     elif kind == "hvac":                    # air conditioning: steady low-passed noise with compressor hum
         x = _bandpass(_coloured(n, 1.0, rng), 20, rng.uniform(800, 3000)) + 0.3 * np.sin(2 * np.pi * rng.uniform(90, 130) * t)

@@ -93,7 +93,7 @@ def test_mixtures_take_their_parts_from_their_own_fold():
 
 class FakeCorpus(content.Corpus):
     """content.Corpus over made-up embeddings: three separable clusters plus a confusable fourth source"""
-    def __init__(self, rng, n_items=60, patches=6):
+    def __init__(self, rng, n_items=60, patches=6, rooms=False):
         self.rows, xs = [], []
         for i in range(n_items):
             label = content.LABELS[i % 3]
@@ -101,17 +101,22 @@ class FakeCorpus(content.Corpus):
             self.rows.append({"id": f"i{i}", "label": label, "source": label, "fold": i % 5})
             xs.append(rng.normal(size=(patches, 3)) + centre)
         x = np.concatenate(xs).astype(np.float32)
-        self.x = {"penultimate": np.pad(x, ((0, 0), (0, 5)))}    # 5 dead inputs, as musicnn has
+        self.x = {"clean": {"penultimate": np.pad(x, ((0, 0), (0, 5)))}}    # 5 dead inputs, as musicnn has
+        if rooms:   # a "room" that blurs the clusters a little
+            blur = lambda v: v + rng.normal(scale=0.3, size=v.shape).astype(np.float32)
+            self.x["train"] = {"penultimate": blur(self.x["clean"]["penultimate"])}
+            self.x["test"] = {"penultimate": blur(self.x["clean"]["penultimate"])}
         self.item = np.repeat(np.arange(n_items), patches)
         self.index = np.tile(np.arange(patches), n_items)
         self.y = np.array([content.LABELS.index(self.rows[i]["label"]) for i in self.item])
         self.fold = np.array([self.rows[i]["fold"] for i in self.item])
 
-def test_cross_validation_separates_separable_classes_and_counts_files():
-    c = FakeCorpus(np.random.default_rng(0))
+@pytest.mark.parametrize("rooms", [False, True])
+def test_cross_validation_separates_separable_classes_and_counts_files(rooms):
+    c = FakeCorpus(np.random.default_rng(0), rooms=rooms)
     results = content.cross_validate(c, ["penultimate"])
-    assert len(results) == 5
-    for r in results:
+    assert len(results) == 5 and all(("room" in r) == rooms for r in results)
+    for r in [r[v] for r in results for v in ("clean", "room") if v in r]:
         assert r["macro_f1"] > 0.95 and r["music_recall"] > 0.95
         assert r["nonmusic_files_called_music"] == [] and r["files"] == 12
         assert np.array(r["confusion"]).sum() == 12 * 6
