@@ -1,3 +1,4 @@
+import MoodTestKit
 import Testing
 @testable import MoodModel
 

@@ -1,39 +1,8 @@
-import Foundation
 @testable import MoodModel
 import MoodTestKit
 
-/// Writes safetensors bytes for tests: well-formed files, and the pieces to build hostile ones.
-struct SafeTensorsWriter {
-    var tensors: [(name: String, shape: [Int], values: [Float])] = []
-    var metadata: [String: String] = [:]
-
-    /// Header JSON with tensors laid out back to back in the order added, and their data.
-    func parts() -> (header: String, data: [UInt8]) {
-        var entries: [String: Any] = [:]
-        var data: [UInt8] = []
-        for t in tensors {
-            let begin = data.count
-            for v in t.values { withUnsafeBytes(of: v.bitPattern.littleEndian) { data += $0 } }
-            entries[t.name] = ["dtype": "F32", "shape": t.shape, "data_offsets": [begin, data.count]]
-        }
-        if !metadata.isEmpty { entries["__metadata__"] = metadata }
-        let json = try! JSONSerialization.data(withJSONObject: entries, options: [.sortedKeys])
-        return (String(decoding: json, as: UTF8.self), data)
-    }
-
-    func bytes() -> [UInt8] {
-        let (header, data) = parts()
-        return Self.file(header: header, data: data)
-    }
-
-    /// `u64 length | header (space-padded to a multiple of 8, as the safetensors library does) | data`.
-    static func file(header: String, data: [UInt8], declaredLength: UInt64? = nil) -> [UInt8] {
-        var h = Array(header.utf8)
-        h += [UInt8](repeating: 0x20, count: (8 - h.count % 8) % 8)
-        let n = declaredLength ?? UInt64(h.count)
-        return (0..<8).map { UInt8((n >> (8 * UInt64($0))) & 0xFF) } + h + data
-    }
-
+/// The moodd model files MoodModelTests build: the metadata every one carries and random backbones.
+extension SafeTensorsWriter {
     /// The metadata a moodd model file for `config` must carry.
     static func modelMetadata(_ config: MusicnnConfig) -> [String: String] {
         let tags = (0..<config.tagCount).map { "\"tag\($0)\"" }.joined(separator: ", ")
@@ -72,5 +41,4 @@ struct SafeTensorsWriter {
         return writer
     }
 
-    func values(_ name: String) -> [Float] { tensors.first { $0.name == name }!.values }
 }
