@@ -1,0 +1,35 @@
+import Foundation
+import MoodCore
+import MoodModel
+import MoodTestKit
+
+/// Model files for tests of the content head before (and beside) the trained one: the shipped model's
+/// backbone and mood head, its own `content` head dropped, and a synthetic one added.
+enum ContentModel {
+    static let shipped = Fixtures.directory + "../../models/moodd-4q.safetensors"
+
+    /// The shipped model with a `content` head that always says softmax(`logits`) (music, speech,
+    /// noise), or none when nil; written to `path`.
+    static func write(logits: [Float]?, labels: [String] = ContentKind.labels, to path: String) throws {
+        let file = try SafeTensors(contentsOfFile: shipped)
+        var writer = SafeTensorsWriter(metadata: file.metadata)
+        for name in file.entries.keys.sorted() where !name.hasPrefix("heads.content.") {
+            writer.tensors.append((name, file.entries[name]!.shape, file.floats(name)!))
+        }
+        let heads = try JSONSerialization.jsonObject(with: Data((file.metadata["heads"] ?? "[]").utf8)) as! [[String: Any]]
+        let kept = heads.filter { $0["name"] as? String != MoodClassifier.contentHeadName }
+        writer.metadata["heads"] = String(decoding: try JSONSerialization.data(withJSONObject: kept), as: UTF8.self)
+        if let logits { writer.addDenseHead(name: MoodClassifier.contentHeadName, labels: labels, bias: logits) }
+        try Data(writer.bytes()).write(to: URL(fileURLWithPath: path))
+    }
+
+    /// Logits that make `kind` win with probability about 0.98.
+    static func saying(_ kind: ContentKind) -> [Float] {
+        ContentKind.allCases.map { $0 == kind ? 4 : 0 }
+    }
+
+    /// Whether the shipped model has a `content` head (the trained one).
+    static func shippedHasContentHead() throws -> Bool {
+        try MoodClassifier(contentsOfFile: shipped).hasContentHead
+    }
+}
