@@ -8,7 +8,8 @@ struct WaitCommand: ParsableCommand {
         commandName: "wait",
         abstract: "Wait until the announced mood is LABEL; exit 0 then.",
         discussion: """
-            LABEL is one of the model's labels (from moodd's hello) or listening or silence. \
+            LABEL is one of the model's labels (from moodd's hello) or listening or silence, or, when \
+            the model has a content head, speech or noise. \
             Returns at once if the mood already is LABEL. Exit status: 0 reached, 1 moodd gone or error, \
             64 unknown label, 124 timed out.
             """
@@ -35,7 +36,9 @@ struct WaitCommand: ParsableCommand {
             let deadline = timeout.map { EventConnection.now() + $0 }
             let daemon = try connection.connect()
             let greeting = try daemon.greeting(deadline: deadline.map { max($0, EventConnection.now() + 5) })
-            let known = greeting.hello.labels + [MoodState.listening.name, MoodState.silence.name]
+            let hasContent = greeting.hello.contentLabels != nil
+            let known = greeting.hello.labels + [MoodState.listening, .silence].map(\.name)
+                + (hasContent ? [MoodState.speech, .noise].map(\.name) : [])
             guard known.contains(label) else {
                 Output.error("unknown label '\(label)' (moodd knows: \(known.joined(separator: ", ")))")
                 throw ExitCode(64)

@@ -3,7 +3,7 @@ import MoodCore
 import MoodTestKit
 import Testing
 
-/// `moodctl`, run as a user runs it, against an in-memory publisher speaking protocol 1.
+/// `moodctl`, run as a user runs it, against an in-memory publisher speaking protocol 2.
 @Suite(.timeLimit(.minutes(1))) struct MoodctlTests {
     static let t0 = Timestamp(millisecondsSinceEpoch: 1_795_255_200_000)
     static let labels = ["happy", "angry", "sad", "relaxed"]
@@ -27,10 +27,10 @@ import Testing
     }
 
     /// A fake daemon in a fresh directory, announcing `label`.
-    static func server(_ label: MoodState = .label("relaxed")) throws -> (FakeMoodServer, TemporaryDirectory) {
+    static func server(_ label: MoodState = .label("relaxed"), content: Bool = false) throws -> (FakeMoodServer, TemporaryDirectory) {
         let directory = try TemporaryDirectory()
-        let server = try FakeMoodServer(
-            path: directory.path + "/moodd.sock", hello: .init(model: "musicnn-mood", labels: labels), snapshot: snapshot(label))
+        let hello = MoodEvent.Hello(model: "musicnn-mood", labels: labels, contentLabels: content ? ContentKind.labels : nil)
+        let server = try FakeMoodServer(path: directory.path + "/moodd.sock", hello: hello, snapshot: snapshot(label))
         return (server, directory)
     }
 
@@ -108,6 +108,48 @@ import Testing
         let result = try await offPool { try Command.run("moodctl", ["wait", "--for", "hapy", "--socket", server.path]) }
         #expect(result.status == 64)
         #expect(result.stderr == "moodctl: unknown label 'hapy' (moodd knows: happy, angry, sad, relaxed, listening, silence)\n")
+    }
+
+    /// With a content head, `speech` and `noise` are states to wait for; a change to speech ends the wait.
+    @Test func waitForSpeech() async throws {
+        let (server, directory) = try Self.server(.label("relaxed"), content: true)
+        defer { server.stop(); withExtendedLifetime(directory) {} }
+        Self.after(0.1) {
+            _ = server.waitForClients(1)
+            server.broadcast(Self.change("relaxed", "noise", 1500))
+            server.broadcast(Self.change("noise", "speech", 4500))
+        }
+        let result = try await offPool { try Command.run("moodctl", ["wait", "--for", "speech", "--socket", server.path, "--timeout", "10"]) }
+        #expect(result.status == 0, "\(result.stderr)")
+    }
+
+    @Test func waitRejectsSpeechWithoutAContentHead() async throws {
+        let (server, directory) = try Self.server()
+        defer { server.stop(); withExtendedLifetime(directory) {} }
+        let result = try await offPool { try Command.run("moodctl", ["wait", "--for", "speech", "--socket", server.path]) }
+        #expect(result.status == 64)
+        #expect(result.stderr == "moodctl: unknown label 'speech' (moodd knows: happy, angry, sad, relaxed, listening, silence)\n")
+    }
+
+    @Test func watchPrintsSpeechReadably() async throws {
+        let (server, directory) = try Self.server(.label("relaxed"), content: true)
+        defer { server.stop(); withExtendedLifetime(directory) {} }
+        let speech = MoodEvent.mood(.init(
+            time: Timestamp(millisecondsSinceEpoch: Self.t0.millisecondsSinceEpoch + 1500), label: .speech, confidence: 0,
+            probabilities: nil, content: Distribution(labels: ContentKind.labels, values: [0.1, 0.85, 0.05]),
+            raw: Distribution(labels: Self.labels, values: [0.1, 0.1, 0.7, 0.1]), valence: nil, arousal: nil, levelDB: -30))
+        Self.after(0.1) {
+            _ = server.waitForClients(1)
+            server.broadcast(Self.change("relaxed", "speech", 1500))
+            server.broadcast(speech)
+            usleep(200_000)
+            server.dropClients()
+        }
+        let result = try await offPool { try Command.run("moodctl", ["watch", "--socket", server.path]) }
+        let lines = result.stdout.split(separator: "\n").dropFirst()
+        #expect(lines == ["2026-11-21T10:00:01.500Z change relaxed -> speech",
+                          "2026-11-21T10:00:01.500Z mood speech 0 valence=- arousal=- level=-30dB content=music:0.1,speech:0.85,noise:0.05"],
+                "\(result.stdout)")
     }
 
     @Test func waitFailsWhenTheDaemonGoesAway() async throws {
