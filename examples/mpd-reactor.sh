@@ -5,7 +5,9 @@
 # Needs: socat, jq, mpc (MPD_HOST/MPD_PORT as usual).
 #
 # It reacts to `change` events only (not every `mood` line), so a mood must hold for
-# smoothing.dwell seconds before the music follows; silence and listening change nothing.
+# smoothing.dwell seconds before the music follows. The states that claim no mood (listening,
+# silence, and with a content head speech and noise: people talking, a vacuum cleaner) change
+# nothing: the playlist stays as it is until the next mood.
 set -eu
 SOCKET=${1:-${MOODD_SOCKET:-/run/moodd/moodd.sock}}
 
@@ -14,7 +16,7 @@ while true; do
   | jq --unbuffered -r 'select(.event == "change") | .to' \
   | while read -r mood; do
       case "$mood" in
-        silence|listening) continue ;;
+        listening|silence|speech|noise) continue ;;
       esac
       if mpc -q lsplaylists | grep -qx "mood-$mood"; then
         echo "mood is now $mood: queueing mood-$mood"

@@ -3,8 +3,9 @@
 
     examples/subscriber.py [--socket PATH]
 
-Prints each announced mood change and reconnects when the daemon restarts (or disconnected us
-for being too slow: reconnecting gives a fresh hello and state, see docs/protocol.md).
+Prints each announced change (a mood, or one of the states that claim none: listening, silence,
+speech, noise) and reconnects when the daemon restarts (or disconnected us for being too slow:
+reconnecting gives a fresh hello and state, see docs/protocol.md, version 2).
 """
 import argparse
 import json
@@ -23,6 +24,15 @@ def events(path):
                 yield json.loads(line)
 
 
+# The announced states that are not moods (docs/protocol.md); speech and noise need a content head.
+NO_MOOD = {"listening", "silence", "speech", "noise"}
+
+
+def describe(label, confidence):
+    """`relaxed (0.71)` for a mood, `speech (no mood)` for the other states."""
+    return f"{label} (no mood)" if label in NO_MOOD else f"{label} ({confidence})"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--socket", default=os.environ.get("MOODD_SOCKET", "/run/moodd/moodd.sock"))
@@ -34,9 +44,11 @@ def main():
                 delay = 1.0
                 kind = event.get("event")
                 if kind == "hello":
-                    print(f"connected: model {event['model']}, labels {', '.join(event['labels'])}", flush=True)
+                    content = event.get("content_labels")
+                    extra = f"; tells {', '.join(content)} apart" if content else ""
+                    print(f"connected: model {event['model']}, labels {', '.join(event['labels'])}{extra}", flush=True)
                 elif kind == "state":
-                    print(f"{event['time']} now {event['label']} ({event['confidence']})", flush=True)
+                    print(f"{event['time']} now {describe(event['label'], event['confidence'])}", flush=True)
                 elif kind == "change":
                     print(f"{event['time']} {event['from']} -> {event['to']}", flush=True)
                 elif kind == "error":

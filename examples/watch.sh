@@ -1,5 +1,6 @@
 #!/bin/sh
-# Follow moodd's mood changes with socat and jq: one line per change, plus the state on connect.
+# Follow moodd's changes with socat and jq: one line per change (a mood, or listening, silence,
+# speech, noise), plus the state on connect.
 #   examples/watch.sh [SOCKET]
 # Needs: socat, jq. (moodctl watch --changes-only does the same without them.)
 set -eu
@@ -7,7 +8,7 @@ SOCKET=${1:-${MOODD_SOCKET:-/run/moodd/moodd.sock}}
 
 # -u: read only; the daemon sends hello, state, then every event (docs/protocol.md).
 socat -u "UNIX-CONNECT:$SOCKET" - | jq --unbuffered -r '
-  if .event == "state" then "\(.time)  now \(.label) (\(.confidence))"
+  if .event == "state" then "\(.time)  now \(.label)\(if (.label | IN("listening", "silence", "speech", "noise")) then "" else " (\(.confidence))" end)"
   elif .event == "change" then "\(.time)  \(.from) -> \(.to)"
   elif .event == "source" then "\(.time)  source \(.state)\(if .reason then ": " + .reason else "" end)"
   elif .event == "error" then "moodd: \(.error)"
