@@ -52,6 +52,19 @@ import Testing
             """)
     }
 
+    /// A 60,000-deep array in the file used to kill both commands with SIGSEGV (rc 139, nothing said).
+    @Test func deeplyNestedArrayIsAConfigurationErrorNotACrash() async throws {
+        let directory = try TemporaryDirectory()
+        let file = try Self.write("[audio]\nsource = " + String(repeating: "[", count: 60_000) + "\n", in: directory)
+        for command in ["check-config", "run"] {
+            let result = try await offPool {
+                try Command.run("moodd", [command, "--config", file, "--socket", directory.path + "/s.sock", "--log", ""], timeout: 20)
+            }
+            #expect(result.status == 78, "\(command): \(result.stderr)")
+            #expect(result.stderr == "moodd: \(file):2: nesting deeper than \(NestingLimit.maxDepth)\n", "\(command)")
+        }
+    }
+
     @Test func checkConfigWarnsAboutUnknownKeys() async throws {
         let directory = try TemporaryDirectory()
         let file = try Self.write("[smoothing]\ndwel = 5\n", in: directory)
