@@ -70,7 +70,13 @@ public struct Daemon: Sendable {
         var services: [any Service] = []
         if let log { services.append(log) }
         services.append(server)
-        if let log { services.append(HangupService(onHangup: { log.reopen() })) }
+        services.append(HangupService(onHangup: { [logger] in
+            if let log {
+                log.reopen()
+            } else {
+                logger.notice("SIGHUP: no event log to reopen (log.path is empty); nothing to do")
+            }
+        }))
         if let capture { services.append(capture) }
         services.append(analysis)
         if let notifier { services.append(notifier) }
