@@ -122,6 +122,24 @@ struct LogFile {
 
     init(path: String) { self.path = path }
 
+    /// Why `path` cannot be the event log, or nil: it exists and is not a regular file. A FIFO
+    /// blocks `open` until a reader comes and `write` whenever the reader stalls; a device or socket
+    /// can too. Absent is fine (created on open).
+    static func unusableType(_ path: String) -> String? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        let kind: String
+        switch st.st_mode & S_IFMT {
+        case S_IFREG: return nil
+        case S_IFIFO: kind = "a FIFO"
+        case S_IFDIR: kind = "a directory"
+        case S_IFCHR, S_IFBLK: kind = "a device"
+        case S_IFSOCK: kind = "a socket"
+        default: kind = "not a regular file"
+        }
+        return "\(path) is \(kind); the event log must be a regular file (one that can block would stall the daemon)"
+    }
+
     /// `O_APPEND`: concurrent writers (and logrotate's `copytruncate`, were it used) never overwrite.
     mutating func open() -> SystemError? {
         guard fd < 0 else { return nil }
