@@ -52,7 +52,7 @@ public struct Daemon: Sendable {
         if let notifier = SystemdNotifier(environment: environment) {
             self.notifier = SystemdNotifierService(
                 notifier: notifier, watchdog: SystemdNotifier.watchdogInterval(environment: environment),
-                readiness: [server.listening, hub.sourceStarted], heartbeat: analysis.heartbeat,
+                readiness: [server.listening], heartbeat: analysis.heartbeat,
                 summary: { [hub] in hub.summary }, logger: logger)
         } else {
             notifier = nil
@@ -60,8 +60,22 @@ public struct Daemon: Sendable {
     }
 
     /// The capture loop's event callback: hand it to the capture service.
+    ///
+    /// Also written to stderr (the journal), where an operator looks first: the supervisor emits one
+    /// event per episode (one `lost` per outage, however many reopens fail), so this is one line per
+    /// episode, not one per retry.
     public func reportSource(_ event: MoodEvent.Source) {
         analysis.sourceDidChange(event)
+        var metadata: Logger.Metadata = ["source": "\(event.source)"]
+        if let reason = event.reason { metadata["reason"] = "\(reason)" }
+        switch event.state {
+        case .started: logger.info("audio source started", metadata: metadata)
+        case .recovered: logger.notice("audio source recovered", metadata: metadata)
+        case .lost: logger.error("audio source lost; retrying until it is back (the socket stays up)", metadata: metadata)
+        case .ended where event.reason == "stopped": break
+        case .ended where event.reason != nil: logger.error("audio source failed; no more audio until a restart", metadata: metadata)
+        case .ended: logger.notice("audio source ended", metadata: metadata)
+        }
     }
 
     /// The group to run. `capture` writes the ring and reports through `reportSource`; without one
