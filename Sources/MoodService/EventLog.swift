@@ -141,12 +141,26 @@ struct LogFile {
     }
 
     /// `O_APPEND`: concurrent writers (and logrotate's `copytruncate`, were it used) never overwrite.
+    /// Only a regular file is used: anything else (a FIFO put at the path, a device) could block
+    /// `open` or `write` forever, on the thread shutdown waits for. `O_NONBLOCK` keeps the open
+    /// itself from blocking on a FIFO that appeared between the check and the call; `fstat` then
+    /// refuses it. For a regular file `O_NONBLOCK` changes nothing.
     mutating func open() -> SystemError? {
         guard fd < 0 else { return nil }
-        let opened = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0o640)
+        if let reason = Self.unusableType(path) { return Self.refusal(path, reason) }
+        let opened = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0o640)
         guard opened >= 0 else { return SystemError.last("open \(path)") }
+        var st = stat()
+        guard fstat(opened, &st) == 0, st.st_mode & S_IFMT == S_IFREG else {
+            Glibc.close(opened)
+            return Self.refusal(path, Self.unusableType(path) ?? "\(path) is not a regular file")
+        }
         fd = opened
         return nil
+    }
+
+    private static func refusal(_ path: String, _ reason: String) -> SystemError {
+        SystemError(code: EINVAL, operation: "log.path", explanation: reason)
     }
 
     /// Writes one whole line; on failure returns the error (and keeps the descriptor: a full disk
