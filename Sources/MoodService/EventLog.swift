@@ -122,18 +122,19 @@ struct LogFile {
 
     init(path: String) { self.path = path }
 
-    /// Why `path` cannot be the event log, or nil: it exists and is not a regular file. A FIFO
-    /// blocks `open` until a reader comes and `write` whenever the reader stalls; a device or socket
-    /// can too. Absent is fine (created on open).
+    /// Why `path` cannot be the event log, or nil: it exists and is neither a regular file nor a
+    /// character device (`/dev/null`, `/dev/full`, a terminal: opened `O_NONBLOCK`, so a stopped
+    /// terminal fails the write instead of blocking it). A FIFO blocks `open` until a reader comes
+    /// and `write` whenever the reader stalls. Absent is fine (created on open).
     static func unusableType(_ path: String) -> String? {
         var st = stat()
         guard stat(path, &st) == 0 else { return nil }
         let kind: String
         switch st.st_mode & S_IFMT {
-        case S_IFREG: return nil
+        case S_IFREG, S_IFCHR: return nil
         case S_IFIFO: kind = "a FIFO"
         case S_IFDIR: kind = "a directory"
-        case S_IFCHR, S_IFBLK: kind = "a device"
+        case S_IFBLK: kind = "a block device"
         case S_IFSOCK: kind = "a socket"
         default: kind = "not a regular file"
         }
@@ -141,8 +142,8 @@ struct LogFile {
     }
 
     /// `O_APPEND`: concurrent writers (and logrotate's `copytruncate`, were it used) never overwrite.
-    /// Only a regular file is used: anything else (a FIFO put at the path, a device) could block
-    /// `open` or `write` forever, on the thread shutdown waits for. `O_NONBLOCK` keeps the open
+    /// Only a regular file (or a character device) is used: anything else (a FIFO put at the path)
+    /// could block `open` or `write` forever, on the thread shutdown waits for. `O_NONBLOCK` keeps the open
     /// itself from blocking on a FIFO that appeared between the check and the call; `fstat` then
     /// refuses it. For a regular file `O_NONBLOCK` changes nothing.
     mutating func open() -> SystemError? {
@@ -151,7 +152,7 @@ struct LogFile {
         let opened = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0o640)
         guard opened >= 0 else { return SystemError.last("open \(path)") }
         var st = stat()
-        guard fstat(opened, &st) == 0, st.st_mode & S_IFMT == S_IFREG else {
+        guard fstat(opened, &st) == 0, st.st_mode & S_IFMT == S_IFREG || st.st_mode & S_IFMT == S_IFCHR else {
             Glibc.close(opened)
             return Self.refusal(path, Self.unusableType(path) ?? "\(path) is not a regular file")
         }
