@@ -33,7 +33,8 @@ extension Config {
             }
         }
         guard errors.isEmpty else { throw Errors(diagnostics: errors) }
-        return Loaded(config: config, warnings: warnings)
+        let lines = Dictionary(document.entries.map { ($0.key, $0.line) }, uniquingKeysWith: { first, _ in first })
+        return Loaded(config: config, warnings: warnings, lines: lines)
     }
 
     /// This configuration with command-line overrides applied, keyed by full dotted key

@@ -113,9 +113,13 @@ public struct Config: Sendable, Equatable {
     public struct Loaded: Sendable, Equatable {
         public var config: Config
         public var warnings: [Diagnostic]
-        public init(config: Config, warnings: [Diagnostic]) {
+        /// The line each key was set on, for messages about a value found wrong later (a group that
+        /// does not exist, a missing model file).
+        public var lines: [String: Int]
+        public init(config: Config, warnings: [Diagnostic], lines: [String: Int] = [:]) {
             self.config = config
             self.warnings = warnings
+            self.lines = lines
         }
     }
 }

@@ -3,7 +3,7 @@
 /// The daemon parses client commands with it and `moodctl` parses events with it; keeping the order
 /// lets a decoded `probabilities` object come back in the model's label order. Parsing is strict
 /// RFC 8259 (no comments, no trailing commas, valid UTF-8 only) and bounded: nesting deeper than
-/// `maxDepth` is rejected, so a hostile line cannot exhaust the stack.
+/// `NestingLimit.maxDepth` is rejected, so a hostile line cannot exhaust the stack.
 public enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
@@ -28,7 +28,8 @@ public enum JSONValue: Sendable, Equatable {
         public var description: String { "\(message) at byte \(offset)" }
     }
 
-    public static let maxDepth = 32
+    /// The nesting bound, shared with the configuration parser (`NestingLimit`).
+    public static var maxDepth: Int { NestingLimit.maxDepth }
 
     /// The first member named `key` of an object; nil for a missing key or a non-object.
     public subscript(key: String) -> JSONValue? {
@@ -100,7 +101,7 @@ private struct Parser {
     }
 
     mutating func value(depth: Int) throws(JSONValue.ParseError) -> JSONValue {
-        guard depth < JSONValue.maxDepth else { throw error("nesting deeper than \(JSONValue.maxDepth)") }
+        guard depth < NestingLimit.maxDepth else { throw error(NestingLimit.message) }
         guard let c = current else { throw error("unexpected end of input") }
         switch c {
         case UInt8(ascii: "{"): return try object(depth: depth)

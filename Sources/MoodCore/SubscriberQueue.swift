@@ -62,6 +62,15 @@ public struct SubscriberQueue: Sendable {
         return wasEmpty ? .wakeWriter : .queued
     }
 
+    /// Whether a reply to the client's own command may be queued now: the queue is less than half
+    /// full (in lines and bytes). Replies are throttled, not punished: the connection stops reading
+    /// the client's input while this is false (backpressure), so however many commands a client
+    /// pipelines, their replies never fill the queue; the other half stays for published events,
+    /// which are what a client that does not read is disconnected for.
+    public var hasRoomForReplies: Bool {
+        !isClosed && count < max(1, maxEvents / 2) && byteCount < max(1, maxBytes / 2)
+    }
+
     /// The unwritten bytes of the oldest line; nil when empty or closed.
     public var pending: ArraySlice<UInt8>? {
         guard !isClosed, head < lines.count else { return nil }

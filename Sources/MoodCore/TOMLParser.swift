@@ -118,7 +118,9 @@ struct TOMLParser {
         (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x5F || c == 0x2D
     }
 
-    mutating func value() throws(TOMLError) -> TOMLValue {
+    /// A value; `depth` is how many arrays enclose it, bounded by `NestingLimit` so a hostile file
+    /// cannot overflow the stack.
+    mutating func value(depth: Int = 0) throws(TOMLError) -> TOMLValue {
         switch current {
         case nil, 0x0A, 0x0D, UInt8(ascii: "#"):
             throw fail("expected a value")
@@ -129,7 +131,7 @@ struct TOMLParser {
             if peek(1) == UInt8(ascii: "'"), peek(2) == UInt8(ascii: "'") { throw fail("multi-line strings are not supported") }
             return .string(try literalString())
         case UInt8(ascii: "["):
-            return try array()
+            return try array(depth: depth)
         case UInt8(ascii: "{"):
             throw fail("inline tables are not supported")
         default:
@@ -151,13 +153,14 @@ struct TOMLParser {
         }
     }
 
-    mutating func array() throws(TOMLError) -> TOMLValue {
+    mutating func array(depth: Int) throws(TOMLError) -> TOMLValue {
+        guard depth < NestingLimit.maxDepth else { throw fail(NestingLimit.message) }
         index += 1
         var elements: [TOMLValue] = []
         while true {
             try skipBlanksCommentsAndNewlines()
             if current == UInt8(ascii: "]") { index += 1; return .array(elements) }
-            elements.append(try value())
+            elements.append(try value(depth: depth + 1))
             try skipBlanksCommentsAndNewlines()
             switch current {
             case UInt8(ascii: ","): index += 1

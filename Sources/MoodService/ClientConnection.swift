@@ -68,6 +68,9 @@ final class ClientConnection: EventSubscriber, Sendable {
         if wrote { channel.flush() }
     }
 
+    /// See `SubscriberQueue.hasRoomForReplies`.
+    var hasRoomForReplies: Bool { queue.withLock { $0.hasRoomForReplies } }
+
     /// Drops whatever is queued; the client is gone.
     func discard() {
         queue.withLock { $0.close() }
@@ -76,6 +79,12 @@ final class ClientConnection: EventSubscriber, Sendable {
 
 /// The channel handler of one client: reads commands (`ClientInput`), answers them through the
 /// connection's queue, and restarts the drain when the channel becomes writable.
+///
+/// Replies are paced by the client's reading, never a reason to disconnect it: commands are served
+/// while the queue has room for replies (`SubscriberQueue.hasRoomForReplies`); past that the rest of
+/// what was read waits in `backlog` and the channel stops reading (`autoRead` off), so the kernel's
+/// buffers push back on the client. Serving resumes after the queue drains. Memory per client stays
+/// bounded by one read's worth of commands.
 final class ClientHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
 
@@ -84,6 +93,11 @@ final class ClientHandler: ChannelInboundHandler {
     private let logger: Logger
     private var input: ClientInput
     private var id: EventHub.ClientID?
+    /// Commands read but not yet served, oldest first from `backlogHead`.
+    private var backlog: [ClientInput.Action] = []
+    private var backlogHead = 0
+    /// Reading is paused until the backlog is served.
+    private var paused = false
 
     init(connection: ClientConnection, hub: EventHub, logger: Logger) {
         self.connection = connection
@@ -108,21 +122,26 @@ final class ClientHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
-        handle(input.ingest(buffer.readableBytesView))
+        backlog += input.ingest(buffer.readableBytesView)
+        serveBacklog(context: context)
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let event = event as? ChannelEvent, event == .inputClosed {
             // The client stopped sending (`echo '{"cmd":"status"}' | nc -U ...` does): serve its last
             // line and keep sending events until it closes its reading side too.
-            handle(input.finish())
+            backlog += input.finish()
+            serveBacklog(context: context)
         } else {
             context.fireUserInboundEventTriggered(event)
         }
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable { connection.drain() }
+        if context.channel.isWritable {
+            connection.drain()
+            serveBacklog(context: context)
+        }
         context.fireChannelWritabilityChanged()
     }
 
@@ -150,14 +169,42 @@ final class ClientHandler: ChannelInboundHandler {
         connection.discard()
     }
 
-    private func handle(_ actions: [ClientInput.Action]) {
-        for action in actions {
-            switch action {
-            case .command(.status):
-                connection.enqueue(MoodEvent.status(hub.snapshot()).jsonLine())
-            case .reply(let event):
-                connection.enqueue(event.jsonLine())
+    /// Serves backlogged commands while replies have room; pauses reading otherwise. Event loop only.
+    private func serveBacklog(context: ChannelHandlerContext) {
+        let start = backlogHead
+        while backlogHead < backlog.count {
+            guard connection.hasRoomForReplies else {
+                if !paused {
+                    paused = true
+                    context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
+                }
+                // Served some: try again after the drain those replies scheduled (the event loop runs
+                // tasks in order). Served none: the drain could not empty the queue, so the channel
+                // is unwritable and `channelWritabilityChanged` comes back here when it is writable.
+                guard backlogHead > start else { return }
+                context.eventLoop.assumeIsolated().execute { [weak self] in
+                    guard let self, context.channel.isActive else { return }
+                    self.serveBacklog(context: context)
+                }
+                return
             }
+            serve(backlog[backlogHead])
+            backlogHead += 1
+        }
+        backlog.removeAll(keepingCapacity: backlog.count <= 1024)
+        backlogHead = 0
+        if paused {
+            paused = false
+            context.channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
+        }
+    }
+
+    private func serve(_ action: ClientInput.Action) {
+        switch action {
+        case .command(.status):
+            connection.enqueue(MoodEvent.status(hub.snapshot()).jsonLine())
+        case .reply(let event):
+            connection.enqueue(event.jsonLine())
         }
     }
 }

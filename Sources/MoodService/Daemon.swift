@@ -54,7 +54,7 @@ public struct Daemon: Sendable {
         if let notifier = SystemdNotifier(environment: environment) {
             self.notifier = SystemdNotifierService(
                 notifier: notifier, watchdog: SystemdNotifier.watchdogInterval(environment: environment),
-                readiness: [server.listening, hub.sourceStarted], heartbeat: analysis.heartbeat,
+                readiness: [server.listening], heartbeat: analysis.heartbeat,
                 summary: { [hub] in hub.summary }, logger: logger)
         } else {
             notifier = nil
@@ -62,8 +62,22 @@ public struct Daemon: Sendable {
     }
 
     /// The capture loop's event callback: hand it to the capture service.
+    ///
+    /// Also written to stderr (the journal), where an operator looks first: the supervisor emits one
+    /// event per episode (one `lost` per outage, however many reopens fail), so this is one line per
+    /// episode, not one per retry.
     public func reportSource(_ event: MoodEvent.Source) {
         analysis.sourceDidChange(event)
+        var metadata: Logger.Metadata = ["source": "\(event.source)"]
+        if let reason = event.reason { metadata["reason"] = "\(reason)" }
+        switch event.state {
+        case .started: logger.info("audio source started", metadata: metadata)
+        case .recovered: logger.notice("audio source recovered", metadata: metadata)
+        case .lost: logger.error("audio source lost; retrying until it is back (the socket stays up)", metadata: metadata)
+        case .ended where event.reason == "stopped": break
+        case .ended where event.reason != nil: logger.error("audio source failed; no more audio until a restart", metadata: metadata)
+        case .ended: logger.notice("audio source ended", metadata: metadata)
+        }
     }
 
     /// The group to run. `capture` writes the ring and reports through `reportSource`; without one
@@ -72,7 +86,13 @@ public struct Daemon: Sendable {
         var services: [any Service] = []
         if let log { services.append(log) }
         services.append(server)
-        if let log { services.append(HangupService(onHangup: { log.reopen() })) }
+        services.append(HangupService(onHangup: { [logger] in
+            if let log {
+                log.reopen()
+            } else {
+                logger.notice("SIGHUP: no event log to reopen (log.path is empty); nothing to do")
+            }
+        }))
         if let capture { services.append(capture) }
         services.append(analysis)
         if let notifier { services.append(notifier) }

@@ -41,7 +41,8 @@ public final class EventHub: Sendable {
     public let hello: MoodEvent.Hello
     /// Connections beyond this many are refused (`socket.max_clients`).
     public let maxClients: Int
-    /// Opens on the first `source` event saying `started` (or `recovered`): half of readiness.
+    /// Opens on the first `source` event saying `started` (or `recovered`). Not part of readiness:
+    /// the daemon is ready once its socket listens, whatever the source is doing (`STATUS=` says).
     public let sourceStarted = Latch()
     private let state: Mutex<State>
     private let clock: @Sendable () -> Timestamp
@@ -170,7 +171,11 @@ public final class EventHub: Sendable {
             text += " " + String(format2: s.confidence)
         }
         text += ", \(s.counters.clients) client\(s.counters.clients == 1 ? "" : "s")"
-        if let source = s.source.state, source != .started, source != .recovered { text += ", source \(source.rawValue)" }
+        switch s.source.state {
+        case nil: text += ", source starting"
+        case .started?, .recovered?: break
+        case let other?: text += ", source \(other.rawValue)"
+        }
         return text
     }
 

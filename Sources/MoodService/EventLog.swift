@@ -122,13 +122,46 @@ struct LogFile {
 
     init(path: String) { self.path = path }
 
+    /// Why `path` cannot be the event log, or nil: it exists and is neither a regular file nor a
+    /// character device (`/dev/null`, `/dev/full`, a terminal: opened `O_NONBLOCK`, so a stopped
+    /// terminal fails the write instead of blocking it). A FIFO blocks `open` until a reader comes
+    /// and `write` whenever the reader stalls. Absent is fine (created on open).
+    static func unusableType(_ path: String) -> String? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        let kind: String
+        switch st.st_mode & S_IFMT {
+        case S_IFREG, S_IFCHR: return nil
+        case S_IFIFO: kind = "a FIFO"
+        case S_IFDIR: kind = "a directory"
+        case S_IFBLK: kind = "a block device"
+        case S_IFSOCK: kind = "a socket"
+        default: kind = "not a regular file"
+        }
+        return "\(path) is \(kind); the event log must be a regular file (one that can block would stall the daemon)"
+    }
+
     /// `O_APPEND`: concurrent writers (and logrotate's `copytruncate`, were it used) never overwrite.
+    /// Only a regular file (or a character device) is used: anything else (a FIFO put at the path)
+    /// could block `open` or `write` forever, on the thread shutdown waits for. `O_NONBLOCK` keeps the open
+    /// itself from blocking on a FIFO that appeared between the check and the call; `fstat` then
+    /// refuses it. For a regular file `O_NONBLOCK` changes nothing.
     mutating func open() -> SystemError? {
         guard fd < 0 else { return nil }
-        let opened = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0o640)
+        if let reason = Self.unusableType(path) { return Self.refusal(path, reason) }
+        let opened = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0o640)
         guard opened >= 0 else { return SystemError.last("open \(path)") }
+        var st = stat()
+        guard fstat(opened, &st) == 0, st.st_mode & S_IFMT == S_IFREG || st.st_mode & S_IFMT == S_IFCHR else {
+            Glibc.close(opened)
+            return Self.refusal(path, Self.unusableType(path) ?? "\(path) is not a regular file")
+        }
         fd = opened
         return nil
+    }
+
+    private static func refusal(_ path: String, _ reason: String) -> SystemError {
+        SystemError(code: EINVAL, operation: "log.path", explanation: reason)
     }
 
     /// Writes one whole line; on failure returns the error (and keeps the descriptor: a full disk

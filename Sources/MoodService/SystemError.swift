@@ -12,9 +12,14 @@ public struct SystemError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What was being done, `"bind /run/moodd/moodd.sock"`.
     public var operation: String
 
-    public init(code: Int32, operation: String) {
+    /// Said instead of `strerror(code)` when the call succeeded but its result cannot be used
+    /// (the event log opened and turned out to be a FIFO).
+    public var explanation: String?
+
+    public init(code: Int32, operation: String, explanation: String? = nil) {
         self.code = code
         self.operation = operation
+        self.explanation = explanation
     }
 
     /// The current `errno`, for the call that just failed.
@@ -25,7 +30,7 @@ public struct SystemError: Error, Sendable, Equatable, CustomStringConvertible {
     /// `strerror(code)`: "No such file or directory".
     public var reason: String { String(cString: strerror(code)) }
 
-    public var description: String { "\(operation): \(reason)" }
+    public var description: String { "\(operation): \(explanation ?? reason)" }
 }
 
 /// Small wrappers that retry `EINTR` and turn -1 into a typed error; the daemon's only raw syscalls

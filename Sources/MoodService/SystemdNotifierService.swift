@@ -3,7 +3,9 @@ import ServiceLifecycle
 
 /// Tells systemd how the daemon is doing (`Type=notify`, `WatchdogSec=`).
 ///
-/// - `READY=1` once every gate in `readiness` is open (the socket listens and the source started);
+/// - `READY=1` once every gate in `readiness` is open (the socket listens; a source still opening or
+///   lost is said in `STATUS=`, it does not hold readiness back: systemd would time out and restart
+///   a daemon that waits for a sound server, forever);
 /// - `STATUS=relaxed 0.71, 3 clients` whenever the summary changes (checked every second);
 /// - `WATCHDOG=1` every half `$WATCHDOG_USEC`, but only while the analysis loop's heartbeat is
 ///   younger than the watchdog period: a hung analysis stops the pings and systemd restarts us;

@@ -119,6 +119,10 @@ final class EventConnection {
     /// Reads the greeting: `hello` then `state`.
     func greeting(deadline: Double?) throws(Failure) -> (hello: MoodEvent.Hello, state: MoodEvent.Snapshot, stateLine: [UInt8]) {
         guard let first = try next(deadline: deadline) else { throw Self.closed }
+        if case .error(let reason)? = first.event {
+            // Refused (`too many clients`, shutting down): the daemon's own words, not a guess.
+            throw Failure(description: "moodd refused the connection: \(reason)")
+        }
         guard case .hello(let hello)? = first.event else {
             throw Failure(description: "\(path) did not greet like moodd (expected a hello event)")
         }

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import ArgumentParser
 import MoodCore
+import MoodService
 
 /// `moodd check-config`: the effective configuration (file + flags) as TOML on stdout, warnings on
 /// stderr, exit status 78 (EX_CONFIG) with every problem listed when it is invalid.
@@ -83,31 +84,52 @@ struct ConfigOptions: ParsableArguments {
         return result
     }
 
-    /// Reads the file (the default one may be missing: defaults), applies the flags.
-    func load() throws(Failure) -> Config.Loaded {
+    /// Reads the file (the default one may be missing: defaults), applies the flags, and checks what
+    /// the values name outside the file (`ConfigCheck`, the shipped model). Every problem is listed:
+    /// the file's, the flags' (applied to the defaults when the file is invalid) and the checks'.
+    /// - Parameter forRun: also check what must hold when the daemon starts (the socket's directory).
+    func load(forRun: Bool = false) throws(Failure) -> Config.Loaded {
         let path = config ?? Self.defaultPath
         var loaded = Config.Loaded(config: Config(), warnings: [])
+        var messages: [String] = []
+        var fileRead = false
         if let text = try Self.read(path, required: config != nil) {
+            fileRead = true
             do {
                 loaded = try Config.parse(text, file: path)
             } catch {
-                throw Failure(messages: error.diagnostics.map(\.description))
+                messages += error.diagnostics.map(\.description)
             }
         }
+        let overrides = try overrides()
         do {
-            loaded.config = try loaded.config.applying(overrides: try overrides())
-        } catch let error as Config.Errors {
-            throw Failure(messages: error.diagnostics.map(\.description))
-        } catch let error as Failure {
-            throw error
+            loaded.config = try loaded.config.applying(overrides: overrides)
         } catch {
-            throw Failure(messages: ["\(error)"])
+            messages += error.diagnostics.map(\.description)
+        }
+        /// Where a key's value came from: `command line`, `FILE:LINE`, or the file (or the defaults).
+        func origin(_ key: String) -> String {
+            if overrides[key] != nil { return "command line" }
+            if let line = loaded.lines[key] { return "\(path):\(line)" }
+            return fileRead ? path : "defaults"
         }
         do {
             _ = try SourceSpec(parsing: loaded.config.source)
         } catch {
-            throw Failure(messages: ["\(source != nil ? "command line" : path): key 'audio.source': \(error)"])
+            messages.append("\(origin("audio.source")): key 'audio.source': \(error)")
         }
+        guard messages.isEmpty else { throw Failure(messages: messages) }
+        var problems = ConfigCheck.problems(loaded.config, socketDirectory: forRun)
+        if loaded.config.modelPath.isEmpty {
+            do {
+                _ = try ModelLocator.path(ModelLocator.mood)
+            } catch {
+                problems.append(.init(key: "model.path", message: "\(error)"))
+            }
+        }
+        let order = Config.keys
+        problems.sort { (order.firstIndex(of: $0.key) ?? 0) < (order.firstIndex(of: $1.key) ?? 0) }
+        guard problems.isEmpty else { throw Failure(messages: problems.map { "\(origin($0.key)): \($0)" }) }
         return loaded
     }
 

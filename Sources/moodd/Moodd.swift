@@ -1,5 +1,6 @@
 import ArgumentParser
 import MoodCore
+import MoodService
 
 @main
 struct Moodd: AsyncParsableCommand {
@@ -10,4 +11,13 @@ struct Moodd: AsyncParsableCommand {
         version: MooddVersion.string,
         subcommands: [FeaturesCommand.self, EmbedCommand.self, TagsCommand.self, ClassifyCommand.self, RunCommand.self, CheckConfigCommand.self]
     )
+
+    /// The daemon's signals are caught before anything else happens (`EarlySignals`), so that a
+    /// SIGHUP, SIGTERM or SIGINT in the first milliseconds of `moodd run` is consumed like a later one.
+    static func main() async {
+        if CommandLine.arguments.dropFirst().first == RunCommand.configuration.commandName {
+            EarlySignals.install()
+        }
+        await main(nil)
+    }
 }

@@ -38,7 +38,7 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let loaded: Config.Loaded
         do {
-            loaded = try options.load()
+            loaded = try options.load(forRun: true)
         } catch {
             var message = error.messages.first ?? "invalid configuration"
             if error.messages.count > 1 { message += " (and \(error.messages.count - 1) more; see moodd check-config)" }

@@ -84,3 +84,22 @@ import Testing
         #expect(received == expected)
     }
 }
+
+@Suite struct SubscriberQueueReplyRoomTests {
+    /// Replies may use half the queue, in lines and in bytes; the other half is for published events.
+    @Test func repliesHaveHalfTheQueue() {
+        var queue = SubscriberQueue(maxEvents: 8, maxBytes: 1000)
+        for _ in 0..<4 {
+            #expect(queue.hasRoomForReplies)
+            _ = queue.enqueue([UInt8](repeating: 0x41, count: 10))
+        }
+        #expect(!queue.hasRoomForReplies)
+        queue.didWrite(10)
+        #expect(queue.hasRoomForReplies)
+        var bytes = SubscriberQueue(maxEvents: 8, maxBytes: 1000)
+        _ = bytes.enqueue([UInt8](repeating: 0x41, count: 500))
+        #expect(!bytes.hasRoomForReplies)
+        bytes.close()
+        #expect(!bytes.hasRoomForReplies)
+    }
+}

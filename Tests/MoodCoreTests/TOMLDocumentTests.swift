@@ -87,6 +87,23 @@ import Testing
         #expect(throws: TOMLError(line: line, message: message)) { try TOMLDocument.parse(text) }
     }
 
+    /// A 60,000-deep array used to overflow the stack (SIGSEGV, no message); the bound is the one the
+    /// client-command JSON parser has, `NestingLimit`.
+    @Test func nestingIsBoundedLikeJSON() throws {
+        let limit = NestingLimit.maxDepth
+        func nested(_ depth: Int) -> String { String(repeating: "[", count: depth) + String(repeating: "]", count: depth) }
+        #expect(throws: Never.self) { try TOMLDocument.parse("x = " + nested(limit)) }
+        #expect(throws: TOMLError(line: 2, message: "nesting deeper than \(limit)")) {
+            try TOMLDocument.parse("# hostile\nx = " + nested(limit + 1))
+        }
+        #expect(throws: TOMLError(line: 1, message: "nesting deeper than \(limit)")) {
+            try TOMLDocument.parse("x = " + String(repeating: "[", count: 60_000))
+        }
+        #expect(TOMLDocument.parseValue(String(repeating: "[", count: 60_000)) == nil)
+        #expect(JSONValue.maxDepth == limit)
+        #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse(Array(String(repeating: "[", count: 60_000).utf8)) }
+    }
+
     @Test(arguments: [
         TOMLValue.string("plain"), .string("q\"b\\n\n\t\u{1}\u{7F}é"), .integer(-42), .float(1.5), .float(10),
         .float(1e-5), .float(-.infinity), .boolean(true), .array([.string("a"), .integer(1)]), .array([]),

@@ -103,7 +103,7 @@ final class LineSink: EventSubscriber {
 
     @Test func summarisesForSystemd() {
         let hub = Sample.hub()
-        #expect(hub.summary == "listening, 0 clients")
+        #expect(hub.summary == "listening, 0 clients, source starting")
         var tracker = MoodTracker(labels: Sample.labels, settings: .init(timeConstant: 0, dwell: 0, initialDwell: 0))
         let events = tracker.update(.init(time: 0, wallTime: Timestamp(millisecondsSinceEpoch: 0), levelDB: -20, raw: [0.05, 0.05, 0.19, 0.71]))
         hub.publish(events, tracker: tracker, overruns: 0)

@@ -94,6 +94,41 @@ struct ServerFixture: Sendable {
         #expect(received.allSatisfy { $0 == expected })
     }
 
+    /// More commands in one write than the queue holds lines (256 by default): the replies used to
+    /// overflow the queue and a client that was reading was disconnected as `too slow` (from 256
+    /// pipelined commands; 300 bad lines likewise closed the connection, against "a bad command never
+    /// closes the connection"). Now the server stops reading the client's input while replies fill half
+    /// the queue, and every command is answered, in order, on the same connection.
+    @Test func pipelinedCommandsAreAnsweredAllWithoutADisconnect() async throws {
+        let f = try ServerFixture()
+        let count = 3000
+        let replies = try await f.running { () throws -> [String] in
+            let client = try UnixLineClient(path: f.path)
+            async let read = onThread { () throws -> [String] in
+                var lines: [String] = []
+                for _ in 0..<(2 + 2 * count) {
+                    guard let line = try client.readLine(timeout: 10) else { break }
+                    lines.append(line)
+                }
+                return lines
+            }
+            var batch = ""
+            for n in 0..<count { batch += n % 2 == 0 ? "{\"cmd\":\"status\"}\n" : "nonsense \(n)\n" }
+            for n in 0..<count { batch += n % 2 == 0 ? "{\"cmd\":\"nope\"}\n" : "{\"cmd\":\"status\"}\n" }
+            let all = batch
+            try await onThread { try client.send(all) }
+            let lines = try await read
+            let stillConnected = f.hub.counters.clients == 1
+            #expect(stillConnected)
+            return lines
+        }
+        let answers = replies.dropFirst(2)
+        #expect(answers.count == 2 * count)
+        #expect(answers.filter { $0.hasPrefix("{\"event\":\"status\"") }.count == count)
+        #expect(answers.filter { $0.hasPrefix("{\"event\":\"error\"") }.count == count)
+        #expect(!replies.contains { $0.contains("too slow") })
+    }
+
     /// A client that never reads is disconnected once its queue overflows, while a client that reads
     /// keeps receiving every event promptly.
     @Test func disconnectsALaggardWithoutSlowingTheOthers() async throws {

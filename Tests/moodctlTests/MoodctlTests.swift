@@ -1,10 +1,13 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import MoodCore
 import MoodTestKit
 import Testing
 
 /// `moodctl`, run as a user runs it, against an in-memory publisher speaking protocol 2.
-@Suite(.timeLimit(.minutes(1))) struct MoodctlTests {
+@Suite(.serialized, .timeLimit(.minutes(1))) struct MoodctlTests {
     static let t0 = Timestamp(millisecondsSinceEpoch: 1_795_255_200_000)
     static let labels = ["happy", "angry", "sad", "relaxed"]
 
@@ -69,6 +72,37 @@ import Testing
             #expect(!result.crashed)
             #expect(result.stderr == "moodctl: cannot connect to \(path): No such file or directory (is moodd running?)\n")
             #expect(result.stdout.isEmpty)
+        }
+    }
+
+    /// A daemon that refuses the connection (`too many clients`) answers with one `error` line and
+    /// closes; moodctl used to say `did not greet like moodd` instead of the daemon's reason.
+    @Test func aRefusalIsReportedInTheDaemonsWords() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path + "/moodd.sock"
+        let listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        try #require(bound == 0 && listen(listener, 8) == 0)
+        let refusal = MoodEvent.error("too many clients (32); try again later").jsonLine()
+        let fd = listener
+        for command in [["status"], ["watch"], ["wait", "--for", "happy"]] {
+            let stderrPath = directory.path + "/stderr"
+            let status = try await offPool { () throws -> Int32? in
+                let moodctl = try ChildProcess(Command.buildDirectory + "/moodctl", command + ["--socket", path], environment: [:], stderrPath: stderrPath)
+                let client = accept(fd, nil, nil)
+                _ = refusal.withUnsafeBytes { write(client, $0.baseAddress, $0.count) }
+                close(client)
+                return moodctl.wait(timeout: 10)
+            }
+            #expect(status == 1, "\(command)")
+            let stderr = (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? ""
+            #expect(stderr == "moodctl: moodd refused the connection: too many clients (32); try again later\n", "\(command)")
         }
     }
 

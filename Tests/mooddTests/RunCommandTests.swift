@@ -52,6 +52,74 @@ import Testing
             """)
     }
 
+    /// A 60,000-deep array in the file used to kill both commands with SIGSEGV (rc 139, nothing said).
+    @Test func deeplyNestedArrayIsAConfigurationErrorNotACrash() async throws {
+        let directory = try TemporaryDirectory()
+        let file = try Self.write("[audio]\nsource = " + String(repeating: "[", count: 60_000) + "\n", in: directory)
+        for command in ["check-config", "run"] {
+            let result = try await offPool {
+                try Command.run("moodd", [command, "--config", file, "--socket", directory.path + "/s.sock", "--log", ""], timeout: 20)
+            }
+            #expect(result.status == 78, "\(command): \(result.stderr)")
+            #expect(result.stderr == "moodd: \(file):2: nesting deeper than \(NestingLimit.maxDepth)\n", "\(command)")
+        }
+    }
+
+    /// What the values name outside the file: a group that does not exist used to pass check-config
+    /// and fail `run` with status 1 after capture had started; a missing model or `file:` source
+    /// passed check-config. Every problem is listed, each naming the file, line and key.
+    @Test func checkConfigChecksWhatTheValuesNameAndListsEveryProblem() async throws {
+        let directory = try TemporaryDirectory()
+        let fifo = directory.path + "/fifo"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let file = try Self.write("""
+            [audio]
+            source = "file:\(directory.path)/missing.wav"
+            [model]
+            path = "\(directory.path)"
+            [socket]
+            group = "nosuchgroup"
+            [log]
+            path = "\(fifo)"
+
+            """, in: directory)
+        let result = try await offPool { try Command.run("moodd", ["check-config", "--config", file]) }
+        #expect(result.status == 78)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr == """
+            moodd: \(file):2: key 'audio.source': \(directory.path)/missing.wav: No such file or directory
+            moodd: \(file):4: key 'model.path': \(directory.path): is a directory, not a file
+            moodd: \(file):6: key 'socket.group': no such group "nosuchgroup" (see getent group)
+            moodd: \(file):8: key 'log.path': \(fifo) is a FIFO; the event log must be a regular file (one that can block would stall the daemon)
+
+            """)
+    }
+
+    /// `run` refuses the same before anything starts (status 78, nothing created), and a socket
+    /// directory that does not exist is named with its key and a fix (it used to be
+    /// `mkdtemp in /x/y: No such file or directory`, status 1).
+    @Test func runRefusesWhatTheValuesNameBeforeStarting() async throws {
+        let directory = try TemporaryDirectory()
+        let socket = directory.path + "/moodd.sock"
+        let demo = URL(fileURLWithPath: Fixtures.directory).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("examples/demo.ogg").path
+        let cases: [([String], String)] = [
+            (["--set", "socket.group=nosuchgroup"], "moodd: command line: key 'socket.group': no such group \"nosuchgroup\" (see getent group)\n"),
+            (["--socket", directory.path + "/x/y/moodd.sock"],
+             "moodd: command line: key 'socket.path': the socket's directory \(directory.path)/x/y does not exist; create it, or set socket.path (--socket) elsewhere\n"),
+            (["--source", "file:" + directory.path + "/missing.wav"],
+             "moodd: command line: key 'audio.source': \(directory.path)/missing.wav: No such file or directory\n"),
+        ]
+        for (flags, message) in cases {
+            let result = try await offPool {
+                try Command.run("moodd", ["run", "--source", "file:" + demo, "--socket", socket, "--log", ""] + flags, timeout: 20)
+            }
+            #expect(result.status == 78, "\(flags)")
+            #expect(result.stderr == message)
+            #expect(((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []) == [], "\(flags)")
+        }
+    }
+
     @Test func checkConfigWarnsAboutUnknownKeys() async throws {
         let directory = try TemporaryDirectory()
         let file = try Self.write("[smoothing]\ndwel = 5\n", in: directory)
@@ -88,13 +156,15 @@ import Testing
         let socket = directory.path + "/moodd.sock"
         let backbone = URL(fileURLWithPath: Fixtures.directory).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("models/msd_musicnn.safetensors").path
+        // A missing file is a configuration error, found before anything starts (status 78).
         let cases = [
-            (directory.path + "/missing.safetensors", "moodd: \(directory.path)/missing.safetensors: cannot open: No such file or directory\n"),
-            (backbone, "moodd: \(backbone): the model has no heads (a backbone only: use `moodd tags`)\n"),
+            (directory.path + "/missing.safetensors", Int32(78),
+             "moodd: command line: key 'model.path': \(directory.path)/missing.safetensors: No such file or directory\n"),
+            (backbone, 1, "moodd: \(backbone): the model has no heads (a backbone only: use `moodd tags`)\n"),
         ]
-        for (model, message) in cases {
+        for (model, status, message) in cases {
             let result = try await offPool { try Command.run("moodd", ["run", "--model", model, "--socket", socket, "--log", ""], timeout: 20) }
-            #expect(result.status == 1)
+            #expect(result.status == status)
             #expect(result.stderr == message)
             #expect(!FileManager.default.fileExists(atPath: socket))
         }

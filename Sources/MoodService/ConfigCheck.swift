@@ -1,0 +1,82 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import MoodCore
+
+/// What a configuration names outside itself, checked before anything starts: the socket's group
+/// and directory, the model file, a `file:` source, the log file's type. `moodd check-config` lists
+/// every problem; `moodd run` refuses to start (exit 78) on any, instead of failing with exit 1
+/// after capture has begun, or with words that name neither the key nor a fix.
+///
+/// Checks look, never create or change anything; what only the running daemon can find out
+/// (another moodd at the socket, a model file's contents) is left to it.
+public enum ConfigCheck {
+    /// One problem with one key's value.
+    public struct Problem: Sendable, Equatable, CustomStringConvertible {
+        public var key: String
+        public var message: String
+        public init(key: String, message: String) {
+            self.key = key
+            self.message = message
+        }
+        public var description: String { "key '\(key)': \(message)" }
+    }
+
+    /// Every problem, in the order of `Config.keys`.
+    /// - Parameter socketDirectory: whether the socket's directory must exist now. `run` needs it;
+    ///   `check-config` does not ask, since systemd's `RuntimeDirectory=` makes it only as the
+    ///   service starts.
+    public static func problems(_ config: Config, socketDirectory: Bool = true) -> [Problem] {
+        var problems: [Problem] = []
+        if case .file(let path, _, _)? = try? SourceSpec(parsing: config.source),
+            let reason = unreadable(path, allowFIFO: true)
+        {
+            problems.append(Problem(key: "audio.source", message: "\(path): \(reason)"))
+        }
+        if !config.modelPath.isEmpty, let reason = unreadable(config.modelPath, allowFIFO: false) {
+            problems.append(Problem(key: "model.path", message: "\(config.modelPath): \(reason)"))
+        }
+        let directory = SocketPath.parent(of: config.socketPath)
+        if socketDirectory, let reason = notADirectory(directory) {
+            problems.append(Problem(
+                key: "socket.path",
+                message: "the socket's directory \(directory) \(reason); create it, or set socket.path (--socket) elsewhere"))
+        }
+        if !config.socketGroup.isEmpty {
+            do {
+                _ = try SocketPath.groupID(config.socketGroup)
+            } catch SocketPath.Refusal.noSuchGroup(let name) {
+                problems.append(Problem(key: "socket.group", message: "no such group \"\(name)\" (see getent group)"))
+            } catch {
+                problems.append(Problem(key: "socket.group", message: "\(error)"))
+            }
+        }
+        if !config.logPath.isEmpty, let reason = LogFile.unusableType(config.logPath) {
+            problems.append(Problem(key: "log.path", message: reason))
+        }
+        return problems
+    }
+
+    /// Why `path` cannot be read as a file, or nil. Looks only (a FIFO is not opened: that would
+    /// block until a writer came).
+    static func unreadable(_ path: String, allowFIFO: Bool) -> String? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return String(cString: strerror(errno)) }
+        switch st.st_mode & S_IFMT {
+        case S_IFREG: break
+        case S_IFIFO where allowFIFO: break
+        case S_IFDIR: return "is a directory, not a file"
+        default: return "is not a regular file"
+        }
+        guard access(path, R_OK) == 0 else { return "cannot read: \(String(cString: strerror(errno)))" }
+        return nil
+    }
+
+    static func notADirectory(_ path: String) -> String? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return errno == ENOENT ? "does not exist" : String(cString: strerror(errno)) }
+        return st.st_mode & S_IFMT == S_IFDIR ? nil : "is not a directory"
+    }
+}
