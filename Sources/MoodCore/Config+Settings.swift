@@ -22,6 +22,8 @@ extension Config {
         [
             text("audio.source", \.source,
                  "capture source: pulse[:SOURCE], alsa[:DEVICE], file[+loop][+unpaced]:PATH or stdin[:RATE:CHANNELS] (docs/sources.md)"),
+            seconds("audio.stall_timeout", \.stallTimeout, atLeast: 0,
+                    "seconds without samples before an open source is announced lost (reason \"stalled\"); 0 = never"),
             text("model.path", \.modelPath, "mood model file; empty = the shipped 4-quadrant model", allowEmpty: true),
             seconds("analysis.hop", \.hop, above: 0, "seconds between analyses of the latest window"),
             seconds("smoothing.time_constant", \.timeConstant, atLeast: 0, "EMA time constant of the probabilities, seconds; 0 = no smoothing"),

@@ -21,6 +21,9 @@ public struct Config: Sendable, Equatable {
     // [audio]
     /// The capture source: `pulse:<source>`, `alsa:<device>`, `file:<path>` or `stdin` (MoodAudio parses it).
     public var source = "pulse:@DEFAULT_MONITOR@"
+    /// Seconds without a sample from a source that is open before it is announced lost (reason
+    /// `stalled`, `StallWatchdog`); 0 turns the check off.
+    public var stallTimeout = 5.0
 
     // [model]
     /// The mood model file; empty for the shipped 4-quadrant model (moodd-4q.safetensors, found beside

@@ -5,26 +5,38 @@ import ServiceLifecycle
 
 /// Runs MoodAudio's `CaptureLoop` (its own thread, writing the ring) for the lifetime of the
 /// service group: started in `run`, stopped on graceful shutdown. Source events go to `onEvent`
-/// (the analysis service's `sourceDidChange`).
+/// (the analysis service's `sourceDidChange`) through a `StallMonitor`, which this service's task
+/// checks every `checkInterval` seconds: a source that reads nothing for `audio.stall_timeout`
+/// seconds is announced `lost` (reason `stalled`), and `recovered` when samples flow again.
 public struct CaptureService: Service {
     public let loop: CaptureLoop
+    public let monitor: StallMonitor
     private let logger: Logger
 
-    public init(loop: CaptureLoop, logger: Logger) {
-        self.loop = loop
-        self.logger = logger
-    }
-
     /// A capture loop for `spec` writing into `ring`, reporting to `onEvent`.
-    public init(spec: SourceSpec, ring: SampleRing, logger: Logger, onEvent: @escaping @Sendable (MoodEvent.Source) -> Void) {
-        self.init(loop: CaptureLoop(spec: spec, ring: ring, onEvent: onEvent), logger: logger)
+    /// - Parameter stallTimeout: `audio.stall_timeout`, seconds; 0 = off. Ignored (off) for a source
+    ///   that is not real time (`file+unpaced:`), which waits for the analysis by design.
+    public init(spec: SourceSpec, ring: SampleRing, stallTimeout: Double, logger: Logger,
+                onEvent: @escaping @Sendable (MoodEvent.Source) -> Void) {
+        let monitor = StallMonitor(timeout: spec.isRealTime ? stallTimeout : 0, name: spec.description, onEvent: onEvent)
+        self.monitor = monitor
+        self.loop = CaptureLoop(spec: spec, ring: ring, onEvent: { monitor.sourceDidChange($0) })
+        self.logger = logger
     }
 
     public func run() async throws {
         try loop.start()
         logger.info("capture started", metadata: ["source": "\(loop.name)"])
-        // Capture lives on its own thread; this task only holds the service's place until shutdown.
-        try? await gracefulShutdown()
+        // Capture lives on its own thread; this task checks it for stalls until shutdown.
+        let interval = Duration.milliseconds(Int64((monitor.checkInterval * 1000).rounded()))
+        while !Task.isShuttingDownGracefully {
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            } catch {
+                break
+            }
+            monitor.check(loop.counters)
+        }
         if !loop.stop(timeout: 1) {
             logger.warning("capture thread did not stop within 1 s", metadata: ["source": "\(loop.name)"])
         }

@@ -73,6 +73,9 @@ public struct Daemon: Sendable {
         switch event.state {
         case .started: logger.info("audio source started", metadata: metadata)
         case .recovered: logger.notice("audio source recovered", metadata: metadata)
+        case .lost where event.reason == StallMonitor.reason:
+            logger.error("audio source stalled: no samples for audio.stall_timeout seconds; waiting for them (the socket stays up)",
+                         metadata: metadata)
         case .lost: logger.error("audio source lost; retrying until it is back (the socket stays up)", metadata: metadata)
         case .ended where event.reason == "stopped": break
         case .ended where event.reason != nil: logger.error("audio source failed; no more audio until a restart", metadata: metadata)

@@ -109,4 +109,9 @@ public enum Clocks {
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
     }
+
+    /// `CLOCK_MONOTONIC`, seconds.
+    public static func monotonicSeconds() -> Double {
+        Double(monotonicNanoseconds()) / 1e9
+    }
 }

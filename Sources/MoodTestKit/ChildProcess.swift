@@ -30,13 +30,16 @@ public final class ChildProcess {
     public private(set) var status: Int32?
 
     /// Standard input and output are /dev/null; standard error too, unless `stderrPath` names a file
-    /// to receive it (created or truncated).
-    public init(_ executable: String, _ arguments: [String], environment: [String: String], stderrPath: String? = nil) throws {
+    /// to receive it (created or truncated). `stdinPath` opens standard input from a file instead (a
+    /// FIFO the test holds open for writing, to feed a `stdin` source).
+    public init(_ executable: String, _ arguments: [String], environment: [String: String], stderrPath: String? = nil,
+                stdinPath: String? = nil) throws {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         for fd: Int32 in [0, 1] {
-            posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0)
+            posix_spawn_file_actions_addopen(&actions, fd, fd == 0 ? stdinPath ?? "/dev/null" : "/dev/null",
+                                             fd == 0 ? O_RDONLY : O_WRONLY, 0)
         }
         if let stderrPath {
             posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)

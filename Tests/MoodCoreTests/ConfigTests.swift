@@ -114,6 +114,8 @@ import Testing
         ("[socket]\nmax_clients = 0", "socket.max_clients", "must be between 1 and 4096, got 0"),
         ("[socket]\nqueue_events = 1.5", "socket.queue_events", "expected an integer, got 1.5"),
         ("[audio]\nsource = 1", "audio.source", "expected a string, got 1"),
+        ("[audio]\nstall_timeout = -1", "audio.stall_timeout", "must be at least 0.0 seconds, got -1"),
+        ("[audio]\nstall_timeout = \"5s\"", "audio.stall_timeout", "expected a number of seconds, got \"5s\""),
         ("[log]\nformat = \"xml\"", "log.format", "expected \"json\" or \"text\", got \"xml\""),
         ("[log]\nevents = [\"mood\", \"tempo\"]", "log.events", "unknown event \"tempo\" (known: \"mood\", \"change\", \"source\")"),
         ("[log]\nevents = [1]", "log.events", "expected an array of event names, got [1]"),
@@ -175,6 +177,7 @@ import Testing
         #expect(Config().render() == """
             [audio]
             source = "pulse:@DEFAULT_MONITOR@"
+            stall_timeout = 5.0
 
             [model]
             path = ""

@@ -26,7 +26,7 @@ import Testing
         let result = try await offPool {
             try Command.run("moodd", [
                 "check-config", "--config", file, "--socket", "/tmp/b.sock", "--log-format", "text",
-                "--set", "silence.threshold_db=-40", "--source", "alsa:hw:1,0",
+                "--set", "silence.threshold_db=-40", "--source", "alsa:hw:1,0", "--set", "audio.stall_timeout=0",
             ])
         }
         #expect(result.status == 0, "\(result.stderr)")
@@ -36,18 +36,20 @@ import Testing
         expected.logFormat = .text
         expected.silenceThresholdDB = -40
         expected.source = "alsa:hw:1,0"
+        expected.stallTimeout = 0
         #expect(result.stdout == expected.render())
     }
 
     @Test func checkConfigListsEveryProblemAndExits78() async throws {
         let directory = try TemporaryDirectory()
-        let file = try Self.write("[smoothing]\ndwell = \"ten\"\n[socket]\nmax_clients = 0\n", in: directory)
+        let file = try Self.write("[audio]\nstall_timeout = -2\n[smoothing]\ndwell = \"ten\"\n[socket]\nmax_clients = 0\n", in: directory)
         let result = try await offPool { try Command.run("moodd", ["check-config", "--config", file]) }
         #expect(result.status == 78)
         #expect(result.stdout.isEmpty)
         #expect(result.stderr == """
-            moodd: \(file):2: key 'smoothing.dwell': expected a number of seconds, got "ten"
-            moodd: \(file):4: key 'socket.max_clients': must be between 1 and 4096, got 0
+            moodd: \(file):2: key 'audio.stall_timeout': must be at least 0.0 seconds, got -2
+            moodd: \(file):4: key 'smoothing.dwell': expected a number of seconds, got "ten"
+            moodd: \(file):6: key 'socket.max_clients': must be between 1 and 4096, got 0
 
             """)
     }

@@ -20,15 +20,15 @@ final class RunningDaemon {
 
     /// Starts `moodd run` with the repository's config, `arguments` after it, through `wrapper`
     /// (an executable and its arguments, which must exec moodd in the same process), in
-    /// `environment`; waits up to 30 s for the socket.
-    init(_ arguments: [String], wrapper: [String] = [], environment: [String: String] = [:]) throws {
+    /// `environment`, standard input from `stdinPath` (default /dev/null); waits up to 30 s for the socket.
+    init(_ arguments: [String], wrapper: [String] = [], environment: [String: String] = [:], stdinPath: String? = nil) throws {
         directory = try TemporaryDirectory()
         let moodd = Command.buildDirectory + "/moodd"
         let repository = URL(fileURLWithPath: Fixtures.directory).deletingLastPathComponent().deletingLastPathComponent().path
         let command = wrapper + [moodd, "run", "--config", repository + "/config/moodd.conf",
                                  "--socket", directory.path + "/moodd.sock", "--log", directory.path + "/moodd.log"] + arguments
         process = try ChildProcess(command[0], Array(command.dropFirst()), environment: environment,
-                                   stderrPath: directory.path + "/stderr")
+                                   stderrPath: directory.path + "/stderr", stdinPath: stdinPath)
         let deadline = monotonicSeconds() + 30
         while access(socketPath, F_OK) != 0 {
             guard process.isRunning, monotonicSeconds() < deadline else {
