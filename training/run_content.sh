@@ -10,7 +10,8 @@
 #   MER=, RAVDESS=, FSDD= override each; MOODD_CACHE= where the corpus and embeddings go (not in the repo);
 #   MOODD= a moodd binary (default: .build/release/moodd, built if missing).
 #
-# The corpus (about 13 h of audio, 1.5 GB of WAV) takes ~15 min to make, its embeddings ~10 min, the CV ~20 min.
+# On 2 cores: the corpus (about 15 h of audio, and as much again through rooms, 4.5 GB of WAV) ~40 min, its
+# embeddings ~20 min, the CV, the control without rooms and the export ~30 min; reruns reuse the cache.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ -z "${MER:-}" || -z "${RAVDESS:-}" || -z "${FSDD:-}" ]]; then
@@ -38,6 +39,8 @@ fi
 
 python=$(scripts/pyenv training/.venv training/requirements.txt training/requirements-train.txt)
 [[ -n "${MOODD:-}" || -x .build/release/moodd ]] || swift build -c release --product moodd
-"$python" training/content_corpus.py --mer "$MER" --ravdess "$RAVDESS" --fsdd "$FSDD" --out "$MOODD_CACHE/content"
+"$python" training/content_corpus.py --mer "$MER" --ravdess "$RAVDESS" --fsdd "$FSDD" --out "$MOODD_CACHE/content" --rooms
+# --layers pooled: offered both inputs (same folds, no rooms), the inner CV chose the pooled input in every
+# fold (training/reports/content.md, "Choices"); offering both again doubles the CV's time.
 exec "$python" training/content.py --corpus "$MOODD_CACHE/content" --report training/reports/content.md \
-    --export models/moodd-4q.safetensors "$@"
+    --export models/moodd-4q.safetensors --layers pooled --control "$@"
