@@ -60,6 +60,9 @@ public struct Config: Sendable, Equatable {
     public var socketGroup = ""
     /// Connections beyond this are refused (closed after an `error` event).
     public var maxClients = 32
+    /// Seconds a client may leave what was sent to it unread before it is disconnected
+    /// (`ClientAdmission`); 0 = never for that alone.
+    public var unreadTimeout = 10.0
     /// Per-client queue bounds (`SubscriberQueue`): a client this far behind is disconnected.
     public var queueEvents = 256
     public var queueBytes = 262_144

@@ -13,6 +13,8 @@ import Synchronization
 final class ClientConnection: EventSubscriber, Sendable {
     let channel: any Channel
     private let queue: Mutex<SubscriberQueue>
+    /// Writes handed to NIO and not yet in the kernel: how the hub tells a client that does not read.
+    private let progress = Mutex(WriteProgress())
 
     init(channel: any Channel, maxEvents: Int, maxBytes: Int) {
         self.channel = channel
@@ -35,6 +37,10 @@ final class ClientConnection: EventSubscriber, Sendable {
             close(farewell: farewell)
         }
     }
+
+    var stalledSince: Double? { progress.withLock { $0.stalledSince } }
+
+    func evict(farewell: [UInt8]) { close(farewell: farewell) }
 
     /// Sends `farewell` with one flush (NIO tries the write at once, without waiting) and closes;
     /// later lines are ignored. Any thread.
@@ -62,7 +68,10 @@ final class ClientConnection: EventSubscriber, Sendable {
                 return buffer
             }
             guard let next else { break }
-            channel.write(next, promise: nil)
+            progress.withLock { $0.wrote(at: Clocks.monotonicSeconds()) }
+            let written = channel.eventLoop.makePromise(of: Void.self)
+            written.futureResult.whenComplete { _ in self.progress.withLock { $0.completed(at: Clocks.monotonicSeconds()) } }
+            channel.write(next, promise: written)
             wrote = true
         }
         if wrote { channel.flush() }

@@ -10,6 +10,18 @@ public protocol EventSubscriber: AnyObject, Sendable {
     ///   - event: the event;
     ///   - line: its `jsonLine()`, encoded once for every subscriber.
     func receive(_ event: MoodEvent, line: [UInt8])
+
+    /// `WriteProgress.stalledSince` for a socket client; nil for anything else.
+    var stalledSince: Double? { get }
+
+    /// Sends `farewell` (best effort) and closes; the hub has already unsubscribed it. Any thread;
+    /// must not call back into the hub.
+    func evict(farewell: [UInt8])
+}
+
+extension EventSubscriber {
+    public var stalledSince: Double? { nil }
+    public func evict(farewell: [UInt8]) {}
 }
 
 /// The fan-out point between the analysis and its audiences, and the keeper of the current state.
@@ -39,26 +51,31 @@ public final class EventHub: Sendable {
 
     /// The `hello` every client gets first.
     public let hello: MoodEvent.Hello
-    /// Connections beyond this many are refused (`socket.max_clients`).
-    public let maxClients: Int
+    /// Connections beyond this many are refused (`socket.max_clients`), unless one that does not read
+    /// gives its place up (`admission`).
+    public var maxClients: Int { admission.maxClients }
+    public let admission: ClientAdmission
     /// Opens on the first `source` event saying `started` (or `recovered`). Not part of readiness:
     /// the daemon is ready once its socket listens, whatever the source is doing (`STATUS=` says).
     public let sourceStarted = Latch()
     private let state: Mutex<State>
     private let clock: @Sendable () -> Timestamp
+    private let monotonic: @Sendable () -> Double
 
     /// - Parameters:
     ///   - tracker: the analysis's tracker as it starts (its labels and settings; `listening`).
     ///   - sourceName: the configured source, `pulse:@DEFAULT_MONITOR@`, for snapshots.
-    ///   - clock: wall time for snapshots.
+    ///   - unreadTimeout: `socket.unread_timeout` (`ClientAdmission`).
+    ///   - clock: wall time for snapshots; `monotonic`: seconds, for the clients' write stalls.
     public init(
-        hello: MoodEvent.Hello, tracker: MoodTracker, sourceName: String, maxClients: Int,
-        clock: @escaping @Sendable () -> Timestamp = { Clocks.wallTime() }
+        hello: MoodEvent.Hello, tracker: MoodTracker, sourceName: String, maxClients: Int, unreadTimeout: Double = 0,
+        clock: @escaping @Sendable () -> Timestamp = { Clocks.wallTime() },
+        monotonic: @escaping @Sendable () -> Double = { Clocks.monotonicSeconds() }
     ) {
-        precondition(maxClients > 0)
         self.hello = hello
-        self.maxClients = maxClients
+        self.admission = ClientAdmission(maxClients: maxClients, unreadTimeout: unreadTimeout)
         self.clock = clock
+        self.monotonic = monotonic
         state = Mutex(State(tracker: tracker, source: MoodEvent.SourceStatus(name: sourceName, state: nil)))
     }
 
@@ -113,12 +130,21 @@ public final class EventHub: Sendable {
     }
 
     /// Greets `client` with `hello` and a `state` snapshot and subscribes it; refused when
-    /// `maxClients` are already connected or the daemon is shutting down.
+    /// `maxClients` are already connected and all of them read, or the daemon is shutting down.
+    /// When one of them has not taken a write for `ClientAdmission.evictionGrace` seconds, the one
+    /// stalled longest is disconnected to make room.
     public func connect(_ client: any EventSubscriber) -> Connection {
         state.withLock { state in
             if state.closed { return .refused(.error("moodd is shutting down")) }
-            guard state.clients.count < maxClients else {
+            switch admission.admit(Self.admissionView(state), now: monotonic()) {
+            case .admit:
+                break
+            case .refuse:
                 return .refused(.error("too many clients (\(maxClients)); try again later"))
+            case .admitEvicting(let id, let stalledFor):
+                state.clients.removeValue(forKey: id)?.evict(farewell: MoodEvent.error(
+                    "not reading: nothing taken for \(String(format2: Float(stalledFor))) s and every place (\(maxClients)) is taken; disconnecting"
+                ).jsonLine())
             }
             state.nextID += 1
             state.clients[state.nextID] = client
@@ -136,6 +162,24 @@ public final class EventHub: Sendable {
             state.closed = true
             return Array(state.clients.values)
         }
+    }
+
+    /// Disconnects the clients that have not taken a write for `socket.unread_timeout` seconds;
+    /// returns how many. Called every half second by the socket server.
+    public func disconnectUnreadClients() -> Int {
+        state.withLock { state in
+            let expired = admission.expired(Self.admissionView(state), now: monotonic())
+            for id in expired {
+                state.clients.removeValue(forKey: id)?.evict(farewell: MoodEvent.error(
+                    "not reading: nothing taken for \(String(format2: Float(admission.unreadTimeout))) s; disconnecting"
+                ).jsonLine())
+            }
+            return expired.count
+        }
+    }
+
+    private static func admissionView(_ state: State) -> [ClientAdmission.Client] {
+        state.clients.map { ClientAdmission.Client(id: $0.key, stalledSince: $0.value.stalledSince) }
     }
 
     /// Unsubscribes a client; idempotent.

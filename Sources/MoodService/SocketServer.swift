@@ -49,6 +49,13 @@ public final class SocketServer: Service {
     /// configured queue is what bounds a client.
     static let writeBufferWaterMark = ChannelOptions.Types.WriteBufferWaterMark(low: 16_384, high: 65_536)
 
+    /// `SO_SNDBUF` of each client's socket, bytes (the kernel doubles it and takes at least 4608):
+    /// small, so that a client that does not read fills it within a few events and its writes stall
+    /// (`WriteProgress`), which lets the hub give its place to a newcomer after a second and
+    /// disconnect it after `socket.unread_timeout`. The default (208 KiB) took minutes to fill at
+    /// an event every 1.5 s. A reader drains it as fast as it is written.
+    static let clientSendBuffer = 2048
+
     public init(
         settings: Settings, hub: EventHub, eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger
@@ -74,6 +81,7 @@ public final class SocketServer: Service {
             .serverChannelOption(.backlog, value: 256)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelOption(.writeBufferWaterMark, value: Self.writeBufferWaterMark)
+            .childChannelOption(.socketOption(.so_sndbuf), value: Self.clientSendBuffer)
             .bind(unixDomainSocketPath: bindPath) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let connection = ClientConnection(
@@ -94,6 +102,11 @@ public final class SocketServer: Service {
         defer { SocketPath.remove(path, ifStill: identity) }
         logger.info("listening", metadata: ["path": "\(path)", "mode": "\(String(settings.mode, radix: 8))"])
         listening.open()
+        let sweep = server.channel.eventLoop.scheduleRepeatedTask(initialDelay: TimeAmount.milliseconds(500), delay: TimeAmount.milliseconds(500)) { _ in
+            let n = hub.disconnectUnreadClients()
+            if n > 0 { logger.info("disconnected clients that do not read", metadata: ["count": "\(n)"]) }
+        }
+        defer { sweep.cancel() }
 
         try await withGracefulShutdownHandler {
             try await server.executeThenClose { inbound in

@@ -112,6 +112,7 @@ import Testing
         ("[socket]\npath = \"\"", "socket.path", "must not be empty"),
         ("[socket]\ngroup = \"a\\nb\"", "socket.group", "must not contain control characters, got \"a\\nb\""),
         ("[socket]\nmax_clients = 0", "socket.max_clients", "must be between 1 and 4096, got 0"),
+        ("[socket]\nunread_timeout = -1", "socket.unread_timeout", "must be at least 0.0 seconds, got -1"),
         ("[socket]\nqueue_events = 1.5", "socket.queue_events", "expected an integer, got 1.5"),
         ("[audio]\nsource = 1", "audio.source", "expected a string, got 1"),
         ("[audio]\nstall_timeout = -1", "audio.stall_timeout", "must be at least 0.0 seconds, got -1"),
@@ -202,6 +203,7 @@ import Testing
             mode = "0660"
             group = ""
             max_clients = 32
+            unread_timeout = 10.0
             queue_events = 256
             queue_bytes = 262144
 

@@ -11,9 +11,9 @@ import Testing
 /// (baseline), then while hostile clients do their worst at once: 200 more subscribers, one that
 /// never reads, one that sends 10 MB without a newline, 200 that leave in the middle of an event,
 /// and 10,000 connect/close cycles. The analysis cadence and the healthy client's latency are
-/// compared with the baseline; descriptors and memory after the attack with before it. (At 2 events
-/// a second the non-reader does not fill its 97 KB queue within the test: it just sits, costing
-/// nothing; `SocketServerTests.disconnectsALaggardWithoutSlowingTheOthers` drops one at 2,000/s.)
+/// compared with the baseline; descriptors and memory after the attack with before it. At the
+/// default settings (`socket.max_clients` 32): the subscribers beyond the places are refused, and
+/// the non-reader loses its place to a newcomer once its writes stall (`ClientAdmission`).
 @Suite(.serialized, .timeLimit(.minutes(3))) struct DaemonHostileClientsTests {
     static let hop = 0.5
 
@@ -85,7 +85,6 @@ import Testing
         let repository = URL(fileURLWithPath: Fixtures.directory).deletingLastPathComponent().deletingLastPathComponent().path
         let daemon = try RunningDaemon([
             "--source", "file+loop:" + repository + "/examples/demo.ogg", "--hop", "\(hop)",
-            "--set", "socket.max_clients=1024",
         ])
         let path = daemon.socketPath
         var result = Result()
@@ -196,4 +195,72 @@ final class HealthyReader: @unchecked Sendable {
     }
 
     func finish() { state.withLock { $0.stop = true } }
+}
+
+/// `socket.max_clients` (32 by default) clients that connect and never read used to hold every
+/// place for ~15 minutes (until their kernel buffers filled), so every other subscriber got `too
+/// many clients`. At the default settings a healthy client must now be served within seconds.
+@Suite(.serialized, .timeLimit(.minutes(2))) struct DaemonNonReadersTests {
+    struct Result: Sendable {
+        /// Seconds from the 32nd non-reader's connection to a healthy client's `hello`.
+        var servedAfter: Double?
+        var refusals = 0
+        /// Seconds from connection to the server closing each non-reader, for those it closed.
+        var evictedAfter: [Double] = []
+        var stderr = ""
+        var exitStatus: Int32?
+    }
+
+    @Test func thirtyTwoNonReadersDoNotLockOutAHealthyClient() async throws {
+        let r = try await offPool { () throws -> Result in
+            var result = Result()
+            let repository = URL(fileURLWithPath: Fixtures.directory).deletingLastPathComponent().deletingLastPathComponent().path
+            let daemon = try RunningDaemon(["--source", "file+loop:" + repository + "/examples/demo.ogg"])
+            let nonReaders = try (0..<32).map { _ in try UnixLineClient(path: daemon.socketPath, receiveBufferSize: 4096) }
+            let connected = monotonicSeconds()
+            defer { nonReaders.forEach { $0.close() } }
+            while result.servedAfter == nil, monotonicSeconds() < connected + 30 {
+                let client = try UnixLineClient(path: daemon.socketPath)
+                if let line = try? client.readLine(timeout: 2), line.hasPrefix("{\"event\":\"hello\"") {
+                    result.servedAfter = monotonicSeconds() - connected
+                } else {
+                    result.refusals += 1
+                    usleep(250_000)
+                }
+                client.close()
+            }
+            // The rest are disconnected by socket.unread_timeout (10 s of stalled writes): watch for
+            // the server closing them (a read that finds end of stream after their unread lines).
+            var open = Array(nonReaders.indices)
+            while !open.isEmpty, monotonicSeconds() < connected + 60 {
+                open.removeAll { i in
+                    var peer = [UInt8](repeating: 0, count: 1)
+                    let n = peer.withUnsafeMutableBytes { recv(nonReaders[i].fd, $0.baseAddress, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) }
+                    let closed = n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) || Self.hangUp(nonReaders[i].fd)
+                    if closed { result.evictedAfter.append(monotonicSeconds() - connected) }
+                    return closed
+                }
+                usleep(100_000)
+            }
+            result.exitStatus = daemon.stop()
+            result.stderr = daemon.stderr
+            return result
+        }
+        let served = try #require(r.servedAfter, "no healthy client served within 30 s (\(r.refusals) refusals): \(r.stderr)")
+        let evicted = r.evictedAfter.sorted()
+        print("""
+            32 non-readers: a healthy client served \(served) s after they connected (\(r.refusals) refusals); \
+            non-readers closed after \(evicted.first ?? -1)-\(evicted.last ?? -1) s (\(evicted.count) of 32)
+            """)
+        #expect(served < 15)
+        #expect(evicted.count >= 31, "non-readers still connected after 60 s")
+        #expect(r.exitStatus == 0)
+    }
+
+    /// True when the server has closed its end (POLLRDHUP/POLLHUP), whatever is still unread.
+    static func hangUp(_ fd: Int32) -> Bool {
+        let rdhup: Int16 = 0x2000  // POLLRDHUP, which Glibc does not export to Swift
+        var p = pollfd(fd: fd, events: rdhup, revents: 0)
+        return poll(&p, 1, 0) == 1 && p.revents & (rdhup | Int16(POLLHUP)) != 0
+    }
 }
