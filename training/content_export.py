@@ -27,5 +27,6 @@ def export_content_head(corpus, layers, path):
                                "leave-one-fold-out head choice by window macro-F1"}}
     export.export(config.BACKBONE_MODEL, [(head, info)], path, git_commit(), keep_other_heads=True)
     content.log(f"exported content head {best} into {path}")
-    return {"path": path, "candidate": best, "inner": {f"{l} {k} {p:g}": round(s, 4) for (l, k, p), s in scores.items()},
+    return {"path": path, "candidate": best,
+            "validation_music_recall": content.validation_music_recall(corpus, head, best) if corpus.validation else None, "inner": {f"{l} {k} {p:g}": round(s, 4) for (l, k, p), s in scores.items()},
             "live_inputs": head["live_inputs"], "inputs": int(head["mean"].size), "macs": heads.head_macs(head)}

@@ -97,7 +97,7 @@ def write(path, corpus, results, final, control=None):
     if final:
         w(f"Cost: {final['macs']:,} multiply-accumulates per window, {100 * final['macs'] / BACKBONE_MACS:.4f} % of the "
           f"backbone's {BACKBONE_MACS:,} (goal < 1 %).\n")
-    for title, ms in columns:
+    for title, ms in columns[:2]:          # the control's files are only counted
         wrong = [i for m in ms for i in m["nonmusic_files_called_music"] + m["music_files_called_nonmusic"]]
         if wrong:
             w(f"Files on the wrong side ({title}): " + ", ".join(f"`{i}`" for i in wrong) + ".\n")
@@ -113,17 +113,24 @@ def write(path, corpus, results, final, control=None):
         w("Through a test room:\n")
         source_table(w, room, rows)
     w("## Heads chosen\n")
-    w("| fold | input | head | inner macro-F1 | test macro-F1 |")
-    w("|---|---|---|---|---|")
+    w("| fold | input | head | inner macro-F1 | validation music called music | test macro-F1 |")
+    w("|---|---|---|---|---|---|")
     for k, r in enumerate(results):
         ch = r["chosen"]
-        w(f"| {k} | {ch['layer']} | {ch['kind']} {ch['param']:g} | {100 * ch['inner_f1']:.1f} | {100 * r['clean']['macro_f1']:.1f} |")
+        val = ch.get("validation_music_recall")
+        w(f"| {k} | {ch['layer']} | {ch['kind']} {ch['param']:g} | {100 * ch['inner_f1']:.1f} | "
+          f"{'' if val is None else f'{100 * val:.2f} %'} | {100 * r['clean']['macro_f1']:.1f} |")
     w("")
+    if any("validation_music_recall" in r["chosen"] for r in results):
+        w(f"Among the heads within {100 * content.NEAR_F1:g} point of the best inner macro-F1, the one that calls the "
+          "most windows of the validation music (another dataset's music, `--validation-music`) music is chosen.\n")
     if final:
         layer, kind, param = final["candidate"]
         w(f"Shipped in `{os.path.relpath(final['path'], config.REPO)}` as head `content`: {kind} {param:g} on `{layer}` "
           f"({final['live_inputs']} of {final['inputs']} inputs live), chosen by leave-one-fold-out CV on all folds "
-          "(window macro-F1: " + ", ".join(f"{k} {100 * v:.1f}" for k, v in final["inner"].items()) + ").\n")
+          "(window macro-F1: " + ", ".join(f"{k} {100 * v:.1f}" for k, v in final["inner"].items()) + ")"
+          + (f"; it calls {100 * final['validation_music_recall']:.2f} % of the validation music's windows music"
+             if final.get("validation_music_recall") is not None else "") + ".\n")
     with open(path + ".tmp", "w") as f:
         f.write("\n".join(out) + "\n")
     os.replace(path + ".tmp", path)

@@ -7,6 +7,7 @@
 #       DIR/MER_audio_taffc_dataset   the 4Q set (Famelgas/MULT_TP2)
 #       DIR/ravdess/Actor_01..24      RAVDESS speech (NicVSoftware/Advanced-Machine-Learning-Final-Project)
 #       DIR/fsdd/recordings           the Free Spoken Digit Dataset (Jakobovski/free-spoken-digit-dataset)
+#       DIR/musifeast17/stimuli       MUSIFEAST-17's music (HazelvdW/MUSIFEAST-17): tells near-equal heads apart
 #   MER=, RAVDESS=, FSDD= override each; MOODD_CACHE= where the corpus and embeddings go (not in the repo);
 #   MOODD= a moodd binary (default: .build/release/moodd, built if missing).
 #
@@ -20,6 +21,7 @@ fi
 MER=${MER:-$MOODD_DATA/MER_audio_taffc_dataset}
 RAVDESS=${RAVDESS:-$MOODD_DATA/ravdess}
 FSDD=${FSDD:-$MOODD_DATA/fsdd/recordings}
+VALIDATION=${VALIDATION:-$MOODD_DATA/musifeast17/stimuli}
 export MOODD_CACHE=${MOODD_CACHE:?set MOODD_CACHE to a folder outside the repository for the corpus and embeddings}
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 NUMBA_NUM_THREADS=1   # shared CPUs: one core per process
 
@@ -40,7 +42,7 @@ fi
 python=$(scripts/pyenv training/.venv training/requirements.txt training/requirements-train.txt)
 [[ -n "${MOODD:-}" || -x .build/release/moodd ]] || swift build -c release --product moodd
 "$python" training/content_corpus.py --mer "$MER" --ravdess "$RAVDESS" --fsdd "$FSDD" --out "$MOODD_CACHE/content" --rooms
-# --layers pooled: offered both inputs (same folds, no rooms), the inner CV chose the pooled input in every
-# fold (training/reports/content.md, "Choices"); offering both again doubles the CV's time.
+# --layers pooled: offered both inputs (same folds, no rooms), the inner CV chose the pooled input in all 5
+# folds (MODEL_CARD.md); offering both again doubles the CV's time.
 exec "$python" training/content.py --corpus "$MOODD_CACHE/content" --report training/reports/content.md \
-    --export models/moodd-4q.safetensors --layers pooled --control "$@"
+    --export models/moodd-4q.safetensors --layers pooled --control --validation-music "$VALIDATION" "$@"

@@ -1,7 +1,9 @@
 """
 How a model file's heads transfer to music they were not trained on: a dataset with listeners' valence and
 arousal ratings per clip (MUSIFEAST-17, van der Walle et al. 2025: 356 instrumental excerpts of 17 genres,
-rated by ~34 listeners each), never used for training or choosing anything in this repository.
+rated by ~34 listeners each). Never used for training; its music is used to tell near-equal content heads
+apart (content.py --validation-music), so the content head's figure here is a validation figure, while
+the mood head's figures are untouched by any choice.
 
     python training/transfer.py --dataset DIR --model models/moodd-4q.safetensors --report training/reports/transfer.md
 
@@ -76,8 +78,9 @@ def main():
          f"`{os.path.relpath(args.model, config.REPO)}`. {len(kept)} of {len(clips)} clips "
          f"({len(clips) - len(kept)} left out: their artists are also in 4Q); listeners' mean ratings "
          f"(valence {min(c['valence'] for c in kept):.2f}-{max(c['valence'] for c in kept):.2f}, arousal "
-         f"{min(c['arousal'] for c in kept):.2f}-{max(c['arousal'] for c in kept):.2f}). Never used to train or "
-         "choose anything.\n"]
+         f"{min(c['arousal'] for c in kept):.2f}-{max(c['arousal'] for c in kept):.2f}). Never used to train a head, "
+         "nor to choose the mood head; its music tells near-equal content heads apart "
+         "(`content.py --validation-music`).\n"]
     summary = {"clips": len(kept)}
     if "mood" in results:
         desc, probs = results["mood"]

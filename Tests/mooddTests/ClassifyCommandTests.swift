@@ -4,11 +4,12 @@ import MoodModel
 import MoodTestKit
 import Testing
 
-/// `moodd classify`, run as a user runs it, with the shipped model: the file's probabilities are the
-/// mean of its windows', each window is what the library's classifier says of that patch of the
-/// `moodd features` frames, and valence / arousal follow the formulas.
+/// `moodd classify`, run as a user runs it, with the shipped model's backbone and mood head (its content
+/// head has tests of its own below): the file's probabilities are the mean of its windows', each window
+/// is what the library's classifier says of that patch of the `moodd features` frames, and valence /
+/// arousal follow the formulas.
 @Suite struct ClassifyCommandTests {
-    static let model = Fixtures.directory + "../../models/moodd-4q.safetensors"
+    static let model = ContentModel.moodOnly
 
     static func object(_ line: Substring) throws -> JSONValue { try JSONValue.parse(String(line)) }
 

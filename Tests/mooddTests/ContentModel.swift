@@ -23,6 +23,15 @@ enum ContentModel {
         try Data(writer.bytes()).write(to: URL(fileURLWithPath: path))
     }
 
+    /// The shipped model without its `content` head, written once per test process: for the tests of
+    /// the mood head's arithmetic and of capture, which play synthetic music (the demo, generated
+    /// fixtures) that the content head need not call music.
+    static let moodOnly: String = {
+        let path = FileManager.default.temporaryDirectory.path + "/moodd-tests-\(getpid())-mood-only.safetensors"
+        do { try write(logits: nil, to: path) } catch { fatalError("cannot write \(path): \(error)") }
+        return path
+    }()
+
     /// Logits that make `kind` win with probability about 0.98.
     static func saying(_ kind: ContentKind) -> [Float] {
         ContentKind.allCases.map { $0 == kind ? 4 : 0 }

@@ -5,11 +5,12 @@ import Testing
 
 /// `moodd run` end to end with real capture and no sound card: a private PulseAudio server that
 /// `paplay` plays the demo into (the daemon records the null sink's monitor), and ALSA's `file` plugin
-/// feeding raw PCM. Assertions are on what arrives on the socket, with the shipped model.
+/// feeding raw PCM. Assertions are on what arrives on the socket, with the shipped model's mood head (the
+/// demo is synthetic music; LiveContentDaemonTests runs the content head).
 @Suite(.serialized, .timeLimit(.minutes(3)))
 struct LiveCaptureDaemonTests {
     static let repository = URL(fileURLWithPath: Fixtures.directory).deletingLastPathComponent().deletingLastPathComponent().path
-    static let model = repository + "/models/moodd-4q.safetensors"
+    static let model = ContentModel.moodOnly
     static let demo = repository + "/examples/demo.ogg"  // 20 s calm, then 20 s distorted and fast
 
     /// What a subscriber saw, as decoded events, in order.

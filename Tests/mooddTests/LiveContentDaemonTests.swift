@@ -46,7 +46,7 @@ struct LiveContentDaemonTests {
         let server = try PulseServer(sink: "rate=48000 channels=1 format=s16le")
         try server.start()
         defer { server.kill() }
-        let daemon = try RunningDaemon(["--source", "pulse:spk.monitor", "--model", LiveCaptureDaemonTests.model], environment: server.environment)
+        let daemon = try RunningDaemon(["--source", "pulse:spk.monitor", "--model", ContentModel.shipped], environment: server.environment)
         let client = try UnixLineClient(path: daemon.socketPath)
         let player = try ChildProcess(PulseServer.paplay!, ["-d", "spk", programme.path], environment: server.environment)
         defer { player.terminate() }

@@ -94,7 +94,7 @@ def test_mixtures_take_their_parts_from_their_own_fold():
 class FakeCorpus(content.Corpus):
     """content.Corpus over made-up embeddings: three separable clusters plus a confusable fourth source"""
     def __init__(self, rng, n_items=60, patches=6, rooms=False):
-        self.rows, xs = [], []
+        self.rows, xs, self.validation = [], [], {}
         for i in range(n_items):
             label = content.LABELS[i % 3]
             centre = np.eye(3)[i % 3] * 4
@@ -131,3 +131,17 @@ def test_fold_metrics_count_what_is_called_music():
     assert m["music_recall"] == 1 and m["speech_called_music"] == 1 and m["noise_called_music"] == 1
     assert m["nonmusic_called_music"] == 1 and len(m["nonmusic_files_called_music"]) == 4
     assert m["music"]["precision"] == pytest.approx(1 / 3)
+
+def test_near_equal_heads_are_told_apart_on_other_music(monkeypatch):
+    c = FakeCorpus(np.random.default_rng(2), rooms=True)
+    c.validation = {"penultimate": np.pad(np.random.default_rng(3).normal(size=(40, 3)) + [4, 0, 0], ((0, 0), (0, 5)))}
+    results = content.cross_validate(c, ["penultimate"])
+    assert all(r["chosen"]["validation_music_recall"] > 0.95 for r in results)   # the music cluster is music
+    monkeypatch.setattr(content, "NEAR_F1", 1.0)                                 # every candidate is near
+    monkeypatch.setattr(content, "validation_music_recall",
+                        lambda corpus, head, cand: 0.9 if cand[1:] == ("mlp", 10.0) else 0.5)
+    best, scores = content.choose(c, [0, 1, 2], ["penultimate"], ("clean", "train"))
+    assert best == ("penultimate", "mlp", 10.0) and len(scores) == len(content.CANDIDATES)
+    monkeypatch.setattr(content, "NEAR_F1", 0.0)                                 # none near: the best F1 alone
+    best, scores = content.choose(c, [0, 1, 2], ["penultimate"], ("clean", "train"))
+    assert best == max(scores, key=scores.get)
