@@ -5,9 +5,8 @@ classifier; Adam, lr 1e-3, cross-entropy), on the SAME grouped folds as evaluate
 aggregation (mean of 3-s patch probabilities). Writes a JSON row that evaluate.py puts in its table.
 
     python=$(scripts/pyenv training/.venv-torch training/requirements.txt training/requirements-torch.txt)
-    OMP_NUM_THREADS=1 $python training/cnn_baseline.py --dataset /work/data/MER_audio_taffc_dataset \
-        --metadata .../panda_dataset_taffc_metadata.csv --id-column Song --group-column Artist \
-        --labels Q1=happy,Q2=angry,Q3=sad,Q4=relaxed --width 0.25 --minutes 25 --out training/reports/4q_cnn.json
+    OMP_NUM_THREADS=1 $python training/cnn_baseline.py --dataset $MOODD_DATA/MER_audio_taffc_dataset --preset 4q \
+        --width 0.25 --minutes 25 --out training/reports/4q_cnn.json
 
 Features are moodd's (`moodd features`, cached under $MOODD_CACHE/features). PyTorch is not on CI's path.
 At full width a training step costs ~1.25 s per patch on one CPU core here (8.4 G multiply-accumulates

@@ -22,7 +22,8 @@ import numpy as np
 
 import config
 import dataset
-import evaluate
+import mood_cv
+from common import git_commit, portable
 from embed import Embedder
 
 # the comparison's grid for the logistic regression's C: config.LR_C and one step stronger, because the
@@ -62,8 +63,8 @@ def write_markdown(path, command, rows, n_clips):
               "|---|---|---|---|---|---|---|---|")
     text = f"""# 4q: other backbones and inputs
 
-Regenerate: `{command}`
-Written by `training/compare_backbones.py` on {datetime.date.today().isoformat()} at commit {evaluate.git_commit()}.
+Regenerate: `{portable(command)}`
+Written by `training/compare_backbones.py` on {datetime.date.today().isoformat()} at commit {git_commit()}.
 
 - {n_clips} clips, 5-fold CV stratified and grouped by artist, seed {config.SEED}: the folds of `4q.md`.
 - Heads: logistic regression per 3-s patch, C ∈ {list(LR_C)} chosen by an inner grouped
@@ -89,20 +90,20 @@ def main():
         os.path.relpath(a, config.REPO) if a.startswith(config.REPO) else a for a in sys.argv[1:]])
     clips, labels, y = dataset.load_from_args(args)
     groups = np.array([c.group for c in clips])
-    key = evaluate.dataset_key(args.dataset)
+    key = mood_cv.dataset_key(args.dataset)
     lr = [("lr", c) for c in LR_C]
     models = {backbone_name(m): m for m in (config.BACKBONE_MODEL, args.other)}
     emb, runs = {}, {}
     for name, model in models.items():
         for layer in ("penultimate", "pooled"):
-            emb[name, layer] = evaluate.embed_clips(clips, Embedder(model, layer=layer), key)
+            emb[name, layer] = mood_cv.embed_clips(clips, Embedder(model, layer=layer), key)
             if any(e is None for e in emb[name, layer]):
                 raise SystemExit("a clip without patches")
-            runs[name, layer] = evaluate.cross_validate(emb[name, layer], y, groups, labels, None, lr, config.SEED,
+            runs[name, layer] = mood_cv.cross_validate(emb[name, layer], y, groups, labels, None, lr, config.SEED,
                                                         tag=f"{name} {layer}")
     (a, b) = models
     cat = [np.hstack([p, q]) for p, q in zip(emb[a, "penultimate"], emb[b, "penultimate"])]
-    concat = evaluate.cross_validate(cat, y, groups, labels, None, lr, config.SEED, tag="concat")
+    concat = mood_cv.cross_validate(cat, y, groups, labels, None, lr, config.SEED, tag="concat")
     cost = {1: "1.4 GMAC", 2: "2.8 GMAC"}
     rows = [row(f"LR only, no augmentation, {name} {layer} (C down to 0.001; {cost[1]})", r["folds"])
             for (name, layer), r in runs.items()]

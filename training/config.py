@@ -1,15 +1,21 @@
 """
 The training pipeline's constants, in one place. Every script in training/ imports them from here.
 
-Paths can be overridden from the environment: MOODD (the binary), MOODD_CACHE (embeddings, augmented
-audio; never inside the repository, datasets have academic licences).
+Paths come from the environment, documented here once:
+    MOODD_DATA   the folder the datasets were fetched into (MER_audio_taffc_dataset/, ravdess/, fsdd/,
+                 musifeast17/; which repository each comes from: run_4q.sh and run_content.sh)
+    MOODD_CACHE  embeddings, augmented and room audio, corpora (default ~/.cache/moodd); never inside the
+                 repository: the datasets have academic licences
+    MOODD        the moodd binary (default .build/release/moodd)
 """
 import os
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MOODD = os.environ.get("MOODD", os.path.join(REPO, ".build", "release", "moodd"))
 BACKBONE_MODEL = os.path.join(REPO, "models", "msd_musicnn.safetensors")
-CACHE = os.environ.get("MOODD_CACHE", "/work/data/cache")
+CACHE = os.environ.get("MOODD_CACHE") or os.path.join(os.environ.get("XDG_CACHE_HOME") or
+                                                     os.path.expanduser("~/.cache"), "moodd")
+DATA = os.environ.get("MOODD_DATA", "")
 
 # the engine (docs/model-format.md, docs/frontend.md): 16 kHz, hop 256 samples = 16 ms per frame
 SAMPLE_RATE = 16000
@@ -47,8 +53,12 @@ PITCH_SEMITONES = (-2.0, 2.0)
 
 # the 4-quadrant MER dataset (Panda et al. 2018): folder -> label, and the quadrant's valence/arousal sign
 QUADRANTS = {"Q1": "happy", "Q2": "angry", "Q3": "sad", "Q4": "relaxed"}
+# dataset.py --preset: the options a known dataset's folder needs besides --dataset
+PRESETS = {"4q": {"metadata": "panda_dataset_taffc_metadata.csv", "id_column": "Song", "group_column": "Artist",
+                  "labels": ",".join(f"{k}={v}" for k, v in QUADRANTS.items())}}
 VALENCE = {"happy": 1, "angry": -1, "sad": -1, "relaxed": 1}
 AROUSAL = {"happy": 1, "angry": 1, "sad": -1, "relaxed": -1}
 
 # how much audio a listener (the daemon) has heard: clip-level accuracy after the first N patches
 LISTEN_PATCHES = (1, 2, 3, 5, 10, 19)
+NEAR_F1 = 0.01              # heads this close to the best inner macro-F1 are told apart on other music

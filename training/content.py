@@ -8,7 +8,7 @@ training/reports/content.md (+ content.json), and exported into the shipped mode
         --export models/moodd-4q.safetensors
 
 Per outer fold, an inner leave-one-fold-out CV over the training folds scores the heads (input layer, kind,
-regularisation) by the macro-F1 of their windows; among those within NEAR_F1 of the best, the one that
+regularisation) by the macro-F1 of their windows; among those within config.NEAR_F1 of the best, the one that
 calls the most windows of a second music dataset music wins (--validation-music: other music than the
 corpus's, so that the choice does not overfit 4Q's genres; without it, the best inner macro-F1 wins). The
 chosen head is refitted on the training folds and scored once on the test fold. Patches are weighted so that each class counts the same. The exported head is
@@ -25,6 +25,7 @@ import numpy as np
 import config
 import content_corpus
 import heads
+from common import log
 from embed import Embedder
 
 LABELS = list(content_corpus.LABELS)
@@ -32,10 +33,6 @@ MUSIC = LABELS.index("music")
 LAYERS = ("penultimate", "pooled")
 CANDIDATES = [("lr", 0.01), ("lr", 0.1), ("mlp", 1.0), ("mlp", 10.0)]
 TRAIN_STRIDE = 2            # training uses every 2nd patch (3-s hop: no two training patches overlap)
-NEAR_F1 = 0.01              # candidates this close to the best inner macro-F1 are told apart on other music
-
-def log(msg):
-    print(time.strftime("%H:%M:%S"), msg, flush=True)
 
 class Corpus:
     """the manifest's items with their patch embeddings, flattened to patches: x[variant][layer]
@@ -121,7 +118,7 @@ def choose(corpus, folds, layers, variants):
             scores[cand] = float(np.mean(s))
     best = max(scores, key=scores.get)
     if corpus.validation:
-        near = [c for c in scores if scores[c] >= scores[best] - NEAR_F1]
+        near = [c for c in scores if scores[c] >= scores[best] - config.NEAR_F1]
         recall = {c: validation_music_recall(corpus, fit(corpus, corpus.train_mask(folds), c, variants), c) for c in near}
         best = max(near, key=lambda c: (recall[c], scores[c]))
         log(f"  near the best inner macro-F1: {', '.join(f'{c} music recall {100 * r:.2f}' for c, r in recall.items())}")

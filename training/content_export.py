@@ -10,7 +10,7 @@ import config
 import content
 import export
 import heads
-from evaluate import git_commit
+from common import git_commit
 
 def export_content_head(corpus, layers, path):
     """-> a description of the exported head for the report"""

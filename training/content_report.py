@@ -10,7 +10,7 @@ import numpy as np
 
 import config
 import content
-from evaluate import git_commit
+from common import git_commit
 
 BACKBONE_MACS = 1_398_553_584
 

@@ -4,9 +4,10 @@ file's group (artist, speaker) so that cross-validation never puts one group on 
 
     Q1/MT0000004637.mp3  Q2/...  Q3/...  Q4/...      + panda_dataset_taffc_metadata.csv (Song, Artist)
 
-    python training/dataset.py /work/data/MER_audio_taffc_dataset \
-        --metadata /work/data/MER_audio_taffc_dataset/panda_dataset_taffc_metadata.csv \
-        --id-column Song --group-column Artist --labels Q1=happy,Q2=angry,Q3=sad,Q4=relaxed
+    python training/dataset.py --dataset $MOODD_DATA/MER_audio_taffc_dataset --preset 4q
+
+--preset 4q stands for --metadata DIR/panda_dataset_taffc_metadata.csv --id-column Song --group-column Artist
+--labels Q1=happy,Q2=angry,Q3=sad,Q4=relaxed (config.PRESETS).
 """
 import argparse
 import collections
@@ -94,23 +95,29 @@ def add_arguments(ap):
     ap.add_argument("--id-column", default="id")
     ap.add_argument("--group-column", default="group")
     ap.add_argument("--labels", default="", help="FOLDER=NAME,... (order = class order)")
+    ap.add_argument("--preset", choices=sorted(config.PRESETS),
+                    help="a known dataset's metadata file (in --dataset), columns and labels")
+
+def apply_preset(args):
+    """fills the options --preset stands for (those given explicitly win)"""
+    preset = config.PRESETS.get(getattr(args, "preset", None) or "", {})
+    for k, v in preset.items():
+        if not getattr(args, k, None) or getattr(args, k) == {"id_column": "id", "group_column": "group"}.get(k):
+            setattr(args, k, os.path.join(args.dataset, v) if k == "metadata" else v)
+    return args
 
 def load_from_args(args):
     """-> (clips, labels, y): the dataset the add_arguments options name, and each clip's class index."""
+    apply_preset(args)
     clips, labels = load_dataset(args.dataset, args.metadata, args.id_column, args.group_column,
                                  parse_label_map(args.labels))
     return clips, labels, np.array([labels.index(c.label) for c in clips])
 
 def main():
     ap = argparse.ArgumentParser(description="summarise a folder-per-label dataset")
-    ap.add_argument("root")
-    ap.add_argument("--metadata")
-    ap.add_argument("--id-column", default="id")
-    ap.add_argument("--group-column", default="group")
-    ap.add_argument("--labels", default="", help="FOLDER=NAME,... (order = class order)")
+    add_arguments(ap)
     args = ap.parse_args()
-    clips, labels = load_dataset(args.root, args.metadata, args.id_column, args.group_column,
-                                 parse_label_map(args.labels))
+    clips, labels, _ = load_from_args(args)
     per_label = collections.Counter(c.label for c in clips)
     per_group = collections.Counter(c.group for c in clips)
     print(f"{len(clips)} clips, {len(labels)} labels: " + ", ".join(f"{l} {per_label[l]}" for l in labels))

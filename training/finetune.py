@@ -6,9 +6,8 @@ so the trained weights go back into the same tensors of a moodd model file and t
 unchanged.
 
     python=$(scripts/pyenv training/.venv-torch training/requirements.txt training/requirements-torch.txt)
-    OMP_NUM_THREADS=2 $python training/finetune.py --dataset /work/data/MER_audio_taffc_dataset \
-        --metadata .../panda_dataset_taffc_metadata.csv --id-column Song --group-column Artist \
-        --labels Q1=happy,Q2=angry,Q3=sad,Q4=relaxed --augment noise,stretch,shift,pitch \
+    OMP_NUM_THREADS=2 $python training/finetune.py --dataset $MOODD_DATA/MER_audio_taffc_dataset --preset 4q \
+        --augment noise,stretch,shift,pitch \
         --control --out training/reports/4q_finetune.json --report training/reports/4q_finetune.md \
         [--export OUT.safetensors]
 
@@ -33,6 +32,8 @@ from torch import nn
 
 import config
 import dataset
+from common import log
+from mood_cv import clip_metrics
 from finetune_export import export, live_macs, parity
 from finetune_report import table_row, write_report
 from front_cache import FrontCache
@@ -46,10 +47,6 @@ HEAD_WEIGHT_DECAY = 1e-3
 DROPOUT = 0.5
 MAX_EPOCHS = 30
 PATIENCE = 5                # stop when the validation loss has not improved for this many epochs
-
-
-def log(*a):
-    print(*a, file=sys.stderr, flush=True)
 
 
 class MoodNet(nn.Module):
@@ -158,16 +155,7 @@ def validation_split(idx, y, groups, seed):
 
 
 def fold_metrics(probs, yt, labels):
-    from sklearn.metrics import accuracy_score, precision_recall_fscore_support
-    clip_p = np.array([p.mean(axis=0) for p in probs])
-    pred = clip_p.argmax(axis=1)
-    pr, rc, f1, _ = precision_recall_fscore_support(yt, pred, average="macro", zero_division=0)
-    m = {"accuracy": accuracy_score(yt, pred), "precision": pr, "recall": rc, "f1": f1,
-         "patch_accuracy": float(np.mean(np.concatenate([p.argmax(axis=1) == t for p, t in zip(probs, yt)])))}
-    for axis, table in (("arousal", config.AROUSAL), ("valence", config.VALENCE)):
-        if all(l in table for l in labels):
-            sign = np.array([table[l] for l in labels])
-            m[axis] = accuracy_score(sign[yt] > 0, clip_p[:, sign > 0].sum(axis=1) > 0.5)
+    m, pred, _ = clip_metrics(probs, yt, labels)
     return m, pred
 
 
@@ -207,7 +195,7 @@ def main():
     ap.add_argument("--report", help="also write the Markdown page here")
     args = ap.parse_args()
     command = "python training/finetune.py " + " ".join(sys.argv[1:])
-    from evaluate import git_commit
+    from common import git_commit
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
 
     clips, labels, y = dataset.load_from_args(args)

@@ -7,6 +7,8 @@ import os
 
 import numpy as np
 
+from common import portable
+
 
 def table_row(name, rows):
     keys = ("accuracy", "precision", "recall", "f1", "patch_accuracy", "arousal", "valence")
@@ -17,7 +19,7 @@ def table_row(name, rows):
 def write_report(result, path, command):
     """the fine-tuning page: its table rows, each fold's choices, the parity with moodd, the cost"""
     L = ["# 4q: fine-tuning musicnn's later layers\n",
-         f"Regenerate: `{command}`  ",
+         f"Regenerate: `{portable(command)}`  ",
          f"Written by `training/finetune.py` at commit {result['commit']}; backbone `{result['model']}`.\n",
          "## Protocol\n",
          "- The same 5 outer folds as `4q.md` (stratified, grouped by artist, seed 0); inputs are moodd's log-mel "

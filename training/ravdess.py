@@ -2,7 +2,7 @@
 RAVDESS speech as folder-per-label datasets (symlinks, under the cache): one by emotion, one by gender, with
 a metadata CSV giving each file's actor, so that evaluate.py can run actor-disjoint CV on them.
 
-    python training/ravdess.py /work/data/ravdess $MOODD_CACHE/ravdess
+    python training/ravdess.py $MOODD_DATA/ravdess $MOODD_CACHE/ravdess
     -> emotion/{neutral,calm,happy,sad,angry,fearful,disgust,surprised}/*.wav, gender/{female,male}/*.wav,
        actors.csv (id, actor)
 

@@ -26,7 +26,7 @@ import config
 import export
 import heads
 from embed import Embedder
-from evaluate import git_commit
+from common import git_commit
 
 def read_ratings(path, id_column="CLIP_NAME", artist_column="ARTIST", valence="valence_M", arousal="arousal_M"):
     with open(path, newline="", encoding="utf-8-sig") as f:

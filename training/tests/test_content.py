@@ -137,11 +137,11 @@ def test_near_equal_heads_are_told_apart_on_other_music(monkeypatch):
     c.validation = {"penultimate": np.pad(np.random.default_rng(3).normal(size=(40, 3)) + [4, 0, 0], ((0, 0), (0, 5)))}
     results = content.cross_validate(c, ["penultimate"])
     assert all(r["chosen"]["validation_music_recall"] > 0.95 for r in results)   # the music cluster is music
-    monkeypatch.setattr(content, "NEAR_F1", 1.0)                                 # every candidate is near
+    monkeypatch.setattr(config, "NEAR_F1", 1.0)                                 # every candidate is near
     monkeypatch.setattr(content, "validation_music_recall",
                         lambda corpus, head, cand: 0.9 if cand[1:] == ("mlp", 10.0) else 0.5)
     best, scores = content.choose(c, [0, 1, 2], ["penultimate"], ("clean", "train"))
     assert best == ("penultimate", "mlp", 10.0) and len(scores) == len(content.CANDIDATES)
-    monkeypatch.setattr(content, "NEAR_F1", 0.0)                                 # none near: the best F1 alone
+    monkeypatch.setattr(config, "NEAR_F1", 0.0)                                 # none near: the best F1 alone
     best, scores = content.choose(c, [0, 1, 2], ["penultimate"], ("clean", "train"))
     assert best == max(scores, key=scores.get)

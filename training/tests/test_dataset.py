@@ -4,6 +4,7 @@ import os
 import numpy as np
 import pytest
 
+import config
 import dataset
 
 def make_tree(root, layout):
@@ -75,3 +76,22 @@ def test_ravdess_names_and_views(tmp_path):
     clips, labels = dataset.load_dataset(str(tmp_path / "v" / "gender"), str(tmp_path / "v" / "actors.csv"),
                                          "id", "actor")
     assert [(c.label, c.group) for c in clips] == [("female", "02"), ("male", "01"), ("male", "01")]
+
+def test_a_preset_fills_the_options_a_known_dataset_needs(tmp_path):
+    """--preset 4q = the metadata file inside --dataset, its columns and config.QUADRANTS; explicit options win"""
+    import argparse
+    ap = argparse.ArgumentParser()
+    dataset.add_arguments(ap)
+    args = dataset.apply_preset(ap.parse_args(["--dataset", str(tmp_path), "--preset", "4q"]))
+    assert args.metadata == str(tmp_path / "panda_dataset_taffc_metadata.csv")
+    assert (args.id_column, args.group_column) == ("Song", "Artist")
+    assert dataset.parse_label_map(args.labels) == config.QUADRANTS
+    args = dataset.apply_preset(ap.parse_args(["--dataset", str(tmp_path), "--preset", "4q", "--group-column", "Album"]))
+    assert args.group_column == "Album"
+
+def test_reports_name_no_machine_path(monkeypatch):
+    import common
+    monkeypatch.setattr(config, "DATA", "/srv/datasets")
+    monkeypatch.setattr(config, "CACHE", "/var/cache/x")
+    text = common.portable(f"--dataset /srv/datasets/MER --rooms /var/cache/x/content --export {config.REPO}/models/m")
+    assert text == "--dataset $MOODD_DATA/MER --rooms $MOODD_CACHE/content --export models/m"
