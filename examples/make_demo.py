@@ -24,17 +24,45 @@ def note(freq, dur, amp, harmonics=(1.0, 0.5, 0.25), attack=0.02, release=0.3):
 
 def place(out, start, sound):
     i = int(start * SR)
-    out[i:i + len(sound)] += sound[: len(out) - i]
+    if i < len(out):
+        out[i:i + len(sound)] += sound[: len(out) - i]
+
+
+def piano(freq, dur, amp):
+    """a struck string: a sharp attack, upper partials that die faster than the fundamental, slightly sharp"""
+    t = np.arange(int(dur * SR)) / SR
+    out = np.zeros_like(t)
+    for k in range(1, 7):
+        fk = freq * k * np.sqrt(1 + 0.0004 * k * k)
+        out += np.sin(2 * np.pi * fk * t) * np.exp(-t * (1.2 + 0.9 * k)) / k
+    return amp * out * np.minimum(1, t / 0.004)
 
 
 def calm(seconds):
+    """A slow piano ballad at 72 bpm over a string pad: arpeggiated chords, a bass note and two melody notes
+    a bar, soft brushes on the beat. (Sustained sine chords alone, the first version, sound to the content head
+    like a hum: it called a quarter of their windows `noise`.)"""
+    brushes = np.random.default_rng(20261204)
     out = np.zeros(int(seconds * SR))
-    chords = [(220.0, 277.2, 329.6), (196.0, 246.9, 293.7), (174.6, 220.0, 261.6), (196.0, 246.9, 293.7)]
-    for bar in range(int(seconds / 2.5)):
-        for f in chords[bar % 4]:
-            place(out, bar * 2.5, note(f, 2.5, 0.08, release=1.5, attack=0.3))
-        place(out, bar * 2.5 + 1.25, note(chords[bar % 4][2] * 2, 1.2, 0.05, release=0.8, attack=0.1))
-    return out
+    beat = 60 / 72
+    chords = [(220.0, 261.6, 329.6), (174.6, 220.0, 261.6), (261.6, 329.6, 392.0), (196.0, 246.9, 293.7)]
+    bass = [110.0, 87.3, 130.8, 98.0]
+    melody = [659.3, 587.3, 523.3, 587.3, 523.3, 493.9, 440.0, 493.9]
+    for bar in range(int(seconds / (4 * beat)) + 1):
+        t0 = bar * 4 * beat
+        place(out, t0, piano(bass[bar % 4], 4 * beat, 0.22))
+        for f in chords[bar % 4]:                            # the pad, an octave down
+            place(out, t0, note(f / 2, 4 * beat, 0.05, harmonics=(1.0, 0.6, 0.4, 0.3, 0.2), attack=0.4, release=3.0))
+        for i in range(8):                                   # eighth-note arpeggio: 1 3 5 3, then an octave up
+            f = chords[bar % 4][(0, 1, 2, 1)[i % 4]] * (2 if i >= 4 else 1)
+            place(out, t0 + i * beat / 2, piano(f, 2 * beat, 0.09))
+        for i in range(2):
+            place(out, t0 + i * 2 * beat + beat, piano(melody[(2 * bar + i) % 8], 2 * beat, 0.12))
+        for i in range(4):
+            n = int(0.12 * SR)
+            brush = brushes.normal(0, 0.02 if i % 2 == 0 else 0.035, n) * np.exp(-np.arange(n) / (0.05 * SR))
+            place(out, t0 + i * beat, brush)
+    return np.tanh(1.5 * out) / 1.5
 
 
 def energetic(seconds):

@@ -61,4 +61,5 @@ AROUSAL = {"happy": 1, "angry": 1, "sad": -1, "relaxed": -1}
 
 # how much audio a listener (the daemon) has heard: clip-level accuracy after the first N patches
 LISTEN_PATCHES = (1, 2, 3, 5, 10, 19)
+TRAIN_STRIDE = 2            # heads train on every 2nd patch (hop 1.5 s: no two training patches overlap)
 NEAR_F1 = 0.01              # heads this close to the best inner macro-F1 are told apart on other music

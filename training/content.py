@@ -32,7 +32,6 @@ LABELS = list(content_corpus.LABELS)
 MUSIC = LABELS.index("music")
 LAYERS = ("penultimate", "pooled")
 CANDIDATES = [("lr", 0.01), ("lr", 0.1), ("mlp", 1.0), ("mlp", 10.0)]
-TRAIN_STRIDE = 2            # training uses every 2nd patch (3-s hop: no two training patches overlap)
 
 class Corpus:
     """the manifest's items with their patch embeddings, flattened to patches: x[variant][layer]
@@ -75,7 +74,7 @@ class Corpus:
         return "test" in self.x
 
     def train_mask(self, folds):
-        return np.isin(self.fold, list(folds)) & (self.index % TRAIN_STRIDE == 0)
+        return np.isin(self.fold, list(folds)) & (self.index % config.TRAIN_STRIDE == 0)
 
     def training_variants(self, augment=True):
         """what training folds contribute: the clean items, and their training-room copies"""

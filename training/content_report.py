@@ -76,7 +76,7 @@ def write(path, corpus, results, final, control=None):
       "the backbone's activations that moodd already computes, so the head adds no second network.\n")
     w("## Data\n")
     w(f"{len(rows)} items in {len({r['group'] for r in rows})} groups, {len(corpus.y):,} windows "
-      f"(every 1.5 s; training uses every {content.TRAIN_STRIDE}nd). Folds: every artist, speaker, voice, "
+      f"(every 1.5 s; training uses every {config.TRAIN_STRIDE}nd). Folds: every artist, speaker, voice, "
       "sound-effect package and generated recording is in one fold only; mixtures are made inside a fold from "
       "that fold's items" + ("; every item also went through one training room and one test room "
                              "(`training/rooms.py`: RT60 0.2-1.0 s, microphone 1-5 m away, the room's noise at "

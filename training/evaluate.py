@@ -23,7 +23,7 @@ import mood_report
 from common import git_commit, log
 from embed import Embedder
 from mood_cv import (Validation, as_layers, choose_input_and_fit, cross_validate, dataset_key, describe,
-                     embed_augmented, embed_clips, embed_rooms)
+                     embed_augmented, embed_clips, embed_rooms, fit)
 
 def load_validation(root, layers, model, engine, exclude_artists):
     """MUSIFEAST-17 (transfer.py's reader): its clips whose artists are not in the training data, embedded
@@ -50,9 +50,7 @@ def candidate_table(embs, augs, y, n_classes, labels, cands, inner, rho, best, l
     for l in embs:
         for c in cands:
             if (l, c) not in rho:
-                from mood_cv import patches_of
-                x, yy = patches_of(idx, embs[l], y, augs[l])
-                rho[l, c] = validation.spearman(heads.fit_head(x, yy, n_classes, *c, seed=config.SEED), l, labels)
+                rho[l, c] = validation.spearman(fit(idx, embs[l], y, augs[l], n_classes, c, config.SEED), l, labels)
             mark = "**" if (l, c) == (layer, best) else ""
             L.append(f"| {mark}{l}{mark} | {mark}{c[0]} {c[1]:g}{mark} | {100 * inner[l, c]:.1f} | {rho[l, c][1]:.3f} | "
                      f"{rho[l, c][0]:.3f} |")
@@ -71,6 +69,7 @@ def main():
     ap.add_argument("--engine", default="moodd", choices=["moodd", "numpy"],
                     help="numpy: moodd features + musicnn_numpy.py (a cross-check; never for reported numbers)")
     ap.add_argument("--quick", action="store_true", help="only the main variant, no learning curve")
+    ap.add_argument("--no-curve", action="store_true", help="no learning curve (it costs 5 fits per fold)")
     ap.add_argument("--embed-only", action="store_true", help="fill the embedding cache and stop")
     ap.add_argument("--export", help="write backbone + the head trained on all clips to this model file")
     ap.add_argument("--head-name", default="mood")
@@ -156,7 +155,7 @@ def main():
     for name, (a, cands, val) in specs.items():
         log(f"variant {name}")
         variants[name] = cross_validate(emb, y, groups, labels, a, cands, config.SEED,
-                                        curve=(name == main_name and not args.quick), tag=name,
+                                        curve=(name == main_name and not args.quick and not args.no_curve), tag=name,
                                         room=room_test, validation=val)
         variants[name]["chosen_on_validation"] = val is not None
 

@@ -14,6 +14,7 @@ compare_backbones.py).
 - each test fold is scored clean and, when given, through a test room (the same clips through rooms that no
   training copy went through).
 """
+import hashlib
 import os
 import time
 from dataclasses import dataclass
@@ -103,14 +104,30 @@ class Validation:
 # -----------------------------------------------------------------------------
 # nested cross-validation
 
-def patches_of(idx, emb, y, aug=None):
-    """training matrix: every patch of every clip in idx (and of its augmented copies) -> (x, y)"""
+def patches_of(idx, emb, y, aug=None, stride=1):
+    """training matrix: every stride-th patch of every clip in idx (and of its augmented copies) -> (x, y)"""
     xs, ys = [], []
     for i in idx:
         for e in [emb[i]] + [a[i] for a in (aug or {}).values()]:
-            xs.append(e)
-            ys.append(np.full(len(e), y[i]))
+            xs.append(e[::stride])
+            ys.append(np.full(len(xs[-1]), y[i]))
     return np.concatenate(xs), np.concatenate(ys)
+
+_fitted = {}
+
+def fit(idx, emb, y, aug, n_classes, cand, seed):
+    """heads.fit_head on patches_of(idx, ...) at config.TRAIN_STRIDE, remembered for the run: variants that
+    share a training set (the same clips, input and augmentation kinds) share their fits, e.g. the LR-only
+    variant's inner CV is the LR part of the LR+MLP one's"""
+    data = (emb, y) + tuple(v for _, v in sorted((aug or {}).items()))
+    key = (hashlib.sha1(np.asarray(idx).tobytes()).hexdigest(), tuple(map(id, data)), tuple(sorted(aug or {})),
+           n_classes, cand, seed, config.TRAIN_STRIDE)
+    if key not in _fitted:
+        x, yy = patches_of(idx, emb, y, aug, config.TRAIN_STRIDE)
+        head = heads.fit_head(x, yy, n_classes, *cand, seed=seed)
+        head.pop("model", None)                        # the sklearn object: not needed past fitting
+        _fitted[key] = (head, data)                    # data held, so that no id in the key is ever reused
+    return _fitted[key][0]
 
 def macro_f1(y_true, y_pred):
     from sklearn.metrics import f1_score
@@ -122,9 +139,8 @@ def inner_scores(idx, embs, y, groups, n_classes, augs, cands, seed):
     scores = {(layer, c): [] for layer in embs for c in cands}
     for tr, va in dataset.grouped_folds(y[idx], groups[idx], config.INNER_FOLDS, seed):
         for layer, emb in embs.items():
-            x_tr, y_tr = patches_of(idx[tr], emb, y, augs[layer])
             for c in cands:
-                head = heads.fit_head(x_tr, y_tr, n_classes, *c, seed=seed)
+                head = fit(idx[tr], emb, y, augs[layer], n_classes, c, seed)
                 pred = [np.argmax(heads.clip_probabilities(head, emb[i])) for i in idx[va]]
                 scores[layer, c].append(macro_f1(y[idx[va]], pred))
     return {k: float(np.mean(v)) for k, v in scores.items()}
@@ -150,13 +166,11 @@ def choose_input_and_fit(idx, embs, y, groups, n_classes, augs, cands, seed, val
     if validation is not None:
         near = [k for k in keys if scores[k] >= scores[best] - config.NEAR_F1] if len(keys) > 1 else keys
         for layer, c in near:
-            x, yy = patches_of(idx, embs[layer], y, augs[layer])
-            fitted[layer, c] = heads.fit_head(x, yy, n_classes, *c, seed=seed)
+            fitted[layer, c] = fit(idx, embs[layer], y, augs[layer], n_classes, c, seed)
             rho[layer, c] = validation.spearman(fitted[layer, c], layer, labels)
         best = max(near, key=lambda k: (np.mean(rho[k]), scores[k]))
     if best not in fitted:
-        x, yy = patches_of(idx, embs[best[0]], y, augs[best[0]])
-        fitted[best] = heads.fit_head(x, yy, n_classes, *best[1], seed=seed)
+        fitted[best] = fit(idx, embs[best[0]], y, augs[best[0]], n_classes, best[1], seed)
     return best[0], fitted[best], best[1], scores, rho
 
 def describe(layer, cand):
@@ -195,8 +209,7 @@ def learning_curve(train_idx, test_idx, emb, y, groups, n_classes, aug, cand, se
         sub = np.array([i for i in train_idx if groups[i] in keep])
         if len(np.unique(y[sub])) < n_classes:
             continue
-        x, yy = patches_of(sub, emb, y, aug)
-        head = heads.fit_head(x, yy, n_classes, *cand, seed=seed)
+        head = fit(sub, emb, y, aug, n_classes, cand, seed)
         pred = [np.argmax(heads.clip_probabilities(head, emb[i])) for i in test_idx]
         out[frac] = (len(sub), macro_f1(y[test_idx], pred))
     return out

@@ -106,7 +106,8 @@ def write_report(path, args, clips, labels, y, groups, variants, main_name, head
              + (" (which one: chosen by the inner CV with the head)" if len(args.layer) > 1 else "")
              + f" of a {config.PATCH_SECONDS:.2f}-s patch "
              f"({config.PATCH_FRAMES} frames), hop {config.HOP_FRAMES} frames ({config.HOP_SECONDS:.2f} s). "
-             "Heads are trained per patch (patch label = clip label); a clip's prediction is the mean of "
+             f"Heads are trained per patch (patch label = clip label; every {config.TRAIN_STRIDE}nd patch, so no two "
+             "training patches overlap); a clip's prediction is the mean of all "
              "its patch probabilities (what the daemon's EMA approximates).")
     if args.augment:
         L.append(f"- Augmentation (training folds only; one copy per kind per clip, deterministic): "

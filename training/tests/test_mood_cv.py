@@ -153,3 +153,19 @@ def test_report_shows_the_room_and_the_validation_figures(tmp_path):
     assert "| test room |" in text
     block = mood_report.cv_block(res)
     assert set(block["room"]) == {"accuracy", "f1"} and set(block["validation_spearman"]) == {"valence", "arousal"}
+
+def test_variants_that_share_a_training_set_share_their_fits(monkeypatch):
+    """an LR-only CV after an LR+MLP one with the same data fits nothing new; other data is never mistaken
+    for it"""
+    emb, y, groups = synthetic()
+    calls = []
+    real = mood_cv.heads.fit_head
+    monkeypatch.setattr(mood_cv.heads, "fit_head", lambda *a, **k: calls.append(1) or real(*a, **k))
+    first = mood_cv.cross_validate(emb, y, groups, LABELS, None, [("lr", 0.1), ("lr", 1.0)], seed=0)
+    n = len(calls)
+    again = mood_cv.cross_validate(emb, y, groups, LABELS, None, [("lr", 0.1)], seed=0)
+    assert len(calls) == n
+    other, _, _ = synthetic(signal=0.0, seed=1)
+    mood_cv.cross_validate(other, y, groups, LABELS, None, [("lr", 0.1)], seed=0)
+    assert len(calls) > n
+    assert mood_cv.summary(first, "f1")[0] >= mood_cv.summary(again, "f1")[0] - 0.2
