@@ -112,3 +112,27 @@ final class LineSink: EventSubscriber {
         #expect(hub.summary == "relaxed 0.71, 1 client, source lost")
     }
 }
+
+/// The `source` object is the same everywhere it appears. In protocol 2 the `source` event carried
+/// the source's name as a string under `source` (state and reason beside it), while `state` and
+/// `status` carried `{"name":...,"state":...}` without the reason: a client could not read either
+/// with the same code, and `status` never said why the source was lost.
+@Suite struct SourceShapeTests {
+    @Test func theSourceEventAndTheSnapshotCarryTheSameSourceObject() throws {
+        let hub = Sample.hub()
+        var lost = Sample.source(.lost)
+        lost.reason = "stalled"
+        hub.publish([.source(lost)])
+        let client = LineSink()
+        _ = hub.connect(client)
+        hub.publish([.source(lost)])
+        let lines = client.all
+        try #require(lines.count == 3)
+        let state = try JSONValue.parse(String(lines[1].dropLast()))
+        let event = try JSONValue.parse(String(lines[2].dropLast()))
+        let expected = JSONValue.object([.init("name", .string("file:test.wav")), .init("state", .string("lost")),
+                                         .init("reason", .string("stalled"))])
+        #expect(event["source"] == expected, "\(lines[2])")
+        #expect(state["source"] == expected, "\(lines[1])")
+    }
+}
