@@ -68,7 +68,7 @@ import Testing
         let logged = try String(contentsOfFile: config.logPath, encoding: .utf8).split(separator: "\n").map(String.init)
         let seenMoods = lines.filter { $0.contains("\"event\":\"mood\"") }
         #expect(seenMoods.allSatisfy { logged.contains($0) })
-        #expect(logged.first?.hasPrefix("{\"event\":\"source\",\"state\":\"started\"") == true)
+        #expect(logged.first?.hasPrefix("{\"event\":\"source\",") == true && logged.first?.contains("\"state\":\"started\"") == true)
         let rest = notify.messages(until: 0.3)
         #expect(rest.contains("WATCHDOG=1"))
         #expect(rest.last == "STOPPING=1")
