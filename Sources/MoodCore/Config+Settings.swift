@@ -50,7 +50,7 @@ extension Config {
                     "seconds of changes, source events and mood samples kept for the history command; 0 = off"),
             seconds("history.step", \.historyStep, atLeast: 0, "seconds between kept mood samples; 0 = every analysis"),
             count("history.max_entries", \.historyMaxEntries, 1...20_000,
-                  "most entries kept (besides 512 KiB of lines at most; 0.59 MiB worst case at 1000)"),
+                  "most entries kept (besides 512 KiB of lines at most; 0.58 MiB worst case at 1000)"),
         ]
     }
 

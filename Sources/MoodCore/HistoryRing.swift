@@ -11,7 +11,7 @@
 /// more than `maxEntries` are held or their lines add up to more than `maxBytes`. Since a reply carries
 /// the newest entries that fit in at most `maxBytes`, no entry beyond that could ever be sent, so the
 /// byte bound costs nothing. Worst case, resident: `maxBytes` of lines plus `maxEntries` slots of
-/// `entryOverhead` bytes: 512 KiB + 1000 x 64 B = 0.59 MiB at the defaults (docs/protocol.md).
+/// `entryOverhead` bytes: 512 KiB + 1000 x 80 B = 0.58 MiB at the defaults (docs/protocol.md).
 ///
 /// Eviction by count or bytes moves `completeSince`: a reply says from when on it is complete
 /// (`from`), so a client can tell "nothing happened" from "not kept".
@@ -40,9 +40,10 @@ public struct HistoryRing: Sendable {
     public static let maxBytes = 512 * 1024
     /// Upper bound of a reply's bytes besides its events: the keys, four values, brackets, newline.
     public static let replyEnvelopeBytes = 192
-    /// Resident bytes per entry besides its line: the slot (time + array reference, 16 B), the
-    /// array's heap header (32 B) and malloc's rounding of the line (< 16 B).
-    public static let entryOverhead = 64
+    /// Resident bytes per entry besides its line, at most: the slot (time + array reference, 16 B),
+    /// the array's heap header (32 B), malloc's chunk header (8 B) and rounding to 16 (< 16 B), and the
+    /// dropped newline's byte of capacity.
+    public static let entryOverhead = 80
 
     struct Entry: Sendable {
         var time: Timestamp
