@@ -136,3 +136,26 @@ final class LineSink: EventSubscriber {
         #expect(state["source"] == expected, "\(lines[1])")
     }
 }
+
+@Suite struct EventHubHistoryTests {
+    @Test func historyIsOffWithZeroSeconds() {
+        let hub = EventHub(
+            hello: .init(model: "m", labels: Sample.labels.names, hop: 1.5), tracker: MoodTracker(labels: Sample.labels, settings: .init()),
+            sourceName: "x", maxClients: 4, history: .init(seconds: 0))
+        hub.publish([.source(Sample.source(.started))])
+        #expect(hub.historyLine(seconds: nil, maxBytes: 1 << 20) == MoodEvent.error("history is off (history.seconds = 0)").jsonLine())
+    }
+
+    /// The hub keeps what it publishes, the lines its subscribers got, and says so from its start.
+    @Test func historyHoldsThePublishedLines() throws {
+        let hub = Sample.hub()
+        hub.publish([.source(Sample.source(.started))])
+        hub.publish([Sample.mood(1)], tracker: MoodTracker(labels: Sample.labels, settings: .init()), overruns: 0)
+        guard case .history(let h) = try MoodEvent(jsonLine: hub.historyLine(seconds: 60, maxBytes: 1 << 20)) else {
+            Issue.record("not history")
+            return
+        }
+        #expect(h.events == [.source(Sample.source(.started)), Sample.mood(1)])
+        #expect(h.from == Timestamp(millisecondsSinceEpoch: 1_795_255_200_000))
+    }
+}
