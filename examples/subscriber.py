@@ -5,7 +5,7 @@
 
 Prints each announced change (a mood, or one of the states that claim none: listening, silence,
 speech, noise) and reconnects when the daemon restarts (or disconnected us for being too slow:
-reconnecting gives a fresh hello and state, see docs/protocol.md, version 2).
+reconnecting gives a fresh hello and state, see docs/protocol.md, version 3).
 """
 import argparse
 import json
@@ -23,6 +23,8 @@ def events(path):
             for line in lines:
                 yield json.loads(line)
 
+
+PROTOCOL = 3
 
 # The announced states that are not moods (docs/protocol.md); speech and noise need a content head.
 NO_MOOD = {"listening", "silence", "speech", "noise"}
@@ -44,16 +46,24 @@ def main():
                 delay = 1.0
                 kind = event.get("event")
                 if kind == "hello":
+                    if event.get("protocol") != PROTOCOL:
+                        print(f"moodd speaks protocol {event.get('protocol')}; this script reads {PROTOCOL}",
+                              file=sys.stderr, flush=True)
                     content = event.get("content_labels")
                     extra = f"; tells {', '.join(content)} apart" if content else ""
-                    print(f"connected: model {event['model']}, labels {', '.join(event['labels'])}{extra}", flush=True)
+                    print(f"connected: moodd {event['version']}, model {event['model']}, labels {', '.join(event['labels'])}{extra}",
+                          flush=True)
                 elif kind == "state":
                     print(f"{event['time']} now {describe(event['label'], event['confidence'])}", flush=True)
                 elif kind == "change":
                     print(f"{event['time']} {event['from']} -> {event['to']}", flush=True)
+                elif kind == "source":
+                    source = event["source"]
+                    reason = f": {source['reason']}" if source["reason"] else ""
+                    print(f"{event['time']} source {source['state']}{reason}", flush=True)
                 elif kind == "error":
                     print(f"moodd: {event['error']}", file=sys.stderr, flush=True)
-                # mood, source and events of later protocol versions: ignored here.
+                # mood and events of later protocol versions: ignored here.
             print("moodd closed the connection; reconnecting", file=sys.stderr, flush=True)
         except (FileNotFoundError, ConnectionRefusedError) as e:
             print(f"cannot connect to {args.socket}: {e.strerror} (is moodd running?)", file=sys.stderr, flush=True)

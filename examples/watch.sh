@@ -6,10 +6,11 @@
 set -eu
 SOCKET=${1:-${MOODD_SOCKET:-/run/moodd/moodd.sock}}
 
-# -u: read only; the daemon sends hello, state, then every event (docs/protocol.md).
+# -u: read only; the daemon sends hello, state, then every event (docs/protocol.md, version 3).
 socat -u "UNIX-CONNECT:$SOCKET" - | jq --unbuffered -r '
-  if .event == "state" then "\(.time)  now \(.label)\(if (.label | IN("listening", "silence", "speech", "noise")) then "" else " (\(.confidence))" end)"
+  if .event == "hello" then (if .protocol != 3 then "moodd speaks protocol \(.protocol); this script reads 3" else empty end)
+  elif .event == "state" then "\(.time)  now \(.label)\(if (.label | IN("listening", "silence", "speech", "noise")) then "" else " (\(.confidence))" end)"
   elif .event == "change" then "\(.time)  \(.from) -> \(.to)"
-  elif .event == "source" then "\(.time)  source \(.state)\(if .reason then ": " + .reason else "" end)"
+  elif .event == "source" then "\(.time)  source \(.source.state)\(if .source.reason then ": " + .source.reason else "" end)"
   elif .event == "error" then "moodd: \(.error)"
   else empty end'

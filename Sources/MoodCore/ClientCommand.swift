@@ -1,15 +1,34 @@
-/// A command a client sends: one JSON object per line, `{"cmd":"status"}`.
+/// A command a client sends: one JSON object per line, `{"cmd":"status"}`, `{"cmd":"history","seconds":600}`.
 ///
-/// Only `status` exists in protocol version 1. Other members of the object are ignored, so a later
-/// version can add arguments without breaking this parser.
-public enum ClientCommand: Sendable, Equatable, CaseIterable {
+/// Members other than `cmd` and the command's own arguments are ignored, so a later version can add
+/// arguments without breaking this parser. A bad argument is a `Rejection` (an `error` reply), never
+/// a reason to close the connection.
+public enum ClientCommand: Sendable, Equatable {
     /// Reply with a `status` event (the same snapshot as the `state` event sent on connect).
     case status
+    /// Reply with a `history` event: the kept past, the last `seconds` of it (nil: all of it).
+    case history(seconds: Double?)
+
+    /// The command names, in the order error messages list them.
+    public static let names = ["status", "history"]
 
     public var name: String {
         switch self {
         case .status: "status"
+        case .history: "history"
         }
+    }
+
+    /// The command as a line to send (no newline): `{"cmd":"history","seconds":600}`.
+    public var jsonLine: String {
+        var w = JSONWriter(capacity: 48)
+        w.raw("{")
+        w.key("cmd"); w.string(name)
+        if case .history(let seconds?) = self {
+            w.comma(); w.key("seconds"); w.number(seconds, decimals: MoodEvent.secondsDecimals)
+        }
+        w.raw("}")
+        return String(decoding: w.bytes, as: UTF8.self)
     }
 
     /// Why a line is not a command; `message` goes into the `error` event.
@@ -35,11 +54,20 @@ public enum ClientCommand: Sendable, Equatable, CaseIterable {
         guard let name = name.stringValue else {
             return .failure(Rejection(message: "\"cmd\" must be a string"))
         }
-        guard let command = allCases.first(where: { $0.name == name }) else {
-            let known = allCases.map { "'\($0.name)'" }.joined(separator: ", ")
+        switch name {
+        case "status":
+            return .success(.status)
+        case "history":
+            guard let seconds = value["seconds"], !seconds.isNull else { return .success(.history(seconds: nil)) }
+            // JSON numbers are finite (the parser refuses others); 1e308 is cut to what is kept.
+            guard let s = seconds.doubleValue, s > 0 else {
+                return .failure(Rejection(message: "history: \"seconds\" must be a positive number of seconds, like {\"cmd\":\"history\",\"seconds\":3600}"))
+            }
+            return .success(.history(seconds: s))
+        default:
+            let known = names.map { "'\($0)'" }.joined(separator: ", ")
             return .failure(Rejection(message: "unknown command '\(name)' (known: \(known))"))
         }
-        return .success(command)
     }
 }
 

@@ -46,6 +46,11 @@ extension Config {
             text("log.path", \.logPath, "event log file; empty = no log file", allowEmpty: true),
             choice("log.format", \.logFormat, "json: the socket's lines; text: one readable line per event"),
             events("log.events", \.logEvents, "which events to log: mood (every hop), change, source"),
+            seconds("history.seconds", \.historySeconds, atLeast: 0, atMost: 86_400,
+                    "seconds of changes, source events and mood samples kept for the history command; 0 = off"),
+            seconds("history.step", \.historyStep, atLeast: 0, "seconds between kept mood samples; 0 = every analysis"),
+            count("history.max_entries", \.historyMaxEntries, 1...20_000,
+                  "most entries kept (besides 512 KiB of lines at most; 0.58 MiB worst case at 1000)"),
         ]
     }
 
@@ -70,10 +75,10 @@ extension Config {
             value: { .string($0[keyPath: path]) }, isText: true)
     }
 
-    /// A number of seconds, `> above` or `>= atLeast`; integers are accepted (`dwell = 10`).
+    /// A number of seconds, `> above` or `>= atLeast`, and at most `atMost`; integers are accepted (`dwell = 10`).
     private static func seconds(
         _ key: String, _ path: WritableKeyPath<Config, Double>, above: Double? = nil, atLeast: Double? = nil,
-        _ comment: String
+        atMost: Double = 3600, _ comment: String
     ) -> Setting {
         Setting(
             key: key, comment: comment,
@@ -81,7 +86,7 @@ extension Config {
                 guard let d = value.number, d.isFinite else { return "expected a number of seconds, got \(value.literal)" }
                 if let above, !(d > above) { return "must be greater than \(TOMLValue.float(above).literal) seconds, got \(value.literal)" }
                 if let atLeast, !(d >= atLeast) { return "must be at least \(TOMLValue.float(atLeast).literal) seconds, got \(value.literal)" }
-                if d > 3600 { return "must be at most 3600 seconds, got \(value.literal)" }
+                if d > atMost { return "must be at most \(TOMLValue.integer(Int(atMost)).literal) seconds, got \(value.literal)" }
                 config[keyPath: path] = d
                 return nil
             },

@@ -73,7 +73,21 @@ public struct Config: Sendable, Equatable {
     public var logFormat = LogFormat.json
     public var logEvents: [LoggedEvent] = [.mood, .change, .source]
 
+    // [history]
+    /// Seconds of the past kept for `{"cmd":"history"}` (`HistoryRing`); 0 turns history off.
+    public var historySeconds = 3600.0
+    /// Seconds between kept `mood` samples: 30 s gives 120 points an hour, enough for a chart of the
+    /// hour, and 40 KB of moods with the shipped model; changes are kept exactly whatever the step.
+    public var historyStep = 30.0
+    /// Most entries (changes, source events, samples) kept.
+    public var historyMaxEntries = 1000
+
     public init() {}
+
+    /// The history ring these values describe.
+    public var historySettings: HistoryRing.Settings {
+        HistoryRing.Settings(seconds: historySeconds, step: historyStep, maxEntries: historyMaxEntries)
+    }
 
     /// The tracker settings these values describe.
     public var trackerSettings: MoodTracker.Settings {

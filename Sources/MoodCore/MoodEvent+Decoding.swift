@@ -28,6 +28,11 @@ extension MoodEvent {
         } catch {
             throw DecodingError(description: "malformed JSON: \(error)")
         }
+        try self.init(value: value)
+    }
+
+    /// Decodes a parsed event (also each of a `history` event's `events`).
+    public init(value: JSONValue) throws(DecodingError) {
         guard case .object = value else { throw DecodingError(description: "an event must be a JSON object") }
         guard let name = value["event"]?.stringValue else {
             throw DecodingError(description: "missing the \"event\" string")
@@ -36,8 +41,9 @@ extension MoodEvent {
         switch name {
         case "hello":
             self = .hello(Hello(
-                protocolVersion: try f.integer("protocol"), model: try f.string("model"),
-                labels: try f.strings("labels"), contentLabels: try f.optionalStrings("content_labels")))
+                protocolVersion: try f.integer("protocol"), version: try f.string("version"), model: try f.string("model"),
+                labels: try f.strings("labels"), contentLabels: try f.optionalStrings("content_labels"),
+                hop: try f.double("hop")))
         case "state", "status":
             let source = try f.object("source")
             let counters = try f.object("counters")
@@ -47,11 +53,7 @@ extension MoodEvent {
                 content: try f.distribution("content"),
                 valence: try f.optionalFloat("valence"), arousal: try f.optionalFloat("arousal"),
                 since: try f.optionalTime("since"),
-                source: SourceStatus(
-                    name: try source.string("name"),
-                    state: try source.optionalString("state").map { s throws(DecodingError) in
-                        try source.sourceState(s)
-                    }),
+                source: try source.sourceStatus(),
                 counters: Counters(
                     analyses: try counters.integer("analyses"), overruns: try counters.integer("overruns"),
                     lostFrames: try counters.integer("lost_frames"), clients: try counters.integer("clients")))
@@ -67,12 +69,29 @@ extension MoodEvent {
                 from: MoodState(name: try f.string("from")), to: MoodState(name: try f.string("to")),
                 time: try f.time("time")))
         case "source":
+            let status = try f.object("source").sourceStatus()
+            guard let state = status.state else { throw f.fail("source", "a source object whose state is not null") }
             self = .source(Source(
-                state: try f.sourceState(try f.string("state")), source: try f.string("source"),
+                state: state, source: status.name,
                 overruns: try f.integer("overruns"), lostFrames: try f.integer("lost_frames"),
-                time: try f.time("time"), reason: try f.optionalString("reason")))
+                time: try f.time("time"), reason: status.reason))
         case "error":
             self = .error(try f.string("error"))
+        case "history":
+            guard case .array(let elements) = value["events"] else { throw f.fail("events", "an array of events") }
+            var events: [MoodEvent] = []
+            for element in elements {
+                do {
+                    events.append(try MoodEvent(value: element))
+                } catch where error.isUnknownEvent {
+                    continue  // a later daemon's event kind: skipped, as in the stream
+                } catch {
+                    throw DecodingError(description: "'history' event: in 'events': \(error.description)")
+                }
+            }
+            self = .history(History(
+                time: try f.time("time"), seconds: try f.double("seconds"), step: try f.double("step"),
+                from: try f.time("from"), events: events))
         default:
             throw DecodingError(description: "unknown event '\(name)'", isUnknownEvent: true)
         }
@@ -108,6 +127,11 @@ private struct Fields {
     func integer(_ key: String) throws(MoodEvent.DecodingError) -> Int {
         guard let d = object[key]?.doubleValue, let i = Int(exactly: d) else { throw fail(key, "an integer") }
         return i
+    }
+
+    func double(_ key: String) throws(MoodEvent.DecodingError) -> Double {
+        guard let d = object[key]?.doubleValue else { throw fail(key, "a number") }
+        return d
     }
 
     func float(_ key: String) throws(MoodEvent.DecodingError) -> Float {
@@ -167,6 +191,14 @@ private struct Fields {
             values.append(Float(d))
         }
         return Distribution(labels: labels, values: values)
+    }
+
+    /// This object as a `source` object: `{"name":...,"state":...,"reason":...}`.
+    func sourceStatus() throws(MoodEvent.DecodingError) -> MoodEvent.SourceStatus {
+        MoodEvent.SourceStatus(
+            name: try string("name"),
+            state: try optionalString("state").map { s throws(MoodEvent.DecodingError) in try sourceState(s) },
+            reason: try optionalString("reason"))
     }
 
     func sourceState(_ s: String) throws(MoodEvent.DecodingError) -> MoodEvent.SourceState {

@@ -7,6 +7,8 @@
 extension MoodEvent {
     static let probabilityDecimals = 4
     static let levelDecimals = 1
+    /// Durations (`hop`, history's `seconds` and `step`): milliseconds, the resolution of `time`.
+    static let secondsDecimals = 3
 
     /// The event as one line of JSON, newline included.
     public func jsonLine() -> [UInt8] {
@@ -30,6 +32,7 @@ extension MoodEvent {
         switch self {
         case .hello(let h):
             w.comma(); w.key("protocol"); w.integer(h.protocolVersion)
+            w.comma(); w.key("version"); w.string(h.version)
             w.comma(); w.key("model"); w.string(h.model)
             w.comma(); w.key("labels"); w.raw("[")
             for (i, label) in h.labels.enumerated() {
@@ -48,6 +51,7 @@ extension MoodEvent {
             } else {
                 w.null()
             }
+            w.comma(); w.key("hop"); w.number(h.hop, decimals: Self.secondsDecimals)
         case .state(let s), .status(let s):
             w.comma(); w.key("time"); w.timestamp(s.time)
             w.comma(); w.key("label"); w.string(s.label.name)
@@ -58,11 +62,7 @@ extension MoodEvent {
             w.comma(); w.key("arousal"); w.probability(s.arousal)
             w.comma(); w.key("since")
             if let since = s.since { w.timestamp(since) } else { w.null() }
-            w.comma(); w.key("source"); w.raw("{")
-            w.key("name"); w.string(s.source.name)
-            w.comma(); w.key("state")
-            if let state = s.source.state { w.string(state.rawValue) } else { w.null() }
-            w.raw("}")
+            w.comma(); w.key("source"); w.source(s.source)
             w.comma(); w.key("counters"); w.raw("{")
             w.key("analyses"); w.integer(s.counters.analyses)
             w.comma(); w.key("overruns"); w.integer(s.counters.overruns)
@@ -85,21 +85,41 @@ extension MoodEvent {
             w.comma(); w.key("to"); w.string(c.to.name)
             w.comma(); w.key("time"); w.timestamp(c.time)
         case .source(let s):
-            w.comma(); w.key("state"); w.string(s.state.rawValue)
-            w.comma(); w.key("source"); w.string(s.source)
+            w.comma(); w.key("time"); w.timestamp(s.time)
+            w.comma(); w.key("source"); w.source(s.status)
             w.comma(); w.key("overruns"); w.integer(s.overruns)
             w.comma(); w.key("lost_frames"); w.integer(s.lostFrames)
-            w.comma(); w.key("time"); w.timestamp(s.time)
-            w.comma(); w.key("reason")
-            if let reason = s.reason { w.string(reason) } else { w.null() }
         case .error(let message):
             w.comma(); w.key("error"); w.string(message)
+        case .history(let h):
+            // `HistoryRing.reply` writes the same bytes from the lines it kept.
+            w.comma(); w.key("time"); w.timestamp(h.time)
+            w.comma(); w.key("seconds"); w.number(h.seconds, decimals: Self.secondsDecimals)
+            w.comma(); w.key("step"); w.number(h.step, decimals: Self.secondsDecimals)
+            w.comma(); w.key("from"); w.timestamp(h.from)
+            w.comma(); w.key("events"); w.raw("[")
+            for (i, event) in h.events.enumerated() {
+                if i > 0 { w.comma() }
+                event.encode(into: &w)
+            }
+            w.raw("]")
         }
         w.raw("}")
     }
 }
 
 extension JSONWriter {
+    /// The `source` object, one shape wherever it appears: `{"name":...,"state":...,"reason":...}`.
+    fileprivate mutating func source(_ s: MoodEvent.SourceStatus) {
+        raw("{")
+        key("name"); string(s.name)
+        comma(); key("state")
+        if let state = s.state { string(state.rawValue) } else { null() }
+        comma(); key("reason")
+        if let reason = s.reason { string(reason) } else { null() }
+        raw("}")
+    }
+
     fileprivate mutating func probability(_ value: Float?) {
         if let value { number(value, decimals: MoodEvent.probabilityDecimals) } else { null() }
     }

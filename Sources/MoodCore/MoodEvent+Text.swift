@@ -5,6 +5,7 @@
 ///     2026-11-21T10:00:00.000Z mood speech 0 valence=- arousal=- level=-31.2dB content=music:0.1,speech:0.85,noise:0.05
 ///     2026-11-21T10:00:00.000Z change sad -> happy
 ///     2026-11-21T10:00:00.000Z source lost pulse:@DEFAULT_MONITOR@ overruns=0 lost_frames=512 reason="Connection terminated"
+///     2026-11-21T10:00:00.000Z history seconds=3600 step=30 from=2026-11-21T09:00:00.000Z events=131
 extension MoodEvent {
     public func textLine() -> String {
         var w = JSONWriter(capacity: 192)  // reused for its number and string formatting
@@ -26,10 +27,13 @@ extension MoodEvent {
         }
         switch self {
         case .hello(let h):
-            text("hello protocol=\(h.protocolVersion) model=")
+            text("hello protocol=\(h.protocolVersion) version=")
+            w.string(h.version)
+            text(" model=")
             w.string(h.model)
             text(" labels=" + h.labels.joined(separator: ","))
             text(" content_labels=" + (h.contentLabels?.joined(separator: ",") ?? "-"))
+            text(" hop="); number(Float(h.hop), Self.secondsDecimals)
         case .state(let s), .status(let s):
             time(s.time)
             text("\(name) \(s.label.name) ")
@@ -38,6 +42,10 @@ extension MoodEvent {
             text(" since=")
             if let since = s.since { since.write(into: &w.bytes) } else { text("-") }
             text(" source=\(s.source.name)(\(s.source.state?.rawValue ?? "-"))")
+            if let reason = s.source.reason {
+                text(" reason=")
+                w.string(reason)
+            }
             text(" analyses=\(s.counters.analyses) overruns=\(s.counters.overruns)")
             text(" lost_frames=\(s.counters.lostFrames) clients=\(s.counters.clients)")
         case .mood(let m):
@@ -67,6 +75,14 @@ extension MoodEvent {
         case .error(let message):
             text("error ")
             w.string(message)
+        case .history(let h):
+            time(h.time)
+            text("history seconds=")
+            number(Float(h.seconds), Self.secondsDecimals)
+            text(" step="); number(Float(h.step), Self.secondsDecimals)
+            text(" from=")
+            h.from.write(into: &w.bytes)
+            text(" events=\(h.events.count)")
         }
         return String(decoding: w.bytes, as: UTF8.self)
     }

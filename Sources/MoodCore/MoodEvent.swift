@@ -1,4 +1,4 @@
-/// One line of the event stream, protocol version 2 (`docs/protocol.md`).
+/// One line of the event stream, protocol version 3 (`docs/protocol.md`).
 ///
 /// The daemon builds these (the `MoodTracker` makes `mood` and `change`; the shell makes the rest) and
 /// encodes them with `jsonLine()`; `moodctl` decodes them with `MoodEvent(jsonLine:)`.
@@ -17,10 +17,13 @@ public enum MoodEvent: Sendable, Equatable {
     case source(Source)
     /// A client command could not be served, or the connection is being closed; free text.
     case error(String)
+    /// The reply to `{"cmd":"history"}`: the kept past (`HistoryRing`).
+    case history(History)
 
     /// The protocol version in `hello`. Bumped only for changes an old client would misread (see the doc):
-    /// 2 added the `speech` and `noise` states (a `label` that is no mood) and the `content` key.
-    public static let protocolVersion = 2
+    /// 2 added the `speech` and `noise` states (a `label` that is no mood) and the `content` key; 3 made
+    /// `source` one object everywhere (`{"name","state","reason"}`), moving the `source` event's keys.
+    public static let protocolVersion = 3
 
     /// The `event` field.
     public var name: String {
@@ -32,22 +35,32 @@ public enum MoodEvent: Sendable, Equatable {
         case .change: "change"
         case .source: "source"
         case .error: "error"
+        case .history: "history"
         }
     }
 
     public struct Hello: Sendable, Equatable {
         public var protocolVersion: Int
+        /// The daemon's version, `MooddVersion.string`.
+        public var version: String
         /// The model's name (its file's base name or declared name).
         public var model: String
         public var labels: [String]
         /// `ContentKind.labels` when the model has a content head (so `speech` and `noise` can happen); nil otherwise.
         public var contentLabels: [String]?
+        /// Seconds between analyses (`analysis.hop`): one `mood` event per hop.
+        public var hop: Double
 
-        public init(protocolVersion: Int = MoodEvent.protocolVersion, model: String, labels: [String], contentLabels: [String]? = nil) {
+        public init(
+            protocolVersion: Int = MoodEvent.protocolVersion, version: String = MooddVersion.string, model: String,
+            labels: [String], contentLabels: [String]? = nil, hop: Double
+        ) {
             self.protocolVersion = protocolVersion
+            self.version = version
             self.model = model
             self.labels = labels
             self.contentLabels = contentLabels
+            self.hop = hop
         }
     }
 
@@ -124,6 +137,9 @@ public enum MoodEvent: Sendable, Equatable {
             self.time = time
             self.reason = reason
         }
+
+        /// The `source` object of this event, as `state` and `status` carry it too.
+        public var status: SourceStatus { SourceStatus(name: source, state: state, reason: reason) }
     }
 
     /// Everything a client needs to catch up: the `state` event and the `status` reply.
@@ -159,14 +175,40 @@ public enum MoodEvent: Sendable, Equatable {
         }
     }
 
+    /// The `source` object, the same in `source` events, `state`, `status` and history.
     public struct SourceStatus: Sendable, Equatable {
         public var name: String
         /// The last `source` event's state; nil before the source first started.
         public var state: SourceState?
+        /// Why it was lost or ended (the device's words, `stalled`), if known; nil otherwise.
+        public var reason: String?
 
-        public init(name: String, state: SourceState?) {
+        public init(name: String, state: SourceState?, reason: String? = nil) {
             self.name = name
             self.state = state
+            self.reason = reason
+        }
+    }
+
+    /// The kept past (`HistoryRing.reply`): `change` and `source` events and `mood` samples.
+    public struct History: Sendable, Equatable {
+        /// When the reply was made.
+        public var time: Timestamp
+        /// The period covered, seconds: as asked, or what is kept (`history.seconds`) if that is less.
+        public var seconds: Double
+        /// Seconds between `mood` samples (`history.step`).
+        public var step: Double
+        /// `events` holds every `change` and `source` event from this time on.
+        public var from: Timestamp
+        /// Oldest first.
+        public var events: [MoodEvent]
+
+        public init(time: Timestamp, seconds: Double, step: Double, from: Timestamp, events: [MoodEvent]) {
+            self.time = time
+            self.seconds = seconds
+            self.step = step
+            self.from = from
+            self.events = events
         }
     }
 

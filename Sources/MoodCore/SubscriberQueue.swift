@@ -71,6 +71,17 @@ public struct SubscriberQueue: Sendable {
         !isClosed && count < max(1, maxEvents / 2) && byteCount < max(1, maxBytes / 2)
     }
 
+    /// The most bytes one reply may take: half the queue. A large reply (`history`) is cut to it.
+    public var replyBudget: Int { max(1, maxBytes / 2) }
+
+    /// Whether a reply of `size` bytes may be queued now: `hasRoomForReplies`, and the reply keeps the
+    /// queue at most half full, unless the queue is empty (which takes any line, as `enqueue` does).
+    /// So a reply never leaves less than half the queue for published events; a large one waits for
+    /// the queue to drain, which a reading client's does within milliseconds.
+    public func hasRoomForReply(ofSize size: Int) -> Bool {
+        hasRoomForReplies && (byteCount == 0 || byteCount + size <= replyBudget)
+    }
+
     /// The unwritten bytes of the oldest line; nil when empty or closed.
     public var pending: ArraySlice<UInt8>? {
         guard !isClosed, head < lines.count else { return nil }

@@ -80,6 +80,16 @@ final class ClientConnection: EventSubscriber, Sendable {
     /// See `SubscriberQueue.hasRoomForReplies`.
     var hasRoomForReplies: Bool { queue.withLock { $0.hasRoomForReplies } }
 
+    /// See `SubscriberQueue.replyBudget`.
+    var replyBudget: Int { queue.withLock { $0.replyBudget } }
+
+    /// Queues `reply` if `SubscriberQueue.hasRoomForReply(ofSize:)`; false (nothing queued) otherwise.
+    func enqueueReply(_ reply: [UInt8]) -> Bool {
+        guard queue.withLock({ $0.hasRoomForReply(ofSize: reply.count) }) else { return false }
+        enqueue(reply)
+        return true
+    }
+
     /// Drops whatever is queued; the client is gone.
     func discard() {
         queue.withLock { $0.close() }
@@ -90,7 +100,7 @@ final class ClientConnection: EventSubscriber, Sendable {
 /// connection's queue, and restarts the drain when the channel becomes writable.
 ///
 /// Replies are paced by the client's reading, never a reason to disconnect it: commands are served
-/// while the queue has room for replies (`SubscriberQueue.hasRoomForReplies`); past that the rest of
+/// while the queue has room for them (`SubscriberQueue.hasRoomForReply(ofSize:)`); past that the rest of
 /// what was read waits in `backlog` and the channel stops reading (`autoRead` off), so the kernel's
 /// buffers push back on the client. Serving resumes after the queue drains. Memory per client stays
 /// bounded by one read's worth of commands.
@@ -182,22 +192,22 @@ final class ClientHandler: ChannelInboundHandler {
     private func serveBacklog(context: ChannelHandlerContext) {
         let start = backlogHead
         while backlogHead < backlog.count {
-            guard connection.hasRoomForReplies else {
+            guard connection.hasRoomForReplies, connection.enqueueReply(reply(to: backlog[backlogHead])) else {
                 if !paused {
                     paused = true
                     context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
                 }
-                // Served some: try again after the drain those replies scheduled (the event loop runs
-                // tasks in order). Served none: the drain could not empty the queue, so the channel
-                // is unwritable and `channelWritabilityChanged` comes back here when it is writable.
-                guard backlogHead > start else { return }
+                // Served some, or the channel is writable (a large reply waits for lines the drain
+                // already scheduled): try again after that drain (the event loop runs tasks in order).
+                // Otherwise the drain could not empty the queue, so the channel is unwritable and
+                // `channelWritabilityChanged` comes back here when it is writable.
+                guard backlogHead > start || context.channel.isWritable else { return }
                 context.eventLoop.assumeIsolated().execute { [weak self] in
                     guard let self, context.channel.isActive else { return }
                     self.serveBacklog(context: context)
                 }
                 return
             }
-            serve(backlog[backlogHead])
             backlogHead += 1
         }
         backlog.removeAll(keepingCapacity: backlog.count <= 1024)
@@ -208,12 +218,15 @@ final class ClientHandler: ChannelInboundHandler {
         }
     }
 
-    private func serve(_ action: ClientInput.Action) {
+    /// The line answering `action`; a history reply is cut to the queue's reply budget.
+    private func reply(to action: ClientInput.Action) -> [UInt8] {
         switch action {
         case .command(.status):
-            connection.enqueue(MoodEvent.status(hub.snapshot()).jsonLine())
+            MoodEvent.status(hub.snapshot()).jsonLine()
+        case .command(.history(let seconds)):
+            hub.historyLine(seconds: seconds, maxBytes: connection.replyBudget)
         case .reply(let event):
-            connection.enqueue(event.jsonLine())
+            event.jsonLine()
         }
     }
 }

@@ -39,10 +39,10 @@ public struct Daemon: Sendable {
         hub = EventHub(
             hello: MoodEvent.Hello(
                 model: classifier.modelName, labels: classifier.labels.names,
-                contentLabels: classifier.hasContentHead ? ContentKind.labels : nil),
+                contentLabels: classifier.hasContentHead ? ContentKind.labels : nil, hop: config.hop),
             tracker: AnalysisService.initialTracker(classifier: classifier, settings: settings),
             sourceName: config.source, maxClients: config.maxClients,
-            unreadTimeout: config.unreadTimeout)
+            unreadTimeout: config.unreadTimeout, history: config.historySettings)
         analysis = AnalysisService(ring: ring, classifier: classifier, hub: hub, settings: settings, logger: logger)
         server = SocketServer(settings: SocketServer.Settings(config), hub: hub, logger: logger)
         if config.logPath.isEmpty {

@@ -44,6 +44,8 @@ public final class EventHub: Sendable {
         /// By ticket number, which grows with each connection.
         var clients: [Int: any EventSubscriber] = [:]
         var sinks: [any EventSubscriber] = []
+        /// What `{"cmd":"history"}` answers from.
+        var history: HistoryRing
         var nextID = 0
         /// Shutting down: no new clients.
         var closed = false
@@ -66,9 +68,11 @@ public final class EventHub: Sendable {
     ///   - tracker: the analysis's tracker as it starts (its labels and settings; `listening`).
     ///   - sourceName: the configured source, `pulse:@DEFAULT_MONITOR@`, for snapshots.
     ///   - unreadTimeout: `socket.unread_timeout` (`ClientAdmission`).
+    ///   - history: the `[history]` bounds (`HistoryRing`).
     ///   - clock: wall time for snapshots; `monotonic`: seconds, for the clients' write stalls.
     public init(
         hello: MoodEvent.Hello, tracker: MoodTracker, sourceName: String, maxClients: Int, unreadTimeout: Double = 0,
+        history: HistoryRing.Settings = .init(),
         clock: @escaping @Sendable () -> Timestamp = { Clocks.wallTime() },
         monotonic: @escaping @Sendable () -> Double = { Clocks.monotonicSeconds() }
     ) {
@@ -76,7 +80,9 @@ public final class EventHub: Sendable {
         self.admission = ClientAdmission(maxClients: maxClients, unreadTimeout: unreadTimeout)
         self.clock = clock
         self.monotonic = monotonic
-        state = Mutex(State(tracker: tracker, source: MoodEvent.SourceStatus(name: sourceName, state: nil)))
+        state = Mutex(State(
+            tracker: tracker, source: MoodEvent.SourceStatus(name: sourceName, state: nil),
+            history: HistoryRing(settings: history, start: clock())))
     }
 
     // MARK: Publishing
@@ -107,12 +113,13 @@ public final class EventHub: Sendable {
         switch event {
         case .mood: state.counters.analyses += 1
         case .source(let s):
-            state.source.state = s.state
+            state.source = s.status
             state.counters.overruns = max(state.counters.overruns, s.overruns)
             state.counters.lostFrames = max(state.counters.lostFrames, s.lostFrames)
         default: break
         }
         let line = event.jsonLine()
+        state.history.record(event, line: line)
         // Sinks first: whatever a client has seen is already queued for the log, so a SIGHUP sent
         // by someone who saw an event cannot reach the log before that event does.
         for sink in state.sinks { sink.receive(event, line: line) }
@@ -193,6 +200,17 @@ public final class EventHub: Sendable {
     }
 
     // MARK: State
+
+    /// The reply to `{"cmd":"history"}`, one line of at most `maxBytes` (the newest entries that
+    /// fit), or an `error` line when history is off. The ring is copied under the lock (a reference
+    /// count) and the line built outside it, so a large reply never holds up publishing.
+    public func historyLine(seconds: Double?, maxBytes: Int) -> [UInt8] {
+        let (ring, now) = state.withLock { ($0.history, clock()) }
+        guard ring.settings.isOn else {
+            return MoodEvent.error("history is off (history.seconds = 0)").jsonLine()
+        }
+        return ring.reply(seconds: seconds, now: now, maxBytes: maxBytes)
+    }
 
     /// The snapshot as of now: the body of the `state` event and of the `status` reply.
     public func snapshot() -> MoodEvent.Snapshot {

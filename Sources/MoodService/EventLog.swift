@@ -56,7 +56,7 @@ public final class EventLog: Service, EventSubscriber {
         case .mood: kind = .mood
         case .change: kind = .change
         case .source: kind = .source
-        case .hello, .state, .status, .error: return
+        case .hello, .state, .status, .error, .history: return
         }
         guard events.contains(kind) else { return }
         let bytes = format == .json ? line : Array((event.textLine() + "\n").utf8)

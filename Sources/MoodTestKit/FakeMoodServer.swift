@@ -4,9 +4,10 @@ import Glibc
 import Foundation
 import MoodCore
 
-/// An in-memory publisher speaking protocol 1 on a Unix socket, for client tests (`moodctl`) that
-/// must not depend on the daemon: greets each client with `hello` and the current `state`, answers
-/// `{"cmd":"status"}`, and sends whatever the test broadcasts. One thread polls the listening
+/// An in-memory publisher speaking the current protocol on a Unix socket, for client tests (`moodctl`)
+/// that must not depend on the daemon: greets each client with `hello` and the current `state`, answers
+/// `{"cmd":"status"}` and `{"cmd":"history"}` (from a `HistoryRing` of what was broadcast, as of the
+/// last broadcast's time), and sends whatever the test broadcasts. One thread polls the listening
 /// socket and the clients; `broadcast` writes from the caller's thread under the same lock.
 public final class FakeMoodServer: @unchecked Sendable {
     // @unchecked: every mutable field is guarded by `lock`.
@@ -14,6 +15,9 @@ public final class FakeMoodServer: @unchecked Sendable {
     private let lock = NSLock()
     private var hello: MoodEvent.Hello
     private var snapshot: MoodEvent.Snapshot
+    private var history: HistoryRing
+    /// The time of the last event broadcast: the fake's "now".
+    private var now: Timestamp
     private var clients: [Int32: [UInt8]] = [:]  // fd -> unparsed input
     private var listener: Int32 = -1
     private var wake: (read: Int32, write: Int32) = (-1, -1)
@@ -25,6 +29,8 @@ public final class FakeMoodServer: @unchecked Sendable {
         self.path = path
         self.hello = hello
         self.snapshot = snapshot
+        history = HistoryRing(settings: .init(), start: snapshot.time)
+        now = snapshot.time
         listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
@@ -75,6 +81,13 @@ public final class FakeMoodServer: @unchecked Sendable {
             default: break
             }
             let line = event.jsonLine()
+            history.record(event, line: line)
+            switch event {
+            case .mood(let m): now = max(now, m.time)
+            case .change(let c): now = max(now, c.time)
+            case .source(let s): now = max(now, s.time)
+            default: break
+            }
             for fd in clients.keys { Self.writeAll(fd, line) }
         }
     }
@@ -147,6 +160,7 @@ public final class FakeMoodServer: @unchecked Sendable {
                 input.removeFirst(newline + 1)
                 switch ClientCommand.parse(line) {
                 case .success(.status): Self.writeAll(fd, MoodEvent.status(counted(snapshot)).jsonLine())
+                case .success(.history(let seconds)): Self.writeAll(fd, history.reply(seconds: seconds, now: now, maxBytes: 1 << 17))
                 case .failure(let rejection): Self.writeAll(fd, rejection.event.jsonLine())
                 }
             }

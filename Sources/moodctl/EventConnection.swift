@@ -116,8 +116,10 @@ final class EventConnection {
         }
     }
 
-    /// Reads the greeting: `hello` then `state`.
-    func greeting(deadline: Double?) throws(Failure) -> (hello: MoodEvent.Hello, state: MoodEvent.Snapshot, stateLine: [UInt8]) {
+    /// Reads the greeting: `hello` then `state`, each with its line.
+    func greeting(deadline: Double?) throws(Failure) -> (
+        hello: MoodEvent.Hello, helloLine: [UInt8], state: MoodEvent.Snapshot, stateLine: [UInt8]
+    ) {
         guard let first = try next(deadline: deadline) else { throw Self.closed }
         if case .error(let reason)? = first.event {
             // Refused (`too many clients`, shutting down): the daemon's own words, not a guess.
@@ -133,7 +135,7 @@ final class EventConnection {
         guard case .state(let state)? = second.event else {
             throw Failure(description: "\(path) sent no state after hello")
         }
-        return (hello, state, second.line)
+        return (hello, first.line, state, second.line)
     }
 
     static let closed = Failure(description: "moodd closed the connection")

@@ -8,13 +8,13 @@ import MoodCore
 struct Moodctl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "moodctl",
-        abstract: "Ask moodd what mood the music is in, follow it, or wait for one.",
+        abstract: "Ask moodd what mood the music is in, follow it, wait for one, or look back.",
         discussion: """
             Talks to moodd's socket (--socket, else $MOODD_SOCKET, else \(ConnectionOptions.defaultPath)); \
             protocol: docs/protocol.md. Exit status: 0 success, 1 error or moodd gone, 64 usage, 124 timeout.
             """,
         version: MooddVersion.string,
-        subcommands: [StatusCommand.self, WatchCommand.self, WaitCommand.self]
+        subcommands: [StatusCommand.self, WatchCommand.self, WaitCommand.self, HistoryCommand.self]
     )
 
     static func main() {

@@ -6,7 +6,10 @@ struct WatchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "watch",
         abstract: "Print moodd's events as they happen, starting with the current state.",
-        discussion: "Ends with status 1 when moodd goes away (it disconnects clients that fall far behind)."
+        discussion: """
+            With --json, the daemon's lines as they are, hello first (protocol, version, labels, hop). \
+            Ends with status 1 when moodd goes away (it disconnects clients that fall far behind).
+            """
     )
 
     @OptionGroup var connection: ConnectionOptions
@@ -21,6 +24,9 @@ struct WatchCommand: ParsableCommand {
         do {
             let daemon = try connection.connect()
             let greeting = try daemon.greeting(deadline: EventConnection.now() + 5)
+            if json, !changesOnly {
+                guard Output.line(greeting.helloLine) else { return }
+            }
             if !changesOnly {
                 let state = MoodEvent.state(greeting.state)
                 guard print(greeting.stateLine, state) else { return }
@@ -35,7 +41,7 @@ struct WatchCommand: ParsableCommand {
                     throw EventConnection.Failure(description: "moodd: \(message)")
                 case .change:
                     guard print(received.line, event) else { return }
-                case .mood, .source, .state, .status:
+                case .mood, .source, .state, .status, .history:
                     if !changesOnly, !print(received.line, event) { return }
                 case .hello:
                     continue

@@ -212,6 +212,40 @@ import Testing
             format = "json"
             events = ["mood", "change", "source"]
 
+            [history]
+            seconds = 3600.0
+            step = 30.0
+            max_entries = 1000
+
             """)
+    }
+
+    @Test func readsTheHistoryKeys() throws {
+        let loaded = try Config.parse("""
+            [history]
+            seconds = 86400
+            step = 0
+            max_entries = 20000
+            """, file: "moodd.conf")
+        #expect(loaded.config.historySettings == HistoryRing.Settings(seconds: 86_400, step: 0, maxEntries: 20_000))
+        #expect(try Config.parse("[history]\nseconds = 0", file: "moodd.conf").config.historySettings.isOn == false)
+    }
+
+    /// Every bad history value is named with its line, all at once (check-config lists them; exit 78).
+    @Test func badHistoryValuesAreErrors() {
+        #expect(throws: Config.Errors(diagnostics: [
+            .init(origin: "moodd.conf", line: 2, key: "history.seconds", message: "must be at most 86400 seconds, got 90000"),
+            .init(origin: "moodd.conf", line: 3, key: "history.step", message: "must be at least 0.0 seconds, got -1"),
+            .init(origin: "moodd.conf", line: 4, key: "history.max_entries", message: "must be between 1 and 20000, got 0"),
+        ])) {
+            try Config.parse("[history]\nseconds = 90000\nstep = -1\nmax_entries = 0\n", file: "moodd.conf")
+        }
+        #expect(throws: Config.Errors(diagnostics: [
+            .init(origin: "moodd.conf", line: 2, key: "history.seconds", message: "must be at least 0.0 seconds, got -5"),
+            .init(origin: "moodd.conf", line: 3, key: "history.step", message: "must be at most 3600 seconds, got 7200"),
+            .init(origin: "moodd.conf", line: 4, key: "history.max_entries", message: "expected an integer, got 1.5"),
+        ])) {
+            try Config.parse("[history]\nseconds = -5\nstep = 7200\nmax_entries = 1.5\n", file: "moodd.conf")
+        }
     }
 }

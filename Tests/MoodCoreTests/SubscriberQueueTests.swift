@@ -102,4 +102,19 @@ import Testing
         bytes.close()
         #expect(!bytes.hasRoomForReplies)
     }
+
+    /// A reply may not take the queue past half full (its budget), except into an empty queue: a large
+    /// `history` reply waits for the queue to drain instead of crowding out published events.
+    @Test func aLargeReplyWaitsForRoom() {
+        var queue = SubscriberQueue(maxEvents: 8, maxBytes: 1000)
+        #expect(queue.replyBudget == 500)
+        #expect(queue.hasRoomForReply(ofSize: 2000), "an empty queue takes any line")
+        _ = queue.enqueue([UInt8](repeating: 0x41, count: 100))
+        #expect(queue.hasRoomForReply(ofSize: 400))
+        #expect(!queue.hasRoomForReply(ofSize: 401))
+        queue.didWrite(100)
+        #expect(queue.hasRoomForReply(ofSize: 500))
+        queue.close()
+        #expect(!queue.hasRoomForReply(ofSize: 1))
+    }
 }

@@ -57,7 +57,7 @@ struct AnalysisFixture {
         ring = SampleRing(capacity: ringCapacity)
         let settings = AnalysisService.Settings(hop: hop, tracker: tracker, clock: clock)
         hub = EventHub(
-            hello: .init(model: classifier.modelName, labels: classifier.labels.names),
+            hello: .init(model: classifier.modelName, labels: classifier.labels.names, hop: hop),
             tracker: AnalysisService.initialTracker(classifier: classifier, settings: settings),
             sourceName: "file:test.wav", maxClients: 4)
         hub.attach(recorder)

@@ -112,3 +112,50 @@ final class LineSink: EventSubscriber {
         #expect(hub.summary == "relaxed 0.71, 1 client, source lost")
     }
 }
+
+/// The `source` object is the same everywhere it appears. In protocol 2 the `source` event carried
+/// the source's name as a string under `source` (state and reason beside it), while `state` and
+/// `status` carried `{"name":...,"state":...}` without the reason: a client could not read either
+/// with the same code, and `status` never said why the source was lost.
+@Suite struct SourceShapeTests {
+    @Test func theSourceEventAndTheSnapshotCarryTheSameSourceObject() throws {
+        let hub = Sample.hub()
+        var lost = Sample.source(.lost)
+        lost.reason = "stalled"
+        hub.publish([.source(lost)])
+        let client = LineSink()
+        _ = hub.connect(client)
+        hub.publish([.source(lost)])
+        let lines = client.all
+        try #require(lines.count == 3)
+        let state = try JSONValue.parse(String(lines[1].dropLast()))
+        let event = try JSONValue.parse(String(lines[2].dropLast()))
+        let expected = JSONValue.object([.init("name", .string("file:test.wav")), .init("state", .string("lost")),
+                                         .init("reason", .string("stalled"))])
+        #expect(event["source"] == expected, "\(lines[2])")
+        #expect(state["source"] == expected, "\(lines[1])")
+    }
+}
+
+@Suite struct EventHubHistoryTests {
+    @Test func historyIsOffWithZeroSeconds() {
+        let hub = EventHub(
+            hello: .init(model: "m", labels: Sample.labels.names, hop: 1.5), tracker: MoodTracker(labels: Sample.labels, settings: .init()),
+            sourceName: "x", maxClients: 4, history: .init(seconds: 0))
+        hub.publish([.source(Sample.source(.started))])
+        #expect(hub.historyLine(seconds: nil, maxBytes: 1 << 20) == MoodEvent.error("history is off (history.seconds = 0)").jsonLine())
+    }
+
+    /// The hub keeps what it publishes, the lines its subscribers got, and says so from its start.
+    @Test func historyHoldsThePublishedLines() throws {
+        let hub = Sample.hub()
+        hub.publish([.source(Sample.source(.started))])
+        hub.publish([Sample.mood(1)], tracker: MoodTracker(labels: Sample.labels, settings: .init()), overruns: 0)
+        guard case .history(let h) = try MoodEvent(jsonLine: hub.historyLine(seconds: 60, maxBytes: 1 << 20)) else {
+            Issue.record("not history")
+            return
+        }
+        #expect(h.events == [.source(Sample.source(.started)), Sample.mood(1)])
+        #expect(h.from == Timestamp(millisecondsSinceEpoch: 1_795_255_200_000))
+    }
+}

@@ -61,7 +61,7 @@ struct ServerFixture: Sendable {
                 return (try client.readEvent(), try client.readEvent())
             }
         }
-        #expect(hello == .hello(.init(model: "test-model", labels: ["happy", "angry", "sad", "relaxed"])))
+        #expect(hello == .hello(.init(model: "test-model", labels: ["happy", "angry", "sad", "relaxed"], hop: 1.5)))
         guard case .state(let snapshot)? = state else {
             Issue.record("expected state, got \(String(describing: state))")
             return
@@ -257,11 +257,72 @@ struct ServerFixture: Sendable {
             return
         }
         #expect(s.counters.clients == 1)
-        #expect(replies[1] == .error("unknown command 'play' (known: 'status')"))
+        #expect(replies[1] == .error("unknown command 'play' (known: 'status', 'history')"))
         if case .error(let message)? = replies[2] { #expect(message.hasPrefix("malformed JSON")) } else { Issue.record("\(String(describing: replies[2]))") }
         #expect(replies[3] == .error("expected an object with a \"cmd\" member, like {\"cmd\":\"status\"}"))
         if case .status? = replies[4] {} else { Issue.record("expected status after half-close, got \(String(describing: replies[4]))") }
         #expect(replies[5] == Sample.mood(7))
+    }
+
+    /// `history` over a real connection: the kept events in one line; a bad argument is one `error`
+    /// line and the connection goes on.
+    @Test func answersHistoryAndRejectsBadArgumentsWithoutClosing() async throws {
+        let f = try ServerFixture()
+        let change = MoodEvent.change(.init(from: .listening, to: .label("happy"), time: Timestamp(millisecondsSinceEpoch: 1_795_255_200_001)))
+        f.hub.publish([.source(Sample.source(.started))])
+        f.hub.publish([change, Sample.mood(1), Sample.mood(2)], tracker: MoodTracker(labels: Sample.labels, settings: .init()), overruns: 0)
+        let replies = try await f.running {
+            try await onThread { () throws -> [MoodEvent?] in
+                let c = try UnixLineClient(path: f.path)
+                _ = try c.readLine()
+                _ = try c.readLine()
+                try c.send("{\"cmd\":\"history\",\"seconds\":-1}\n{\"cmd\":\"history\",\"seconds\":600}\n{\"cmd\":\"status\"}\n")
+                return [try c.readEvent(), try c.readEvent(), try c.readEvent()]
+            }
+        }
+        #expect(replies[0] == .error(#"history: "seconds" must be a positive number of seconds, like {"cmd":"history","seconds":3600}"#))
+        guard case .history(let h)?? = replies.dropFirst().first else {
+            Issue.record("expected history, got \(String(describing: replies))")
+            return
+        }
+        // One mood per 30-s step: the mood at +2 ms shares the step of the one at +1 ms.
+        #expect(h.events == [.source(Sample.source(.started)), change, Sample.mood(1)])
+        #expect(h.seconds == 600)
+        if case .status? = replies[2] {} else { Issue.record("expected status after history, got \(String(describing: replies[2]))") }
+    }
+
+    /// A history larger than half a small queue is cut to fit it (the newest entries), so asking for
+    /// it never gets a client disconnected as too slow, however often it asks.
+    @Test func aLargeHistoryIsCutToTheReplyRuleOfASmallQueue() async throws {
+        let f = try ServerFixture(queueEvents: 64, queueBytes: 4096)
+        let tracker = MoodTracker(labels: Sample.labels, settings: .init())
+        for i in 0..<200 {
+            let from: MoodState = i % 2 == 0 ? .listening : .silence
+            let to: MoodState = i % 2 == 0 ? .silence : .listening
+            f.hub.publish([.change(.init(from: from, to: to, time: Timestamp(millisecondsSinceEpoch: 1_795_255_200_000 + Int64(i))))],
+                          tracker: tracker, overruns: 0)
+        }
+        let lines = try await f.running {
+            try await onThread { () throws -> [String] in
+                let c = try UnixLineClient(path: f.path)
+                _ = try c.readLine()
+                _ = try c.readLine()
+                try c.send(String(repeating: "{\"cmd\":\"history\"}\n", count: 20) + "{\"cmd\":\"status\"}\n")
+                var lines: [String] = []
+                for _ in 0..<21 { lines.append(try c.readLine() ?? "") }
+                return lines
+            }
+        }
+        for line in lines.prefix(20) {
+            #expect(line.utf8.count + 1 <= 4096 / 2, "\(line.utf8.count)")
+            guard case .history(let h) = try MoodEvent(json: line) else {
+                Issue.record("not history: \(line)")
+                continue
+            }
+            #expect(h.events.count > 10 && h.events.count < 200)
+            #expect(h.from > Timestamp(millisecondsSinceEpoch: 1_795_255_200_000))
+        }
+        #expect(lines.last?.hasPrefix("{\"event\":\"status\"") == true, "\(lines.last ?? "")")
     }
 
     @Test func thousandConnectCloseCyclesLeakNoDescriptor() async throws {

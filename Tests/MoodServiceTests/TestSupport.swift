@@ -96,7 +96,7 @@ enum Sample {
 
     static func hub(maxClients: Int = 32) -> EventHub {
         EventHub(
-            hello: MoodEvent.Hello(model: "test-model", labels: labels.names),
+            hello: MoodEvent.Hello(model: "test-model", labels: labels.names, hop: 1.5),
             tracker: MoodTracker(labels: labels, settings: .init()), sourceName: "file:test.wav", maxClients: maxClients,
             clock: { Timestamp(millisecondsSinceEpoch: 1_795_255_200_000) })
     }

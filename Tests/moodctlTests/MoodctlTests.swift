@@ -29,11 +29,14 @@ import Testing
             probabilities: Distribution(labels: labels, values: [0.6, 0.1, 0.1, 0.2]), raw: nil, valence: 0.6, arousal: 0.4, levelDB: -20))
     }
 
+    static func hello(content: Bool = false) -> MoodEvent.Hello {
+        MoodEvent.Hello(model: "musicnn-mood", labels: labels, contentLabels: content ? ContentKind.labels : nil, hop: 1.5)
+    }
+
     /// A fake daemon in a fresh directory, announcing `label`.
     static func server(_ label: MoodState = .label("relaxed"), content: Bool = false) throws -> (FakeMoodServer, TemporaryDirectory) {
         let directory = try TemporaryDirectory()
-        let hello = MoodEvent.Hello(model: "musicnn-mood", labels: labels, contentLabels: content ? ContentKind.labels : nil)
-        let server = try FakeMoodServer(path: directory.path + "/moodd.sock", hello: hello, snapshot: snapshot(label))
+        let server = try FakeMoodServer(path: directory.path + "/moodd.sock", hello: hello(content: content), snapshot: snapshot(label))
         return (server, directory)
     }
 
@@ -230,6 +233,80 @@ import Testing
         state.counters.clients = 1
         let expected = ([MoodEvent.state(state)] + events).map { $0.textLine() + "\n" }.joined()
         #expect(result.stdout == expected)
+    }
+
+    /// `watch --json` prints the daemon's lines as they are, `hello` included: a script needs its
+    /// labels, version and hop. It used to drop `hello` and start at `state`.
+    @Test func watchJSONKeepsHello() async throws {
+        let (server, directory) = try Self.server(.label("sad"))
+        defer { server.stop(); withExtendedLifetime(directory) {} }
+        Self.after(0.1) {
+            _ = server.waitForClients(1)
+            server.broadcast(Self.mood("sad", 1500))
+            usleep(200_000)
+            server.dropClients()
+        }
+        let result = try await offPool { try Command.run("moodctl", ["watch", "--json", "--socket", server.path]) }
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        var state = Self.snapshot(.label("sad"))
+        state.counters.clients = 1
+        #expect(lines == [MoodEvent.hello(Self.hello()).json, MoodEvent.state(state).json, Self.mood("sad", 1500).json],
+                "\(result.stdout)")
+    }
+
+    /// The help says `wait` waits until the mood is LABEL, and `moodctl wait happy` is how people
+    /// read that; it used to fail with `Missing expected argument '--for <label>'` (exit 64).
+    @Test func waitTakesTheLabelAsAnArgumentAsItsHelpSays() async throws {
+        let (server, directory) = try Self.server(.label("sad"))
+        defer { server.stop(); withExtendedLifetime(directory) {} }
+        let result = try await offPool { try Command.run("moodctl", ["wait", "sad", "--socket", server.path, "--timeout", "5"]) }
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.isEmpty && result.stderr.isEmpty)
+        let help = try await offPool { try Command.run("moodctl", ["wait", "--help"]) }
+        #expect(help.stdout.contains("USAGE: moodctl wait <label>"), "\(help.stdout)")
+    }
+
+    /// `--timeout` is when `wait` gives up, as its help says, even when moodd accepts the
+    /// connection and never greets (a daemon stuck at start); it used to wait at least 5 s for the greeting.
+    @Test func waitGivesUpAfterItsTimeoutEvenWithoutAGreeting() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path + "/moodd.sock"
+        let listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        try #require(bound == 0 && listen(listener, 8) == 0)  // never accepted: the kernel queues the client
+        let started = Date()
+        let result = try await offPool { try Command.run("moodctl", ["wait", "--for", "happy", "--socket", path, "--timeout", "0.5"]) }
+        #expect(result.status == 124)
+        #expect(Date().timeIntervalSince(started) < 3, "took \(Date().timeIntervalSince(started)) s")
+        #expect(result.stderr == "moodctl: timed out after 0.5 s waiting for 'happy' (currently 'unknown')\n", "\(result.stderr)")
+    }
+
+    /// `moodctl history`: the kept changes, source events and mood samples, one text line each, as
+    /// `watch` prints them; `--json` the daemon's one line; `--seconds` the span asked for.
+    @Test func historyPrintsTheKeptEventsOldestFirst() async throws {
+        let (server, directory) = try Self.server(.label("sad"))
+        defer { server.stop(); withExtendedLifetime(directory) {} }
+        let events = [Self.mood("sad", 1500), Self.mood("sad", 3000), Self.change("sad", "happy", 40_000), Self.mood("happy", 40_000)]
+        for e in events { server.broadcast(e) }
+        let text = try await offPool { try Command.run("moodctl", ["history", "--socket", server.path]) }
+        #expect(text.status == 0, "\(text.stderr)")
+        // One mood per 30-s step: the one at 3 s shares its step with the one at 1.5 s.
+        #expect(text.stdout == [events[0], events[2], events[3]].map { $0.textLine() + "\n" }.joined())
+        let json = try await offPool { try Command.run("moodctl", ["history", "--json", "--seconds", "10", "--socket", server.path]) }
+        #expect(json.status == 0, "\(json.stderr)")
+        let history = try MoodEvent(json: String(json.stdout.dropLast()))
+        #expect(history == .history(.init(
+            time: Timestamp(millisecondsSinceEpoch: Self.t0.millisecondsSinceEpoch + 40_000), seconds: 10, step: 30,
+            from: Timestamp(millisecondsSinceEpoch: Self.t0.millisecondsSinceEpoch + 30_000), events: [events[2], events[3]])))
+        let bad = try await offPool { try Command.run("moodctl", ["history", "--seconds", "0", "--socket", server.path]) }
+        #expect(bad.status == 64)
+        #expect(bad.stderr.contains("--seconds must be a positive number of seconds"), "\(bad.stderr)")
     }
 
     @Test func helpAndUsageErrors() async throws {

@@ -15,7 +15,7 @@ struct ContentDaemonTests {
         ])
         let client = try UnixLineClient(path: daemon.socketPath)
         let hello = try #require(try client.readLine(timeout: 10))
-        #expect(hello == #"{"event":"hello","protocol":2,"model":"speech","labels":["happy","angry","sad","relaxed"],"content_labels":["music","speech","noise"]}"#)
+        #expect(hello == #"{"event":"hello","protocol":3,"version":"\#(MooddVersion.string)","model":"speech","labels":["happy","angry","sad","relaxed"],"content_labels":["music","speech","noise"],"hop":0.5}"#)
         var moods: [MoodEvent.Mood] = []
         var changes: [MoodEvent.Change] = []
         let end = monotonicSeconds() + 20

@@ -114,7 +114,7 @@ struct LiveCaptureDaemonTests {
         // state snapshot, or comes as a `source` event.
         let snapshot = session.lines.count > 1 ? session.lines[1] : ""
         let sources = session.events.compactMap { if case .source(let s) = $0 { s } else { nil } }
-        #expect(snapshot.contains(#""source":{"name":"alsa:filecap","state":"started"}"#)
+        #expect(snapshot.contains(#""source":{"name":"alsa:filecap","state":"started","reason":null}"#)
                 || sources.first.map { $0.state == .started && $0.source == "alsa:filecap" } == true,
                 "\(session.lines.prefix(3))")
         let moods = session.events.compactMap { if case .mood(let m) = $0 { m } else { nil } }

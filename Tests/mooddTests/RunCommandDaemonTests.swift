@@ -103,7 +103,7 @@ import Testing
         let model = directory.path + "/mood.safetensors"
         try Self.makeModel(at: model)
         let run = try await offPool { () throws -> Run in try Self.scenario(directory.path, model: model) }
-        #expect(run.hello == .hello(.init(model: "mood", labels: ["happy", "angry", "sad", "relaxed"])))
+        #expect(run.hello == .hello(.init(model: "mood", labels: ["happy", "angry", "sad", "relaxed"], hop: 0.5)))
         if case .state? = run.state {} else { Issue.record("no state after hello: \(String(describing: run.state))") }
         let announced = try #require(run.announced, "no happy mood within 40 lines")
         #expect(run.reopened, "no mood line in the new log after SIGHUP")

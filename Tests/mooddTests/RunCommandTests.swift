@@ -54,6 +54,18 @@ import Testing
             """)
     }
 
+    @Test func checkConfigReportsBadHistoryValuesAndExits78() async throws {
+        let directory = try TemporaryDirectory()
+        let file = try Self.write("[history]\nseconds = 100000\nmax_entries = \"many\"\n", in: directory)
+        let result = try await offPool { try Command.run("moodd", ["check-config", "--config", file]) }
+        #expect(result.status == 78)
+        #expect(result.stderr == """
+            moodd: \(file):2: key 'history.seconds': must be at most 86400 seconds, got 100000
+            moodd: \(file):3: key 'history.max_entries': expected an integer, got "many"
+
+            """)
+    }
+
     /// A 60,000-deep array in the file used to kill both commands with SIGSEGV (rc 139, nothing said).
     @Test func deeplyNestedArrayIsAConfigurationErrorNotACrash() async throws {
         let directory = try TemporaryDirectory()
