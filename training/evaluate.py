@@ -70,6 +70,8 @@ def main():
                     help="numpy: moodd features + musicnn_numpy.py (a cross-check; never for reported numbers)")
     ap.add_argument("--quick", action="store_true", help="only the main variant, no learning curve")
     ap.add_argument("--no-curve", action="store_true", help="no learning curve (it costs 5 fits per fold)")
+    ap.add_argument("--report-only", action="store_true",
+                    help="rewrite the report from the last run's results ($MOODD_CACHE/reports/NAME.pkl), fitting nothing")
     ap.add_argument("--embed-only", action="store_true", help="fill the embedding cache and stop")
     ap.add_argument("--export", help="write backbone + the head trained on all clips to this model file")
     ap.add_argument("--head-name", default="mood")
@@ -87,6 +89,17 @@ def main():
         ap.error(f"--layer {','.join(bad)}: heads read 'penultimate' or 'pooled'")
     args.command = "python " + " ".join([os.path.relpath(sys.argv[0], config.REPO)] + sys.argv[1:])
 
+    saved = os.path.join(config.CACHE, "reports", f"{args.name}.pkl")
+    if args.report_only:
+        import pickle
+        with open(saved, "rb") as f:
+            s = pickle.load(f)
+        for k in ("engine_desc", "skipped", "validation_desc", "validation_name", "clip_ids"):
+            if k in s["args"]:
+                setattr(args, k, s["args"][k])
+        mood_report.write_report(args.report, args, s["clips"], s["labels"], s["y"], s["groups"], s["variants"],
+                                 s["main_name"], s["head_info"], s["extra_rows"])
+        return
     clips, labels, y = dataset.load_from_args(args)
     groups = np.array([c.group for c in clips])
     key = dataset_key(args.dataset)
@@ -104,6 +117,7 @@ def main():
     emb = {layer: [e for e, k in zip(es, keep) if k] for layer, es in emb.items()}
     y = np.array([labels.index(c.label) for c in clips])
     groups = np.array([c.group for c in clips])
+    args.clip_ids = [c.id for c in clips]
     if args.augment:
         aug = {}
         for layer in args.layer:
@@ -200,6 +214,14 @@ def main():
             head_info += "\n" + candidate_table(embs, augs, y, len(labels), labels, all_c, inner, rho, best, layer,
                                                  validation)
         log(f"wrote {args.export}")
+    import pickle
+    os.makedirs(os.path.dirname(saved), exist_ok=True)
+    with open(saved + ".tmp", "wb") as f:              # what --report-only rewrites the report from
+        pickle.dump({"clips": clips, "labels": labels, "y": y, "groups": groups, "variants": variants,
+                     "main_name": main_name, "head_info": head_info, "extra_rows": extra_rows,
+                     "args": {k: getattr(args, k) for k in ("engine_desc", "skipped", "validation_desc",
+                                                            "validation_name", "clip_ids") if hasattr(args, k)}}, f)
+    os.replace(saved + ".tmp", saved)
     mood_report.write_report(args.report, args, clips, labels, y, groups, variants, main_name, head_info, extra_rows)
     with open(os.path.splitext(args.report)[0] + ".json", "w") as f:
         json.dump({name: mood_report.cv_block(r) for name, r in variants.items()}, f, indent=1)

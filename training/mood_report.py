@@ -214,7 +214,33 @@ def room_and_transfer_block(variants, main_name, labels, y, args):
               "| true | " + " | ".join(f"{100 * v:.1f} %" for v in truth) + " |",
               "| clean | " + " | ".join(f"{100 * v:.1f} %" for v in clean) + " |",
               "| test room | " + " | ".join(f"{100 * v:.1f} %" for v in room) + " |", ""]
+        L += per_room_block(res, labels, y, args)
     return L
+
+def per_room_block(res, labels, y, args):
+    """markdown lines: the main variant's clip accuracy clean and through each test room (rooms.csv of the
+    room copies names each clip's room; training/rooms.py has the rooms)"""
+    import csv
+    import rooms
+    path = os.path.join(args.rooms, "rooms", "rooms.csv")
+    if not os.path.exists(path) or not getattr(args, "clip_ids", None):
+        return []
+    with open(path, newline="") as f:
+        room_of = {r["id"]: r["room"] for r in csv.DictReader(f) if r["variant"] == "test"}
+    names = [room_of.get(f"{args.name}-{i}") for i in args.clip_ids]
+    by_name = {r.name: r for r in rooms.ROOMS["test"]}
+    L = ["Clip accuracy per test room, the main variant's test folds pooled (rooms sorted by SNR):\n",
+         "| room | RT60 (s) | distance (m) | SNR (dB) | noise | band (Hz) | clips | clean | through the room |",
+         "|---|---|---|---|---|---|---|---|---|"]
+    for name in sorted(by_name, key=lambda n: by_name[n].snr_db):
+        idx = np.array([k for k, n in enumerate(names) if n == name], int)
+        if not len(idx):
+            continue
+        r = by_name[name]
+        L.append(f"| {name} | {r.rt60:.2f} | {r.distance:.1f} | {r.snr_db:.1f} | {r.noise} | {r.highpass}-{r.lowpass} | "
+                 f"{len(idx)} | {100 * np.mean(res['pred'][idx] == y[idx]):.1f} % | "
+                 f"{100 * np.mean(res['room_pred'][idx] == y[idx]):.1f} % |")
+    return L + [""]
 
 # -----------------------------------------------------------------------------
 

@@ -169,3 +169,19 @@ def test_variants_that_share_a_training_set_share_their_fits(monkeypatch):
     mood_cv.cross_validate(other, y, groups, LABELS, None, [("lr", 0.1)], seed=0)
     assert len(calls) > n
     assert mood_cv.summary(first, "f1")[0] >= mood_cv.summary(again, "f1")[0] - 0.2
+
+def test_the_report_breaks_the_room_figures_down_per_room(tmp_path):
+    import rooms
+    emb, y, groups = synthetic()
+    res = mood_cv.cross_validate(emb, y, groups, LABELS, None, [("lr", 0.1)], seed=0, room=emb)
+    ids = [f"c{i}" for i in range(len(y))]
+    (tmp_path / "rooms").mkdir()
+    with open(tmp_path / "rooms" / "rooms.csv", "w") as f:
+        f.write("id,variant,room\n" + "".join(f"toy-{i},test,{rooms.ROOMS['test'][k % 3].name}\ntoy-{i},train,train0\n"
+                                              for k, i in enumerate(ids)))
+
+    class Args:
+        name, rooms, clip_ids = "toy", str(tmp_path), ids
+    lines = mood_report.per_room_block(res, LABELS, y, Args)
+    assert len([l for l in lines if l.startswith("| test")]) == 3
+    assert sum(int(l.split("|")[7]) for l in lines if l.startswith("| test")) == len(y)
