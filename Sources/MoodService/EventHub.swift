@@ -1,5 +1,7 @@
+import MoodAudio
 import MoodCore
 import Synchronization
+import MoodSystem
 
 /// Something the hub hands published events to: a socket client or the event log.
 ///
@@ -69,8 +71,8 @@ public final class EventHub: Sendable {
     ///   - clock: wall time for snapshots; `monotonic`: seconds, for the clients' write stalls.
     public init(
         hello: MoodEvent.Hello, tracker: MoodTracker, sourceName: String, maxClients: Int, unreadTimeout: Double = 0,
-        clock: @escaping @Sendable () -> Timestamp = { Clocks.wallTime() },
-        monotonic: @escaping @Sendable () -> Double = { Clocks.monotonicSeconds() }
+        clock: @escaping @Sendable () -> Timestamp = { SystemClock().wallTime },
+        monotonic: @escaping @Sendable () -> Double = { SystemClock.now.seconds }
     ) {
         self.hello = hello
         self.admission = ClientAdmission(maxClients: maxClients, unreadTimeout: unreadTimeout)
