@@ -358,6 +358,23 @@ struct ServerFixture: Sendable {
         if case .hello? = hello {} else { Issue.record("expected hello, got \(String(describing: hello))") }
     }
 
+    /// A relative socket.path starting with `@` is a file (NIO binds it so); the probe used to
+    /// connect to that name in the abstract namespace instead, found nobody, called the live
+    /// socket stale and let `clear` unlink it.
+    @Test func probesARelativeAtPathAsTheFileItIs() throws {
+        let path = "@moodd-probe-test-\(FileSystem.processID)"
+        let listener = try FileDescriptor.unixSocket(.stream)
+        defer {
+            try? listener.close()
+            try? FileSystem.unlink(FilePath(path))
+        }
+        try listener.bind(to: try #require(UnixSocketAddress(path)))
+        try listener.listen(backlog: 4)
+        #expect(try SocketPath.probe(path))
+        #expect(throws: SocketPath.Refusal.alreadyRunning(path: path)) { try SocketPath.clear(path) }
+        #expect(try FileSystem.status(FilePath(path)) != nil)
+    }
+
     @Test func refusesWhenAnotherDaemonAnswers() async throws {
         let f = try ServerFixture()
         let second = SocketServer(settings: f.server.settings, hub: Sample.hub(), logger: f.log.logger)
