@@ -14,6 +14,9 @@ public enum FileSystem {
 
     public static func unlink(_ path: FilePath) throws(Errno) { try Syscall.unlink(path.string) }
 
+    /// `access(path, R_OK)`: whether this process may read `path`.
+    public static func checkReadable(_ path: FilePath) throws(Errno) { try Syscall.accessRead(path.string) }
+
     /// `link(2)`: fails with `EEXIST` rather than replace anything at `to`.
     public static func link(_ from: FilePath, to: FilePath) throws(Errno) { try Syscall.link(from.string, to.string) }
 

@@ -127,6 +127,10 @@ enum Syscall {
         return UInt64(limit.rlim_cur)
     }
 
+    static func accessRead(_ path: String) throws(Errno) {
+        _ = try retryingInterrupts { Glibc.access(path, R_OK) }
+    }
+
     static func link(_ from: String, _ to: String) throws(Errno) {
         _ = try retryingInterrupts { Glibc.link(from, to) }
     }
