@@ -9,7 +9,9 @@ import Synchronization
 ///
 /// - The thread never waits for the consumer: `SampleRing.write` drops what does not fit (counted
 ///   in the events' `overruns`). The exception is a `lossless` loop (an unpaced file, a batch
-///   source with no real time to keep up with): it waits, in 1 ms naps, until each block fits.
+///   source with no real time to keep up with): it sleeps on `doorbell` until each block fits, so
+///   its consumer rings `doorbell` after reading (`AnalysisService` does: pass its `doorbell`).
+///   The loop rings it after every write, for a consumer that sleeps until samples come.
 /// - `onEvent` is called on the capture thread, in order; it must return quickly and must not call
 ///   `stop` (hand the event to an `AsyncStream` continuation or a lock-protected queue).
 /// - `stop` is prompt: every source read returns within ~50 ms and a backoff wait ends at once (it
@@ -44,6 +46,8 @@ public final class CaptureLoop: Sendable {
     public let lossless: Bool
     /// The supervisor's time, the backoff waits and the events' timestamps.
     public let clock: any MonotonicClock
+    /// Rung after every write; a lossless loop sleeps on it for room in the ring.
+    public let doorbell: Doorbell
     private let makeSource: @Sendable () throws(AudioSourceError) -> any AudioSource
     private let onEvent: @Sendable (MoodEvent.Source) -> Void
 
@@ -62,7 +66,7 @@ public final class CaptureLoop: Sendable {
     /// `makeSource` is called once, on the capture thread (sources are not `Sendable`); a throw
     /// there ends the loop with an `ended` event carrying the error.
     public init(name: String, ring: SampleRing, backoff: SourceSupervisor.Backoff = .init(), lossless: Bool = false,
-                clock: any MonotonicClock = SystemClock(),
+                clock: any MonotonicClock = SystemClock(), doorbell: Doorbell = Doorbell(),
                 makeSource: @escaping @Sendable () throws(AudioSourceError) -> any AudioSource,
                 onEvent: @escaping @Sendable (MoodEvent.Source) -> Void) {
         self.name = name
@@ -70,6 +74,7 @@ public final class CaptureLoop: Sendable {
         self.backoff = backoff
         self.lossless = lossless
         self.clock = clock
+        self.doorbell = doorbell
         self.makeSource = makeSource
         self.onEvent = onEvent
     }
@@ -78,8 +83,9 @@ public final class CaptureLoop: Sendable {
     /// time (`SourceSpec.isRealTime`).
     public convenience init(spec: SourceSpec, ring: SampleRing, backoff: SourceSupervisor.Backoff = .init(),
                             pulseServer: String? = nil, clock: any MonotonicClock = SystemClock(),
-                            onEvent: @escaping @Sendable (MoodEvent.Source) -> Void) {
+                            doorbell: Doorbell = Doorbell(), onEvent: @escaping @Sendable (MoodEvent.Source) -> Void) {
         self.init(name: spec.description, ring: ring, backoff: backoff, lossless: !spec.isRealTime, clock: clock,
+                  doorbell: doorbell,
                   makeSource: { () throws(AudioSourceError) in try AudioSources.make(spec, pulseServer: pulseServer) },
                   onEvent: onEvent)
     }
@@ -116,6 +122,7 @@ public final class CaptureLoop: Sendable {
             stopRequested.store(true, ordering: .releasing)
             condition.broadcast()
         }
+        doorbell.ring()  // a lossless loop waiting for room
         guard started.load(ordering: .acquiring) else { return true }
         let deadline = SystemClock.now.advanced(bySeconds: timeout)
         return condition.withLock {
@@ -199,6 +206,7 @@ public final class CaptureLoop: Sendable {
             if n > 0 {
                 if lossless, !waitForRoom(n) { break }
                 ring.write(UnsafeBufferPointer(rebasing: buffer[..<n]))
+                doorbell.ring()
                 samples.add(n, ordering: .relaxed)
             }
             updateCounters(source, gapFrames: gapFrames)
@@ -206,13 +214,13 @@ public final class CaptureLoop: Sendable {
         return supervisor.handle(.stop(now: now))
     }
 
-    /// Naps (1 ms of real time: the consumer does not signal) until the ring can take `count`
-    /// samples; false if a stop was requested meanwhile.
+    /// Sleeps on `doorbell` until the ring can take `count` samples; false if a stop was requested
+    /// meanwhile. (The timeout only bounds the damage of a consumer that forgets to ring.)
     private func waitForRoom(_ count: Int) -> Bool {
         let needed = min(count, ring.capacity)
         while ring.freeSpace < needed {
             if stopRequested.load(ordering: .acquiring) { return false }
-            SystemClock.sleep(seconds: 0.001)
+            _ = doorbell.wait(timeout: 0.1) { ring.freeSpace >= needed || stopRequested.load(ordering: .acquiring) }
         }
         return true
     }

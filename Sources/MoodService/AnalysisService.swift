@@ -64,6 +64,9 @@ public final class AnalysisService: Service {
     public let heartbeat: Heartbeat
     /// Schedules the ticks and stamps the events.
     public let clock: any MonotonicClock
+    /// Shared with the capture loop (`CaptureService(doorbell:)`): rung after every analysis (room
+    /// in the ring, for a lossless loop); on the audio clock the loop sleeps on it until samples come.
+    public let doorbell: Doorbell
     public let ring: SampleRing
     private let classifier: any PatchClassifier
     private let hub: EventHub
@@ -77,8 +80,9 @@ public final class AnalysisService: Service {
     }
 
     public init(ring: SampleRing, classifier: any PatchClassifier, hub: EventHub, settings: Settings, logger: Logger,
-                clock: any MonotonicClock = SystemClock()) {
+                clock: any MonotonicClock = SystemClock(), doorbell: Doorbell = Doorbell()) {
         self.clock = clock
+        self.doorbell = doorbell
         heartbeat = Heartbeat(clock: clock)
         self.ring = ring
         self.classifier = classifier
@@ -103,6 +107,7 @@ public final class AnalysisService: Service {
             let earlier = pending?.resetTracker ?? false
             pending = Interruption(resetTracker: earlier || resetTracker, time: event.time)
         }
+        doorbell.ring()
     }
 
     public func run() async throws {
@@ -120,11 +125,13 @@ public final class AnalysisService: Service {
                     case .audio: runOnAudioClock(pipeline, thread)
                     }
                 }
-            } onGracefulShutdown: {
+            } onGracefulShutdown: { [doorbell] in
                 thread.stop()
+                doorbell.ring()
             }
-        } onCancel: {
+        } onCancel: { [doorbell] in
             thread.stop()
+            doorbell.ring()
         }
         logger.info("analysis stopped")
     }
@@ -138,6 +145,7 @@ public final class AnalysisService: Service {
             if let outcome = pipeline.step(time: clock.now.seconds, wallTime: clock.wallTime) {
                 publish(outcome, pipeline, classifierFailing: &classifierFailing)
             }
+            doorbell.ring()
             heartbeat.beat()
             next = next.advanced(bySeconds: settings.hop)
             let now = clock.now
@@ -157,8 +165,11 @@ public final class AnalysisService: Service {
             takeInterruption(pipeline)
             guard ring.available >= hopSamples else {
                 heartbeat.beat()
-                // Not a hop's worth yet (or the file ended): nap briefly, waking for shutdown.
-                if !thread.nap(until: clock.now.advanced(bySeconds: 0.005)) { break }
+                // Not a hop's worth yet (or the file ended): sleep until capture writes, a source
+                // event or shutdown rings, or 0.1 s passes (the heartbeat's beat while idle).
+                _ = doorbell.wait(timeout: 0.1) {
+                    ring.available >= hopSamples || thread.isStopping || interruption.withLock { $0 != nil }
+                }
                 continue
             }
             let time = Double(analysed) / Double(Self.sampleRate)
@@ -166,6 +177,7 @@ public final class AnalysisService: Service {
                 publish(outcome, pipeline, classifierFailing: &classifierFailing)
             }
             analysed += hopSamples
+            doorbell.ring()
             heartbeat.beat()
         }
     }

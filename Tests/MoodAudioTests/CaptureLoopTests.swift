@@ -109,6 +109,7 @@ struct CaptureLoopTests {
         var got: [Float] = []
         while log.wait(for: .ended, timeout: 0) == nil || ring.available > 0 {
             ring.read(appendingTo: &got, maxCount: 100)  // a consumer slower than the decoder
+            loop.doorbell.ring()  // room: the loop sleeps on it
             usleep(200)
         }
         let decoder = try AudioFileDecoder(path: path)

@@ -179,7 +179,8 @@ struct AnalysisFixture {
     /// On the audio clock (an unpaced file) every hop of samples is analysed as soon as it is in the
     /// ring, nothing skipped however far ahead capture is: 30 s at hop 0.5 is one window per 8000
     /// samples from the first full 3-s patch (47,872 samples with the front end's 256-sample priming,
-    /// so from the 6th hop) to the 60th: 55 moods, with no time passing on the clock at all.
+    /// so from the 6th hop) to the 60th: 55 moods, with no time passing on the clock at all. Drained,
+    /// the loop sleeps on the doorbell until capture writes more.
     @Test func audioClockAnalysesEveryHopOfSamples() async throws {
         let f = AnalysisFixture(hop: 0.5, pacing: .audio, ringCapacity: 1 << 20)
         var config = Config()
@@ -191,8 +192,7 @@ struct AnalysisFixture {
         f.ring.write(tone.next(seconds: 30))
         let start = f.clock.now
         let drained = try await withRunning([f.service]) { _ in
-            // Drained, the loop naps until more samples come (or shutdown).
-            try await onThread { f.clock.waitForSleepers() }
+            await eventually(timeout: 20) { f.recorder.moods.count >= 55 && f.ring.available < 8000 }
         }
         #expect(drained)
         #expect(f.clock.now == start)

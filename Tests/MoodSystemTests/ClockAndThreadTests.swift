@@ -51,3 +51,37 @@ import Testing
         #expect(clock.now - start >= .milliseconds(20))
     }
 }
+
+@Suite struct DoorbellTests {
+    /// A consumer sleeping on the doorbell sees every item a producer rings for, in order, with no
+    /// timeout expiring (the 10 s timeout would show as a slow test, the missed item as a failure).
+    @Test func noRingIsLost() async throws {
+        let bell = Doorbell()
+        let produced = Atomic<Int>(0)
+        let count = 20_000
+        let consumer = Task {
+            try await SystemThread.run("consumer") { () -> Int in
+                var seen = 0
+                while seen < count {
+                    guard bell.wait(timeout: 10, until: { produced.load(ordering: .acquiring) > seen }) else { return -1 }
+                    seen = produced.load(ordering: .acquiring)
+                }
+                return seen
+            }
+        }
+        try await SystemThread.run("producer") {
+            for _ in 0..<count {
+                produced.add(1, ordering: .releasing)
+                bell.ring()
+            }
+        }
+        #expect(try await consumer.value == count)
+    }
+
+    @Test func waitTimesOut() {
+        let bell = Doorbell()
+        let start = SystemClock.now
+        #expect(!bell.wait(timeout: 0.02, until: { false }))
+        #expect(SystemClock.now - start >= .milliseconds(20))
+    }
+}
