@@ -1,8 +1,8 @@
 import Logging
 import MoodCore
+import MoodSystem
 import NIOCore
 import Synchronization
-import MoodSystem
 
 /// One socket client's outgoing side: a `SubscriberQueue` the publisher fills without ever waiting,
 /// drained onto the channel on its event loop while the channel is writable.

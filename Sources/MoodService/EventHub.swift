@@ -1,7 +1,7 @@
 import MoodAudio
 import MoodCore
-import Synchronization
 import MoodSystem
+import Synchronization
 
 /// Something the hub hands published events to: a socket client or the event log.
 ///

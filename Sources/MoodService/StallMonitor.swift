@@ -1,7 +1,7 @@
 import MoodAudio
 import MoodCore
-import Synchronization
 import MoodSystem
+import Synchronization
 
 /// The shell around `StallWatchdog`: sits between the capture loop and its event callback, so it
 /// sees the source open and close, and is checked on a timer (`CaptureService`) against the loop's

@@ -6,8 +6,8 @@ import MoodCore
 @testable import MoodService
 import MoodSystem
 import MoodTestKit
-import SystemPackage
 import ServiceLifecycle
+import SystemPackage
 import Testing
 
 /// What systemd's end of `$NOTIFY_SOCKET` sees: a bound `SOCK_DGRAM` socket.
