@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         systemLibrary("CALSA", pkg: "alsa", apt: "libasound2-dev"),
@@ -32,43 +33,47 @@ let package = Package(
         systemLibrary("CSoxr", pkg: "soxr", apt: "libsoxr-dev"),
 
         .target(name: "MoodCore"),
+        // The one seam for system calls (errors, descriptors, clocks, threads, Unix-socket addresses),
+        // on swift-system. Beside MoodCore, below everything that does I/O.
+        .target(name: "MoodSystem", dependencies: [.product(name: "SystemPackage", package: "swift-system")]),
         .target(name: "MoodDSP", dependencies: ["CFFTW3f"]),
-        .target(name: "MoodAudio", dependencies: ["MoodCore", "CSndfile", "CSoxr", "CALSA", "CPulseSimple"]),
-        .target(name: "MoodModel", dependencies: ["MoodCore", "COpenBLAS"]),
+        .target(name: "MoodAudio", dependencies: ["MoodCore", "MoodSystem", "CSndfile", "CSoxr", "CALSA", "CPulseSimple"]),
+        .target(name: "MoodModel", dependencies: ["MoodCore", "MoodSystem", "COpenBLAS"]),
         .target(
             name: "MoodService",
             dependencies: [
-                "MoodCore", "MoodDSP", "MoodModel", "MoodAudio",
+                "MoodCore", "MoodSystem", "MoodDSP", "MoodModel", "MoodAudio",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .target(name: "MoodTestKit", dependencies: ["MoodCore"]),
+        .target(name: "MoodTestKit", dependencies: ["MoodCore", "MoodSystem"]),
 
         .executableTarget(
             name: "moodd",
             dependencies: [
-                "MoodCore", "MoodDSP", "MoodAudio", "MoodModel", "MoodService",
+                "MoodCore", "MoodSystem", "MoodDSP", "MoodAudio", "MoodModel", "MoodService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // The client: MoodCore only, so it never links ALSA, FFTW, BLAS, sndfile or soxr.
+        // The client: MoodCore and MoodSystem only, so it never links ALSA, FFTW, BLAS, sndfile or soxr.
         .executableTarget(
             name: "moodctl",
-            dependencies: ["MoodCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["MoodCore", "MoodSystem", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .executableTarget(name: "moodd-bench", dependencies: ["MoodCore", "MoodDSP", "MoodAudio", "MoodModel"]),
+        .executableTarget(name: "moodd-bench", dependencies: ["MoodCore", "MoodSystem", "MoodDSP", "MoodAudio", "MoodModel"]),
 
         .testTarget(name: "MoodCoreTests", dependencies: ["MoodCore", "MoodTestKit"]),
+        .testTarget(name: "MoodSystemTests", dependencies: ["MoodSystem", "MoodTestKit"]),
         .testTarget(name: "MoodDSPTests", dependencies: ["MoodDSP", "MoodCore", "MoodTestKit"]),
-        .testTarget(name: "MoodAudioTests", dependencies: ["MoodAudio", "MoodCore", "MoodTestKit"]),
-        .testTarget(name: "MoodModelTests", dependencies: ["MoodModel", "MoodCore", "MoodTestKit"]),
-        .testTarget(name: "MoodServiceTests", dependencies: ["MoodService", "MoodCore", "MoodTestKit"]),
-        .testTarget(name: "mooddTests", dependencies: ["MoodCore", "MoodModel", "MoodTestKit"]),
-        .testTarget(name: "moodctlTests", dependencies: ["MoodCore", "MoodTestKit"]),
+        .testTarget(name: "MoodAudioTests", dependencies: ["MoodAudio", "MoodSystem", "MoodCore", "MoodTestKit"]),
+        .testTarget(name: "MoodModelTests", dependencies: ["MoodModel", "MoodSystem", "MoodCore", "MoodTestKit"]),
+        .testTarget(name: "MoodServiceTests", dependencies: ["MoodService", "MoodSystem", "MoodCore", "MoodTestKit"]),
+        .testTarget(name: "mooddTests", dependencies: ["MoodCore", "MoodSystem", "MoodModel", "MoodTestKit"]),
+        .testTarget(name: "moodctlTests", dependencies: ["MoodCore", "MoodSystem", "MoodTestKit"]),
     ]
 )

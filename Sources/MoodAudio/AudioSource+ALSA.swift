@@ -1,4 +1,5 @@
 import Glibc
+import MoodSystem
 
 /// Captures from an ALSA PCM (`alsa:default`, `alsa:hw:1,0`, `alsa:plughw:CARD=USB,DEV=0`, or any
 /// PCM an asoundrc defines), non-blocking with `snd_pcm_wait` timeouts of 50 ms.
@@ -149,7 +150,7 @@ public final class ALSAAudioSource: AudioSource {
             case .resume:
                 action = recovery.resumed(result: pcm.resume())
             case .pauseThenResume:
-                CaptureLoop.sleep(ALSARecovery.resumePause)
+                SystemClock.sleep(seconds: ALSARecovery.resumePause)
                 action = .resume
             }
         }

@@ -1,5 +1,5 @@
-import Glibc
 import MoodCore
+import MoodSystem
 
 /// An audio file as a source (`file:PATH`, `file+loop:PATH`, `file+unpaced:PATH`): decoded by
 /// `AudioFileDecoder` (so the samples are librosa's), delivered in blocks of 20 ms.
@@ -41,7 +41,7 @@ public final class FileAudioSource: AudioSource {
         passes = 1
         delivered = 0
         ended = false
-        startTime = Self.monotonicSeconds()
+        startTime = SystemClock.now.seconds
     }
 
     public func read(into buffer: UnsafeMutableBufferPointer<Float>) throws(AudioSourceError) -> Int? {
@@ -87,14 +87,6 @@ public final class FileAudioSource: AudioSource {
     }
 
     private func sleep(until deadline: Double) {
-        let wait = deadline - Self.monotonicSeconds()
-        guard wait > 0 else { return }
-        CaptureLoop.sleep(wait)
-    }
-
-    static func monotonicSeconds() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+        SystemClock.sleep(seconds: deadline - SystemClock.now.seconds)
     }
 }

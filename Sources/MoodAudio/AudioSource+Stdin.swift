@@ -1,4 +1,5 @@
-import Glibc
+import MoodSystem
+import SystemPackage
 
 /// Raw interleaved s16le PCM from a file descriptor (`stdin:RATE:CHANNELS` reads descriptor 0),
 /// for pipelines such as `parec --format=s16le --rate=48000 --channels=2 | moodd run --source
@@ -71,21 +72,19 @@ public final class PipeAudioSource: AudioSource {
         let queued = try converted { () throws(AudioError) in try converter.drain(into: buffer) }
         if queued > 0 { return queued }
 
-        var pfd = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-        let ready = poll(&pfd, 1, Int32(AudioSources.pollInterval * 1000))
-        if ready < 0 {
-            if errno == EINTR { return 0 }
-            throw failure("poll")
+        let fd = FileDescriptor(rawValue: descriptor)
+        do {
+            guard try fd.waitForInput(milliseconds: Int32(AudioSources.pollInterval * 1000)) else { return 0 }
+        } catch {
+            throw failure("poll", error)
         }
-        if ready == 0 { return 0 }
         let want = converter.framesToRead(forOutputCapacity: buffer.count) * frameBytes
-        var got: Int
-        repeat {
-            got = Glibc.read(descriptor, bytes + carried, want - carried)
-        } while got < 0 && errno == EINTR
-        if got < 0 {
-            if errno == EAGAIN { return 0 }
-            throw failure("read")
+        let got: Int
+        do {
+            got = try fd.read(into: UnsafeMutableRawBufferPointer(start: bytes + carried, count: want - carried))
+        } catch {
+            if error as? Errno == .resourceTemporarilyUnavailable { return 0 }
+            throw failure("read", error)
         }
         if got == 0 {  // EOF
             phase = .flushing
@@ -114,10 +113,10 @@ public final class PipeAudioSource: AudioSource {
         }
     }
 
-    private func failure(_ operation: String) -> AudioSourceError {
-        let code = errno
+    private func failure(_ operation: String, _ error: any Error) -> AudioSourceError {
+        let code = error as? Errno ?? .ioError
         phase = .ended
         return AudioSourceError(source: description, kind: .failed,
-                                detail: "\(operation): \(String(cString: strerror(code))) (errno \(code))")
+                                detail: "\(operation): \(code.description) (errno \(code.rawValue))")
     }
 }

@@ -1,20 +1,25 @@
-import Glibc
 import MoodCore
+import MoodSystem
 import Synchronization
 
-/// Runs one `AudioSource` on a dedicated pthread, writing its 16 kHz samples into a `SampleRing`,
+/// Runs one `AudioSource` on a dedicated thread (`SystemThread`), writing its 16 kHz samples into a `SampleRing`,
 /// and publishes the source's life as `MoodEvent.Source` events. The decisions (when to reopen,
 /// how long to back off, which event to send) are `SourceSupervisor`'s; this is the thin shell
 /// that performs them.
 ///
 /// - The thread never waits for the consumer: `SampleRing.write` drops what does not fit (counted
 ///   in the events' `overruns`). The exception is a `lossless` loop (an unpaced file, a batch
-///   source with no real time to keep up with): it waits, in 1 ms naps, until each block fits.
+///   source with no real time to keep up with): it sleeps on `doorbell` until each block fits, so
+///   its consumer rings `doorbell` after reading (`AnalysisService` does: pass its `doorbell`).
+///   The loop rings it after every write, for a consumer that sleeps until samples come.
 /// - `onEvent` is called on the capture thread, in order; it must return quickly and must not call
 ///   `stop` (hand the event to an `AsyncStream` continuation or a lock-protected queue).
-/// - `stop` is prompt: every source read returns within ~50 ms and backoff waits sleep in 10 ms
-///   slices, so the thread exits within about 60 ms of the request (a PulseAudio server that is
-///   frozen, not dead, can hold a read longer; `stop(timeout:)` then returns false).
+/// - `stop` is prompt: every source read returns within ~50 ms and a backoff wait ends at once (it
+///   waits on a condition that `stop` signals), so the thread exits within about 50 ms of the
+///   request (a PulseAudio server that is frozen, not dead, can hold a read longer;
+///   `stop(timeout:)` then returns false).
+/// - Time is the injected clock's: the supervisor's `now`, the backoff waits and the events' wall
+///   time. Tests pass a `TestClock` and step through a backoff schedule without sleeping.
 ///
 /// Lost frames in the events = the source's own count (ALSA overruns) + the length of every outage
 /// between `lost` and `recovered`, at 16 kHz.
@@ -39,12 +44,20 @@ public final class CaptureLoop: Sendable {
     public let backoff: SourceSupervisor.Backoff
     /// Wait for room in the ring instead of dropping (see above).
     public let lossless: Bool
+    /// The supervisor's time, the backoff waits and the events' timestamps.
+    public let clock: any MonotonicClock
+    /// Rung after every write; a lossless loop sleeps on it for room in the ring.
+    public let doorbell: Doorbell
     private let makeSource: @Sendable () throws(AudioSourceError) -> any AudioSource
     private let onEvent: @Sendable (MoodEvent.Source) -> Void
 
+    /// Set (inside `condition`'s lock) by `stop`; read lock-free between source reads.
     private let stopRequested = Atomic<Bool>(false)
     private let started = Atomic<Bool>(false)
+    /// Set (inside `condition`'s lock) when the thread exits.
     private let finished = Atomic<Bool>(false)
+    /// Wakes a backoff wait for `stop`, and `stop(timeout:)` for the thread's exit.
+    private let condition = ThreadCondition()
     private let samples = Atomic<Int>(0)
     private let deviceOverruns = Atomic<Int>(0)
     private let lostFrames = Atomic<Int>(0)
@@ -53,12 +66,15 @@ public final class CaptureLoop: Sendable {
     /// `makeSource` is called once, on the capture thread (sources are not `Sendable`); a throw
     /// there ends the loop with an `ended` event carrying the error.
     public init(name: String, ring: SampleRing, backoff: SourceSupervisor.Backoff = .init(), lossless: Bool = false,
+                clock: any MonotonicClock = SystemClock(), doorbell: Doorbell = Doorbell(),
                 makeSource: @escaping @Sendable () throws(AudioSourceError) -> any AudioSource,
                 onEvent: @escaping @Sendable (MoodEvent.Source) -> Void) {
         self.name = name
         self.ring = ring
         self.backoff = backoff
         self.lossless = lossless
+        self.clock = clock
+        self.doorbell = doorbell
         self.makeSource = makeSource
         self.onEvent = onEvent
     }
@@ -66,8 +82,10 @@ public final class CaptureLoop: Sendable {
     /// The loop for a configured spec (see `AudioSources.make`); lossless when the spec is not real
     /// time (`SourceSpec.isRealTime`).
     public convenience init(spec: SourceSpec, ring: SampleRing, backoff: SourceSupervisor.Backoff = .init(),
-                            pulseServer: String? = nil, onEvent: @escaping @Sendable (MoodEvent.Source) -> Void) {
-        self.init(name: spec.description, ring: ring, backoff: backoff, lossless: !spec.isRealTime,
+                            pulseServer: String? = nil, clock: any MonotonicClock = SystemClock(),
+                            doorbell: Doorbell = Doorbell(), onEvent: @escaping @Sendable (MoodEvent.Source) -> Void) {
+        self.init(name: spec.description, ring: ring, backoff: backoff, lossless: !spec.isRealTime, clock: clock,
+                  doorbell: doorbell,
                   makeSource: { () throws(AudioSourceError) in try AudioSources.make(spec, pulseServer: pulseServer) },
                   onEvent: onEvent)
     }
@@ -86,41 +104,41 @@ public final class CaptureLoop: Sendable {
         guard !started.exchange(true, ordering: .acquiringAndReleasing) else {
             throw AudioSourceError(source: name, kind: .failed, detail: "CaptureLoop.start called twice")
         }
-        let context = Unmanaged.passRetained(self).toOpaque()
-        var thread = pthread_t()
-        let rc = pthread_create(&thread, nil, { context in
-            let loop = Unmanaged<CaptureLoop>.fromOpaque(context!).takeRetainedValue()
-            loop.run()
-            return nil
-        }, context)
-        guard rc == 0 else {
-            Unmanaged<CaptureLoop>.fromOpaque(context).release()
+        do {
+            try SystemThread.start("capture thread") { self.run() }
+        } catch {
             finished.store(true, ordering: .releasing)
-            throw AudioSourceError(source: name, kind: .failed,
-                                   detail: "pthread_create: \(String(cString: strerror(rc))) (errno \(rc))")
+            throw AudioSourceError(source: name, kind: .failed, detail: "pthread_create: \(error.reason) (errno \(error.code))")
         }
-        pthread_detach(thread)
     }
 
-    /// Asks the thread to close the source and exit, and waits up to `timeout` seconds for it.
-    /// Returns true when the thread has exited (or never started). Safe from any thread except the
-    /// capture thread itself; calling it again is harmless.
+    /// Asks the thread to close the source and exit, and waits up to `timeout` seconds of real time
+    /// (a bound on a thread stuck in a device read, whatever the clock) for it. Returns true when the
+    /// thread has exited (or never started). Safe from any thread except the capture thread itself;
+    /// calling it again is harmless.
     @discardableResult
     public func stop(timeout: Double = 2) -> Bool {
-        stopRequested.store(true, ordering: .releasing)
-        guard started.load(ordering: .acquiring) else { return true }
-        let deadline = Self.now(CLOCK_MONOTONIC) + timeout
-        while !finished.load(ordering: .acquiring) {
-            if Self.now(CLOCK_MONOTONIC) >= deadline { return false }
-            Self.sleep(0.001)
+        condition.withLock {
+            stopRequested.store(true, ordering: .releasing)
+            condition.broadcast()
         }
-        return true
+        doorbell.ring()  // a lossless loop waiting for room
+        guard started.load(ordering: .acquiring) else { return true }
+        let deadline = SystemClock.now.advanced(bySeconds: timeout)
+        return condition.withLock {
+            SystemClock().wait(condition, until: deadline, orUntil: { finished.load(ordering: .acquiring) })
+        }
     }
 
     // MARK: The capture thread
 
     private func run() {
-        defer { finished.store(true, ordering: .releasing) }
+        defer {
+            condition.withLock {
+                finished.store(true, ordering: .releasing)
+                condition.broadcast()
+            }
+        }
         var supervisor = SourceSupervisor(backoff: backoff)
         let source: any AudioSource
         do {
@@ -134,33 +152,33 @@ public final class CaptureLoop: Sendable {
         defer { buffer.deallocate() }
         var gapFrames = 0
 
-        var step = supervisor.handle(.start(now: Self.now(CLOCK_MONOTONIC)))
+        var step = supervisor.handle(.start(now: now))
         while true {
             if let event = step.event {
                 if let gap = event.gapSeconds { gapFrames += Int((gap * Double(source.sampleRate)).rounded()) }
                 publish(event, device: source, gapFrames: gapFrames)
             }
             if stopRequested.load(ordering: .acquiring), step.action != .finish, step.action != .none {
-                step = supervisor.handle(.stop(now: Self.now(CLOCK_MONOTONIC)))
+                step = supervisor.handle(.stop(now: now))
                 continue
             }
             switch step.action {
             case .open:
                 do {
                     try source.open()
-                    step = supervisor.handle(.opened(now: Self.now(CLOCK_MONOTONIC)))
+                    step = supervisor.handle(.opened(now: now))
                 } catch {
                     step = supervisor.handle(.openFailed(reason: error.description, retryable: error.isRetryable,
-                                                         now: Self.now(CLOCK_MONOTONIC)))
+                                                         now: now))
                 }
             case .read:
                 step = readUntilFailure(source, buffer: buffer, supervisor: &supervisor, gapFrames: gapFrames)
             case .wait(let seconds):
-                let deadline = Self.now(CLOCK_MONOTONIC) + seconds
-                while !stopRequested.load(ordering: .acquiring), Self.now(CLOCK_MONOTONIC) < deadline {
-                    Self.sleep(min(0.01, max(0, deadline - Self.now(CLOCK_MONOTONIC))))
+                let deadline = clock.now.advanced(bySeconds: seconds)
+                _ = condition.withLock {
+                    clock.wait(condition, until: deadline, orUntil: { stopRequested.load(ordering: .acquiring) })
                 }
-                step = supervisor.handle(.waited(now: Self.now(CLOCK_MONOTONIC)))
+                step = supervisor.handle(.waited(now: now))
             case .finish, .none:
                 return
             }
@@ -179,28 +197,30 @@ public final class CaptureLoop: Sendable {
                 source.close()
                 updateCounters(source, gapFrames: gapFrames)
                 return supervisor.handle(.readFailed(reason: error.description, retryable: error.isRetryable,
-                                                     now: Self.now(CLOCK_MONOTONIC)))
+                                                     now: now))
             }
             guard let n else {
                 updateCounters(source, gapFrames: gapFrames)
-                return supervisor.handle(.endOfStream(now: Self.now(CLOCK_MONOTONIC)))
+                return supervisor.handle(.endOfStream(now: now))
             }
             if n > 0 {
                 if lossless, !waitForRoom(n) { break }
                 ring.write(UnsafeBufferPointer(rebasing: buffer[..<n]))
+                doorbell.ring()
                 samples.add(n, ordering: .relaxed)
             }
             updateCounters(source, gapFrames: gapFrames)
         }
-        return supervisor.handle(.stop(now: Self.now(CLOCK_MONOTONIC)))
+        return supervisor.handle(.stop(now: now))
     }
 
-    /// Naps until the ring can take `count` samples; false if a stop was requested meanwhile.
+    /// Sleeps on `doorbell` until the ring can take `count` samples; false if a stop was requested
+    /// meanwhile. (The timeout only bounds the damage of a consumer that forgets to ring.)
     private func waitForRoom(_ count: Int) -> Bool {
         let needed = min(count, ring.capacity)
         while ring.freeSpace < needed {
             if stopRequested.load(ordering: .acquiring) { return false }
-            Self.sleep(0.001)
+            _ = doorbell.wait(timeout: 0.1) { ring.freeSpace >= needed || stopRequested.load(ordering: .acquiring) }
         }
         return true
     }
@@ -208,26 +228,16 @@ public final class CaptureLoop: Sendable {
     private func updateCounters(_ source: any AudioSource, gapFrames: Int) {
         deviceOverruns.store(source.overruns, ordering: .relaxed)
         lostFrames.store(source.lostFrames + gapFrames, ordering: .relaxed)
-        cpuNanoseconds.store(Int(Self.now(CLOCK_THREAD_CPUTIME_ID) * 1e9), ordering: .relaxed)
+        cpuNanoseconds.store(Int(SystemClock.threadCPUSeconds * 1e9), ordering: .relaxed)
     }
 
     private func publish(_ event: SourceSupervisor.Event, device: (any AudioSource)?, gapFrames: Int) {
         if let device { updateCounters(device, gapFrames: gapFrames) }
         onEvent(MoodEvent.Source(
             state: event.state, source: name, overruns: ring.overruns, lostFrames: lostFrames.load(ordering: .relaxed),
-            time: Timestamp(secondsSinceEpoch: Self.now(CLOCK_REALTIME)), reason: event.reason))
+            time: clock.wallTime, reason: event.reason))
     }
 
-    static func now(_ clock: clockid_t) -> Double {
-        var ts = timespec()
-        clock_gettime(clock, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
-
-    static func sleep(_ seconds: Double) {
-        guard seconds > 0 else { return }
-        var request = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - seconds.rounded(.down)) * 1e9))
-        var remaining = timespec()
-        while nanosleep(&request, &remaining) == -1 && errno == EINTR { request = remaining }
-    }
+    /// The clock's monotonic seconds, the supervisor's `now`.
+    private var now: Double { clock.now.seconds }
 }

@@ -1,6 +1,7 @@
 import CSndfile
-import Glibc
+import MoodSystem
 import Synchronization
+import SystemPackage
 
 // The libsndfile seam: the only file that imports CSndfile. It opens the file itself (open(2) and
 // fstat(2), so that a missing file, a directory, a FIFO or an empty file get their own error before
@@ -41,7 +42,7 @@ final class Sndfile {
     let shortDataChunk: (claimed: Int, present: Int)?
 
     private let handle: OpaquePointer
-    private let fd: Int32
+    private let fd: FileDescriptor
 
     /// libsndfile reports a failed open only through one process-wide variable (sf_error(NULL)
     /// reads `sf_errno`), which any other thread's sf_open overwrites. Opening and reading that code
@@ -51,30 +52,34 @@ final class Sndfile {
     /// Opens `path` read-only. The descriptor is opened with O_NONBLOCK so that a FIFO cannot block
     /// the open; it is rejected right after by fstat.
     init(path: String) throws(SndfileError) {
-        var fd: Int32
-        repeat { fd = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK) } while fd < 0 && errno == EINTR
-        guard fd >= 0 else { throw Self.systemError("open") }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else {
-            let error = Self.systemError("fstat")
-            close(fd)
-            throw error
+        let fd: FileDescriptor
+        do {
+            fd = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec, .nonBlocking])
+        } catch {
+            throw Self.systemError(error, "open")
         }
-        switch st.st_mode & S_IFMT {
-        case S_IFREG: break
-        case S_IFDIR: close(fd); throw .isDirectory
-        default: close(fd); throw .notRegularFile
+        let st: Stat
+        do {
+            st = try fd.stat()
+        } catch {
+            try? fd.close()
+            throw Self.systemError(error, "fstat")
         }
-        guard st.st_size > 0 else { close(fd); throw .emptyFile }
+        switch st.type {
+        case .regular: break
+        case .directory: try? fd.close(); throw .isDirectory
+        default: try? fd.close(); throw .notRegularFile
+        }
+        guard st.size > 0 else { try? fd.close(); throw .emptyFile }
 
         var info = SF_INFO()
         // close_desc 0: the descriptor is ours to close, on every path, exactly once.
         let (opened, code) = Self.openLock.withLock { _ in
-            let handle = sf_open_fd(fd, Int32(SFM_READ), &info, 0)
+            let handle = sf_open_fd(fd.rawValue, Int32(SFM_READ), &info, 0)
             return (handle, handle == nil ? sf_error(nil) : 0)
         }
         guard let handle = opened else {
-            close(fd)
+            try? fd.close()
             throw .library(code: code, operation: "sf_open_fd", message: String(cString: sf_error_number(code)))
         }
         self.fd = fd
@@ -88,7 +93,7 @@ final class Sndfile {
 
     deinit {
         sf_close(handle)
-        close(fd)
+        try? fd.close()
     }
 
     /// Reads up to `frames` frames (`frames * channels` interleaved floats, normalised so that
@@ -121,9 +126,9 @@ final class Sndfile {
         return nil
     }
 
-    private static func systemError(_ operation: String) -> SndfileError {
-        let code = errno
-        return .system(errno: code, operation: operation, message: String(cString: strerror(code)))
+    private static func systemError(_ error: any Error, _ operation: String) -> SndfileError {
+        let code = error as? Errno ?? .ioError
+        return .system(errno: code.rawValue, operation: operation, message: code.description)
     }
 
     private static func format(_ format: Int32) -> AudioFileFormat {

@@ -1,49 +1,43 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import MoodSystem
+import SystemPackage
 
 extension SafeTensors {
-    /// The whole file in one buffer: `open`, `fstat`, then `read` until done (retrying EINTR).
+    /// The whole file in one buffer: `open`, `fstat`, then `read` until done (EINTR retried by
+    /// swift-system).
     static func readFile(_ path: String) throws(ModelFileError) -> [UInt8] {
-        func fail(_ what: String) -> ModelFileError {
-            ModelFileError(path: path, kind: .unreadable, reason: "\(what): \(String(cString: strerror(errno)))")
+        func fail(_ what: String, _ error: any Error) -> ModelFileError {
+            ModelFileError(path: path, kind: .unreadable, reason: "\(what): \((error as? Errno ?? .ioError).description)")
         }
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)  // NONBLOCK: a FIFO must not hang the open
-        guard fd >= 0 else { throw fail("cannot open") }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw fail("cannot stat") }
-        guard info.st_mode & S_IFMT == S_IFREG else {
+        let fd: FileDescriptor
+        do {
+            fd = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec, .nonBlocking])  // NONBLOCK: a FIFO must not hang the open
+        } catch {
+            throw fail("cannot open", error)
+        }
+        defer { try? fd.close() }
+        let info: Stat
+        do {
+            info = try fd.stat()
+        } catch {
+            throw fail("cannot stat", error)
+        }
+        guard info.type == .regular else {
             throw ModelFileError(path: path, kind: .unreadable, reason: "not a regular file")
         }
-        let size = Int(info.st_size)
+        let size = Int(info.size)
         guard size <= maxFileBytes else {
             throw ModelFileError(path: path, kind: .unreadable,
                                  reason: "file is \(size) bytes, over the \(maxFileBytes >> 20) MB limit")
         }
-        var done = 0
-        var readError: Int32 = 0
-        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
-            while done < size {
-                let n = read(fd, buffer.baseAddress! + done, size - done)
-                if n > 0 {
-                    done += n
-                } else if n == 0 {
-                    break  // the file shrank since fstat
-                } else if errno != EINTR {
-                    readError = errno
-                    break
-                }
-            }
-            initialized = done
+        let bytes: [UInt8]
+        do {
+            bytes = try fd.read(upTo: size)
+        } catch {
+            throw fail("cannot read", error)
         }
-        guard readError == 0 else {
-            errno = readError
-            throw fail("cannot read")
-        }
-        guard done == size else {
+        guard bytes.count == size else {
             throw ModelFileError(path: path, kind: .truncated,
-                                 reason: "file shrank from \(size) to \(done) bytes while being read")
+                                 reason: "file shrank from \(size) to \(bytes.count) bytes while being read")
         }
         return bytes
     }

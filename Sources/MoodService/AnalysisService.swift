@@ -1,5 +1,7 @@
 import Logging
+import MoodAudio
 import MoodCore
+import MoodSystem
 import ServiceLifecycle
 import Synchronization
 
@@ -13,7 +15,7 @@ import Synchronization
 /// inference time does not make the cadence drift; a tick that overran is skipped, not doubled.
 /// Graceful shutdown interrupts the wait between ticks, never an analysis in flight.
 ///
-/// A batch source (`file+unpaced:`, `Settings.clock == .audio`) is analysed on the audio's own clock
+/// A batch source (`file+unpaced:`, `Settings.pacing == .audio`) is analysed on the audio's own clock
 /// instead: a window every `hop` seconds *of samples*, as fast as they arrive, none skipped (the
 /// capture loop waits for the ring rather than dropping), and the tracker's time is audio seconds,
 /// so smoothing and dwell behave as they would live. Hours of audio pass in minutes (`scripts/soak`).
@@ -21,30 +23,34 @@ import Synchronization
 /// The loop runs on its own thread (`AnalysisThread`), not on Swift's cooperative pool: inference
 /// blocks for milliseconds per window. NIO's event loops and the capture thread are separate threads
 /// too; the service's task only waits for the loop and relays graceful shutdown to it.
+///
+/// Time comes from the clock passed in (`SystemClock` in the daemon; tests pass a `TestClock` and
+/// step through hops without sleeping): the ticks' schedule, the tracker's time, the events' wall
+/// time and the heartbeat's age.
 public final class AnalysisService: Service {
     public struct Settings: Sendable, Equatable {
         /// Seconds between analyses (`analysis.hop`).
         public var hop: Double
         public var tracker: MoodTracker.Settings
-        public var clock: Clock
+        public var pacing: Pacing
 
-        public init(hop: Double, tracker: MoodTracker.Settings, clock: Clock = .wall) {
+        public init(hop: Double, tracker: MoodTracker.Settings, pacing: Pacing = .wall) {
             precondition(hop > 0)
             self.hop = hop
             self.tracker = tracker
-            self.clock = clock
+            self.pacing = pacing
         }
 
         /// `.audio` when the configured source is not real time (`SourceSpec.isRealTime`).
         public init(_ config: Config) {
             let realTime = (try? SourceSpec(parsing: config.source))?.isRealTime ?? true
-            self.init(hop: config.hop, tracker: config.trackerSettings, clock: realTime ? .wall : .audio)
+            self.init(hop: config.hop, tracker: config.trackerSettings, pacing: realTime ? .wall : .audio)
         }
     }
 
     /// What paces the windows.
-    public enum Clock: Sendable, Equatable {
-        /// Every `hop` seconds of monotonic time (live and paced sources).
+    public enum Pacing: Sendable, Equatable {
+        /// Every `hop` seconds of the clock's monotonic time (live and paced sources).
         case wall
         /// Every `hop` seconds of samples, as soon as they are in the ring (unpaced files).
         case audio
@@ -55,7 +61,12 @@ public final class AnalysisService: Service {
 
     public let settings: Settings
     /// Beats after every tick; the systemd watchdog's evidence of life.
-    public let heartbeat = Heartbeat()
+    public let heartbeat: Heartbeat
+    /// Schedules the ticks and stamps the events.
+    public let clock: any MonotonicClock
+    /// Shared with the capture loop (`CaptureService(doorbell:)`): rung after every analysis (room
+    /// in the ring, for a lossless loop); on the audio clock the loop sleeps on it until samples come.
+    public let doorbell: Doorbell
     public let ring: SampleRing
     private let classifier: any PatchClassifier
     private let hub: EventHub
@@ -68,7 +79,11 @@ public final class AnalysisService: Service {
         var time: Timestamp
     }
 
-    public init(ring: SampleRing, classifier: any PatchClassifier, hub: EventHub, settings: Settings, logger: Logger) {
+    public init(ring: SampleRing, classifier: any PatchClassifier, hub: EventHub, settings: Settings, logger: Logger,
+                clock: any MonotonicClock = SystemClock(), doorbell: Doorbell = Doorbell()) {
+        self.clock = clock
+        self.doorbell = doorbell
+        heartbeat = Heartbeat(clock: clock)
         self.ring = ring
         self.classifier = classifier
         self.hub = hub
@@ -92,48 +107,51 @@ public final class AnalysisService: Service {
             let earlier = pending?.resetTracker ?? false
             pending = Interruption(resetTracker: earlier || resetTracker, time: event.time)
         }
+        doorbell.ring()
     }
 
     public func run() async throws {
         logger.info("analysis started", metadata: [
-            "hop_s": "\(settings.hop)", "model": "\(classifier.modelName)", "clock": "\(settings.clock)",
+            "hop_s": "\(settings.hop)", "model": "\(classifier.modelName)", "clock": "\(settings.pacing)",
         ])
-        let thread = AnalysisThread()
+        let thread = AnalysisThread(clock: clock)
         try await withTaskCancellationHandler {
             try await withGracefulShutdownHandler {
                 try await thread.run { [self] in
                     let pipeline = try AnalysisPipeline(
                         ring: ring, classifier: classifier, tracker: Self.initialTracker(classifier: classifier, settings: settings))
-                    switch settings.clock {
+                    switch settings.pacing {
                     case .wall: runOnWallClock(pipeline, thread)
                     case .audio: runOnAudioClock(pipeline, thread)
                     }
                 }
-            } onGracefulShutdown: {
+            } onGracefulShutdown: { [doorbell] in
                 thread.stop()
+                doorbell.ring()
             }
-        } onCancel: {
+        } onCancel: { [doorbell] in
             thread.stop()
+            doorbell.ring()
         }
         logger.info("analysis stopped")
     }
 
-    /// On `thread`: a window every `hop` seconds of monotonic time, until stopped.
+    /// On `thread`: a window every `hop` seconds of the clock's monotonic time, until stopped.
     private func runOnWallClock(_ pipeline: AnalysisPipeline, _ thread: AnalysisThread) {
-        var next = AnalysisThread.now() + settings.hop
+        var next = clock.now.advanced(bySeconds: settings.hop)
         var classifierFailing = false
         while thread.nap(until: next) {
             takeInterruption(pipeline)
-            let time = Double(Clocks.monotonicNanoseconds()) / 1e9
-            if let outcome = pipeline.step(time: time, wallTime: Clocks.wallTime()) {
+            if let outcome = pipeline.step(time: clock.now.seconds, wallTime: clock.wallTime) {
                 publish(outcome, pipeline, classifierFailing: &classifierFailing)
             }
+            doorbell.ring()
             heartbeat.beat()
-            next += settings.hop
-            let now = AnalysisThread.now()
+            next = next.advanced(bySeconds: settings.hop)
+            let now = clock.now
             if next < now {
                 // Overran a whole hop (a stall): realign rather than run the missed ticks back to back.
-                next = now + settings.hop
+                next = now.advanced(bySeconds: settings.hop)
             }
         }
     }
@@ -147,15 +165,19 @@ public final class AnalysisService: Service {
             takeInterruption(pipeline)
             guard ring.available >= hopSamples else {
                 heartbeat.beat()
-                // Not a hop's worth yet (or the file ended): nap briefly, waking for shutdown.
-                if !thread.nap(until: AnalysisThread.now() + 0.005) { break }
+                // Not a hop's worth yet (or the file ended): sleep until capture writes, a source
+                // event or shutdown rings, or 0.1 s passes (the heartbeat's beat while idle).
+                _ = doorbell.wait(timeout: 0.1) {
+                    ring.available >= hopSamples || thread.isStopping || interruption.withLock { $0 != nil }
+                }
                 continue
             }
             let time = Double(analysed) / Double(Self.sampleRate)
-            if let outcome = pipeline.step(time: time, wallTime: Clocks.wallTime(), limit: hopSamples) {
+            if let outcome = pipeline.step(time: time, wallTime: clock.wallTime, limit: hopSamples) {
                 publish(outcome, pipeline, classifierFailing: &classifierFailing)
             }
             analysed += hopSamples
+            doorbell.ring()
             heartbeat.beat()
         }
     }

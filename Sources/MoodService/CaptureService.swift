@@ -1,6 +1,7 @@
 import Logging
 import MoodAudio
 import MoodCore
+import MoodSystem
 import ServiceLifecycle
 
 /// Runs MoodAudio's `CaptureLoop` (its own thread, writing the ring) for the lifetime of the
@@ -16,11 +17,13 @@ public struct CaptureService: Service {
     /// A capture loop for `spec` writing into `ring`, reporting to `onEvent`.
     /// - Parameter stallTimeout: `audio.stall_timeout`, seconds; 0 = off. Ignored (off) for a source
     ///   that is not real time (`file+unpaced:`), which waits for the analysis by design.
-    public init(spec: SourceSpec, ring: SampleRing, stallTimeout: Double, logger: Logger,
+    /// - Parameter doorbell: shared with the ring's consumer (`AnalysisService.doorbell`), so each
+    ///   side of a batch source sleeps until the other has moved, instead of polling.
+    public init(spec: SourceSpec, ring: SampleRing, stallTimeout: Double, logger: Logger, doorbell: Doorbell = Doorbell(),
                 onEvent: @escaping @Sendable (MoodEvent.Source) -> Void) {
         let monitor = StallMonitor(timeout: spec.isRealTime ? stallTimeout : 0, name: spec.description, onEvent: onEvent)
         self.monitor = monitor
-        self.loop = CaptureLoop(spec: spec, ring: ring, onEvent: { monitor.sourceDidChange($0) })
+        self.loop = CaptureLoop(spec: spec, ring: ring, doorbell: doorbell, onEvent: { monitor.sourceDidChange($0) })
         self.logger = logger
     }
 

@@ -1,5 +1,6 @@
 import Logging
 import MoodCore
+import MoodSystem
 import NIOCore
 import Synchronization
 
@@ -68,9 +69,9 @@ final class ClientConnection: EventSubscriber, Sendable {
                 return buffer
             }
             guard let next else { break }
-            progress.withLock { $0.wrote(at: Clocks.monotonicSeconds()) }
+            progress.withLock { $0.wrote(at: SystemClock.now.seconds) }
             let written = channel.eventLoop.makePromise(of: Void.self)
-            written.futureResult.whenComplete { _ in self.progress.withLock { $0.completed(at: Clocks.monotonicSeconds()) } }
+            written.futureResult.whenComplete { _ in self.progress.withLock { $0.completed(at: SystemClock.now.seconds) } }
             channel.write(next, promise: written)
             wrote = true
         }

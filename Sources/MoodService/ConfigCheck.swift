@@ -1,9 +1,6 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import MoodCore
+import MoodSystem
+import SystemPackage
 
 /// What a configuration names outside itself, checked before anything starts: the socket's group
 /// and directory, the model file, a `file:` source, the log file's type. `moodd check-config` lists
@@ -62,21 +59,33 @@ public enum ConfigCheck {
     /// Why `path` cannot be read as a file, or nil. Looks only (a FIFO is not opened: that would
     /// block until a writer came).
     static func unreadable(_ path: String, allowFIFO: Bool) -> String? {
-        var st = stat()
-        guard stat(path, &st) == 0 else { return String(cString: strerror(errno)) }
-        switch st.st_mode & S_IFMT {
-        case S_IFREG: break
-        case S_IFIFO where allowFIFO: break
-        case S_IFDIR: return "is a directory, not a file"
+        let st: Stat
+        do {
+            st = try Stat(FilePath(path))
+        } catch {
+            return error.description
+        }
+        switch st.type {
+        case .regular: break
+        case .fifo where allowFIFO: break
+        case .directory: return "is a directory, not a file"
         default: return "is not a regular file"
         }
-        guard access(path, R_OK) == 0 else { return "cannot read: \(String(cString: strerror(errno)))" }
+        do {
+            try FileSystem.checkReadable(FilePath(path))
+        } catch {
+            return "cannot read: \(error)"
+        }
         return nil
     }
 
     static func notADirectory(_ path: String) -> String? {
-        var st = stat()
-        guard stat(path, &st) == 0 else { return errno == ENOENT ? "does not exist" : String(cString: strerror(errno)) }
-        return st.st_mode & S_IFMT == S_IFDIR ? nil : "is not a directory"
+        let st: Stat
+        do {
+            st = try Stat(FilePath(path))
+        } catch {
+            return error == .noSuchFileOrDirectory ? "does not exist" : error.description
+        }
+        return st.type == .directory ? nil : "is not a directory"
     }
 }

@@ -1,4 +1,6 @@
+import MoodAudio
 import MoodCore
+import MoodSystem
 import Synchronization
 
 /// Something the hub hands published events to: a socket client or the event log.
@@ -73,8 +75,8 @@ public final class EventHub: Sendable {
     public init(
         hello: MoodEvent.Hello, tracker: MoodTracker, sourceName: String, maxClients: Int, unreadTimeout: Double = 0,
         history: HistoryRing.Settings = .init(),
-        clock: @escaping @Sendable () -> Timestamp = { Clocks.wallTime() },
-        monotonic: @escaping @Sendable () -> Double = { Clocks.monotonicSeconds() }
+        clock: @escaping @Sendable () -> Timestamp = { SystemClock().wallTime },
+        monotonic: @escaping @Sendable () -> Double = { SystemClock.now.seconds }
     ) {
         self.hello = hello
         self.admission = ClientAdmission(maxClients: maxClients, unreadTimeout: unreadTimeout)

@@ -1,12 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import Logging
 import MoodCore
+import MoodSystem
 import ServiceLifecycle
 import Synchronization
+import SystemPackage
 
 /// Appends published events to `log.path`, one line each, JSON or text (`log.format`), filtered by
 /// `log.events`.
@@ -116,7 +113,7 @@ public final class EventLog: Service, EventSubscriber {
 /// The log file's descriptor: opened lazily, so a failed open is retried with the next line.
 struct LogFile {
     let path: String
-    private(set) var fd: Int32 = -1
+    private(set) var fd: FileDescriptor?
     /// A failed write left half a line that could not be cut off; the next line starts on a fresh one.
     private var midLine = false
 
@@ -127,15 +124,14 @@ struct LogFile {
     /// terminal fails the write instead of blocking it). A FIFO blocks `open` until a reader comes
     /// and `write` whenever the reader stalls. Absent is fine (created on open).
     static func unusableType(_ path: String) -> String? {
-        var st = stat()
-        guard stat(path, &st) == 0 else { return nil }
+        guard let status = try? FileSystem.status(FilePath(path)) else { return nil }
         let kind: String
-        switch st.st_mode & S_IFMT {
-        case S_IFREG, S_IFCHR: return nil
-        case S_IFIFO: kind = "a FIFO"
-        case S_IFDIR: kind = "a directory"
-        case S_IFBLK: kind = "a block device"
-        case S_IFSOCK: kind = "a socket"
+        switch status.type {
+        case .regular, .characterSpecial: return nil
+        case .fifo: kind = "a FIFO"
+        case .directory: kind = "a directory"
+        case .blockSpecial: kind = "a block device"
+        case .socket: kind = "a socket"
         default: kind = "not a regular file"
         }
         return "\(path) is \(kind); the event log must be a regular file (one that can block would stall the daemon)"
@@ -147,13 +143,18 @@ struct LogFile {
     /// itself from blocking on a FIFO that appeared between the check and the call; `fstat` then
     /// refuses it. For a regular file `O_NONBLOCK` changes nothing.
     mutating func open() -> SystemError? {
-        guard fd < 0 else { return nil }
+        guard fd == nil else { return nil }
         if let reason = Self.unusableType(path) { return Self.refusal(path, reason) }
-        let opened = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0o640)
-        guard opened >= 0 else { return SystemError.last("open \(path)") }
-        var st = stat()
-        guard fstat(opened, &st) == 0, st.st_mode & S_IFMT == S_IFREG || st.st_mode & S_IFMT == S_IFCHR else {
-            Glibc.close(opened)
+        let opened: FileDescriptor
+        do {
+            opened = try FileDescriptor.open(
+                FilePath(path), .writeOnly, options: [.append, .create, .closeOnExec, .noControllingTerminal, .nonBlocking],
+                permissions: [.ownerReadWrite, .groupRead])
+        } catch {
+            return SystemError(error as? Errno ?? .ioError, operation: "open \(path)")
+        }
+        guard let type = try? opened.stat().type, type == .regular || type == .characterSpecial else {
+            try? opened.close()
             return Self.refusal(path, Self.unusableType(path) ?? "\(path) is not a regular file")
         }
         fd = opened
@@ -161,7 +162,7 @@ struct LogFile {
     }
 
     private static func refusal(_ path: String, _ reason: String) -> SystemError {
-        SystemError(code: EINVAL, operation: "log.path", explanation: reason)
+        SystemError(.invalidArgument, operation: "log.path").explained(reason)
     }
 
     /// Writes one whole line; on failure returns the error (and keeps the descriptor: a full disk
@@ -170,39 +171,32 @@ struct LogFile {
     /// back with `ftruncate` to where the line began. So the file only ever holds whole lines.
     mutating func append(_ line: [UInt8]) -> SystemError? {
         if let error = open() { return error }
-        if wouldCrossFileSizeLimit(adding: line.count + (midLine ? 1 : 0)) {
-            return SystemError(code: EFBIG, operation: "write \(path)")
+        guard let fd else { return nil }
+        if fd.wouldCrossFileSizeLimit(adding: line.count + (midLine ? 1 : 0)) {
+            return SystemError(.fileTooLarge, operation: "write \(path)")
         }
         if midLine {
-            let (_, error) = [UInt8(ascii: "\n")].withUnsafeBytes { Syscall.writeAll(fd, $0) }
-            if let error { return SystemError(code: error, operation: "write \(path)") }
+            let (_, error) = [UInt8(ascii: "\n")].withUnsafeBytes { fd.write(fully: $0) }
+            if let error { return SystemError(error, operation: "write \(path)") }
             midLine = false
         }
-        let (written, error) = line.withUnsafeBytes { Syscall.writeAll(fd, $0) }
+        let (written, error) = line.withUnsafeBytes { fd.write(fully: $0) }
         guard let error else { return nil }
         if written > 0 {
             // O_APPEND: the offset is the end of the file, just past the fragment.
-            let end = lseek(fd, 0, SEEK_CUR)
-            midLine = end < written || ftruncate(fd, end - off_t(written)) != 0
+            let end = (try? fd.seek(offset: 0, from: .current)) ?? -1
+            midLine = end < written || (try? fd.truncate(to: end - Int64(written))) == nil
         }
-        return SystemError(code: error, operation: "write \(path)")
-    }
-
-    private func wouldCrossFileSizeLimit(adding count: Int) -> Bool {
-        var limit = rlimit()
-        guard getrlimit(__rlimit_resource_t(RLIMIT_FSIZE.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max else { return false }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { return false }
-        return UInt64(info.st_size) + UInt64(count) > UInt64(limit.rlim_cur)
+        return SystemError(error, operation: "write \(path)")
     }
 
     func sync() {
-        if fd >= 0 { fdatasync(fd) }
+        try? fd?.synchronizeData()
     }
 
     mutating func close() {
-        if fd >= 0 { Glibc.close(fd) }
-        fd = -1
+        try? fd?.close()
+        fd = nil
         midLine = false
     }
 }

@@ -55,19 +55,3 @@ public final class Latch: Sendable {
         }
     }
 }
-
-/// When the analysis loop last completed a tick, for the systemd watchdog: a hung analysis stops
-/// the pings and systemd restarts the daemon.
-public final class Heartbeat: Sendable {
-    private let lastBeat: Atomic<Int64>  // CLOCK_MONOTONIC, ns
-
-    public init() { lastBeat = Atomic(Clocks.monotonicNanoseconds()) }
-
-    /// Called by the analysis loop after each tick.
-    public func beat() { lastBeat.store(Clocks.monotonicNanoseconds(), ordering: .relaxed) }
-
-    /// Seconds since the last beat (or since creation).
-    public var age: Double {
-        Double(Clocks.monotonicNanoseconds() - lastBeat.load(ordering: .relaxed)) / 1e9
-    }
-}

@@ -1,3 +1,5 @@
+import MoodSystem
+
 /// Whether the event log is being written, as a state machine that decides what to tell the
 /// operator: the first failure once, then nothing however long it lasts, then one line when writing
 /// works again with the number of lines lost meanwhile. A full disk must not flood the journal

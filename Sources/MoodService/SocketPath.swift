@@ -1,8 +1,5 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import MoodSystem
+import SystemPackage
 
 /// Putting the listening socket at `socket.path` safely.
 ///
@@ -25,14 +22,14 @@ enum SocketPath {
         /// Anything else, named for the error message: "a symbolic link", "a regular file".
         case other(String)
 
-        init(mode: mode_t) {
-            switch mode & S_IFMT {
-            case S_IFSOCK: self = .socket
-            case S_IFLNK: self = .other("a symbolic link")
-            case S_IFREG: self = .other("a regular file")
-            case S_IFDIR: self = .other("a directory")
-            case S_IFIFO: self = .other("a FIFO")
-            case S_IFCHR, S_IFBLK: self = .other("a device node")
+        init(_ type: FileType) {
+            switch type {
+            case .socket: self = .socket
+            case .symbolicLink: self = .other("a symbolic link")
+            case .regular: self = .other("a regular file")
+            case .directory: self = .other("a directory")
+            case .fifo: self = .other("a FIFO")
+            case .characterSpecial, .blockSpecial: self = .other("a device node")
             default: self = .other("not a socket")
             }
         }
@@ -61,95 +58,125 @@ enum SocketPath {
 
     /// The inode the daemon created, to unlink at shutdown only if it is still ours.
     struct Identity: Equatable {
-        var device: UInt
-        var inode: UInt
+        var device: UInt64
+        var inode: UInt64
+
+        init(_ status: Stat) {
+            device = UInt64(status.deviceID.rawValue)
+            inode = UInt64(status.inode.rawValue)
+        }
+    }
+
+    /// `lstat`: what is at `path` (a link is not followed), nil if nothing is.
+    static func status(_ path: String) throws(SystemError) -> Stat? {
+        do {
+            return try FileSystem.status(FilePath(path), followingLinks: false)
+        } catch {
+            throw SystemError(error, operation: "lstat \(path)")
+        }
     }
 
     /// Checks the path and clears a stale socket; throws a `Refusal` or `SystemError` otherwise.
     static func clear(_ path: String) throws {
-        guard let st = try Syscall.lstatIfPresent(path) else { return }
-        switch Occupant(mode: st.st_mode) {
+        guard let st = try status(path) else { return }
+        switch Occupant(st.type) {
         case .nothing:
             return
         case .other(let what):
             throw Refusal.occupied(path: path, by: what)
         case .socket:
             if try probe(path) { throw Refusal.alreadyRunning(path: path) }
-            guard unlink(path) == 0 || errno == ENOENT else { throw SystemError.last("unlink stale socket \(path)") }
+            do {
+                try FileSystem.unlink(FilePath(path))
+            } catch {
+                if error != .noSuchFileOrDirectory { throw SystemError(error, operation: "unlink stale socket \(path)") }
+            }
         }
     }
 
     /// True if something accepts connections at `path`; false for a stale socket (`ECONNREFUSED`).
     static func probe(_ path: String) throws -> Bool {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw SystemError.last("socket") }
-        defer { close(fd) }
-        let result = Syscall.withUnixAddress(path) { address, length -> Int32 in
-            var r: Int32
-            repeat { r = connect(fd, address, length) } while r == -1 && errno == EINTR
-            return r == 0 ? 0 : errno
+        guard let address = UnixSocketAddress(path) else { throw Refusal.tooLong(path: path, bindPath: path) }
+        let fd: FileDescriptor
+        do {
+            fd = try FileDescriptor.unixSocket(.stream)
+        } catch {
+            throw SystemError(error, operation: "socket")
         }
-        switch result {
-        case 0: return true
-        // A full backlog answers EAGAIN: busy, but alive.
-        case EAGAIN: return true
-        case ECONNREFUSED: return false
-        case nil: throw Refusal.tooLong(path: path, bindPath: path)
-        case let code?: throw SystemError(code: code, operation: "probe existing socket \(path)")
+        defer { try? fd.close() }
+        do {
+            try fd.connect(to: address)
+            return true
+        } catch {
+            switch error {
+            case .resourceTemporarilyUnavailable: return true  // a full backlog answers EAGAIN: busy, but alive
+            case .connectionRefused: return false
+            default: throw SystemError(error, operation: "probe existing socket \(path)")
+            }
         }
     }
 
     /// A private directory beside `path` to bind in; remove it with `removePrivateDirectory`.
     static func makePrivateDirectory(beside path: String) throws -> String {
         let directory = parent(of: path)
-        var template = Array((directory + "/.moodd-XXXXXX").utf8CString)
-        guard let made = mkdtemp(&template) else { throw SystemError.last("mkdtemp in \(directory)") }
-        return String(cString: made)
+        do {
+            return try FileSystem.makeTemporaryDirectory(FilePath(directory + "/.moodd-XXXXXX")).string
+        } catch {
+            throw SystemError(error, operation: "mkdtemp in \(directory)")
+        }
     }
 
     static func removePrivateDirectory(_ directory: String) {
-        unlink(directory + "/s")
-        rmdir(directory)
+        try? FileSystem.unlink(FilePath(directory + "/s"))
+        try? FileSystem.removeDirectory(FilePath(directory))
     }
 
     /// Applies mode and group to the freshly bound socket.
     static func applyPermissions(_ path: String, mode: UInt32, group: String) throws {
         if !group.isEmpty {
             let gid = try groupID(group)
-            guard chown(path, uid_t.max, gid) == 0 else { throw SystemError.last("chown \(path) to group \(group)") }
+            do {
+                try FileSystem.setGroup(FilePath(path), gid)
+            } catch {
+                throw SystemError(error, operation: "chown \(path) to group \(group)")
+            }
         }
-        guard chmod(path, mode_t(mode)) == 0 else { throw SystemError.last("chmod \(path)") }
+        do {
+            try FileSystem.setPermissions(FilePath(path), mode)
+        } catch {
+            throw SystemError(error, operation: "chmod \(path)")
+        }
     }
 
     /// Publishes the socket under its final name without replacing anything; returns its identity.
     static func publish(_ bound: String, at path: String) throws -> Identity {
-        guard link(bound, path) == 0 else {
-            if errno == EEXIST { throw Refusal.alreadyRunning(path: path) }
-            throw SystemError.last("link socket to \(path)")
+        do {
+            try FileSystem.link(FilePath(bound), to: FilePath(path))
+        } catch {
+            if error == .fileExists { throw Refusal.alreadyRunning(path: path) }
+            throw SystemError(error, operation: "link socket to \(path)")
         }
-        unlink(bound)
-        var st = stat()
-        guard lstat(path, &st) == 0 else { throw SystemError.last("lstat \(path)") }
-        return Identity(device: UInt(st.st_dev), inode: UInt(st.st_ino))
+        try? FileSystem.unlink(FilePath(bound))
+        guard let st = try status(path) else { throw SystemError(.noSuchFileOrDirectory, operation: "lstat \(path)") }
+        return Identity(st)
     }
 
     /// Unlinks `path` if it is still the socket this daemon made (a newer daemon's socket stays).
     static func remove(_ path: String, ifStill identity: Identity) {
-        var st = stat()
-        guard lstat(path, &st) == 0, UInt(st.st_dev) == identity.device, UInt(st.st_ino) == identity.inode else { return }
-        unlink(path)
+        guard let st = try? status(path), Identity(st) == identity else { return }
+        try? FileSystem.unlink(FilePath(path))
     }
 
     /// A group name or a numeric gid.
-    static func groupID(_ name: String) throws -> gid_t {
-        if let numeric = gid_t(name) { return numeric }
-        var group = group()
-        var result: UnsafeMutablePointer<group>? = nil
-        var buffer = [CChar](repeating: 0, count: 16_384)
-        let code = getgrnam_r(name, &group, &buffer, buffer.count, &result)
-        guard code == 0 else { throw SystemError(code: code, operation: "look up group \(name)") }
-        guard let result else { throw Refusal.noSuchGroup(name) }
-        return result.pointee.gr_gid
+    static func groupID(_ name: String) throws -> UInt32 {
+        let found: UInt32?
+        do {
+            found = try FileSystem.groupID(name)
+        } catch {
+            throw SystemError(error, operation: "look up group \(name)")
+        }
+        guard let found else { throw Refusal.noSuchGroup(name) }
+        return found
     }
 
     static func parent(of path: String) -> String {

@@ -1,5 +1,6 @@
 import Logging
 import MoodCore
+import MoodSystem
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
@@ -72,7 +73,7 @@ public final class SocketServer: Service {
         let privateDirectory = try SocketPath.makePrivateDirectory(beside: path)
         defer { SocketPath.removePrivateDirectory(privateDirectory) }
         let bindPath = privateDirectory + "/s"
-        guard bindPath.utf8.count <= 107 else { throw SocketPath.Refusal.tooLong(path: path, bindPath: bindPath) }
+        guard UnixSocketAddress(bindPath) != nil else { throw SocketPath.Refusal.tooLong(path: path, bindPath: bindPath) }
 
         let hub = self.hub
         let settings = self.settings

@@ -1,5 +1,6 @@
 import MoodAudio
 import MoodCore
+import MoodSystem
 import Synchronization
 
 /// The shell around `StallWatchdog`: sits between the capture loop and its event callback, so it
@@ -42,7 +43,7 @@ public final class StallMonitor: Sendable {
     public var isStalled: Bool { state.withLock { $0.watchdog.isStalled } }
 
     /// The capture loop's callback (on its thread): the source's own event, noted and passed on.
-    public func sourceDidChange(_ event: MoodEvent.Source, now: Double = Clocks.monotonicSeconds()) {
+    public func sourceDidChange(_ event: MoodEvent.Source, now: Double = SystemClock.now.seconds) {
         state.withLock { state in
             switch event.state {
             case .started, .recovered: state.watchdog.opened(at: now)
@@ -53,8 +54,8 @@ public final class StallMonitor: Sendable {
     }
 
     /// Compares the loop's counters with the previous check's, at `now` (monotonic seconds).
-    public func check(_ counters: CaptureLoop.Counters, now: Double = Clocks.monotonicSeconds(),
-                      wallTime: Timestamp = Clocks.wallTime()) {
+    public func check(_ counters: CaptureLoop.Counters, now: Double = SystemClock.now.seconds,
+                      wallTime: Timestamp = SystemClock().wallTime) {
         state.withLock { state in
             let moved = counters.samples != state.samples
             state.samples = counters.samples

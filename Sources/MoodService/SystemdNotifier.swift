@@ -1,8 +1,5 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import MoodSystem
+import SystemPackage
 
 /// `sd_notify(3)` without libsystemd: one datagram per message to `$NOTIFY_SOCKET`.
 ///
@@ -26,7 +23,7 @@ public struct SystemdNotifier: Sendable, Equatable {
 
     /// The watchdog period, from `$WATCHDOG_USEC`, when `$WATCHDOG_PID` is unset or this process
     /// (`sd_watchdog_enabled(3)`); nil when systemd expects no pings.
-    public static func watchdogInterval(environment: [String: String], pid: Int32 = getpid()) -> Duration? {
+    public static func watchdogInterval(environment: [String: String], pid: Int32 = FileSystem.processID) -> Duration? {
         guard let text = environment["WATCHDOG_USEC"], let usec = UInt64(text), usec > 0 else { return nil }
         if let owner = environment["WATCHDOG_PID"], Int32(owner) != pid { return nil }
         return .microseconds(Int64(clamping: usec))
@@ -34,23 +31,20 @@ public struct SystemdNotifier: Sendable, Equatable {
 
     /// Sends one message, e.g. `"READY=1\nSTATUS=listening"`.
     public func notify(_ message: String) throws(SystemError) {
-        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw SystemError.last("socket for sd_notify") }
-        defer { close(fd) }
-        let bytes = Array(message.utf8)
-        let result = Syscall.withUnixAddress(socketPath) { address, length -> Int32 in
-            bytes.withUnsafeBytes { buffer in
-                var n: Int
-                repeat {
-                    n = sendto(fd, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL), address, length)
-                } while n < 0 && errno == EINTR
-                return n < 0 ? errno : 0
-            }
+        let fd: FileDescriptor
+        do {
+            fd = try FileDescriptor.unixSocket(.datagram)
+        } catch {
+            throw SystemError(error, operation: "socket for sd_notify")
         }
-        switch result {
-        case 0: return
-        case nil: throw SystemError(code: ENAMETOOLONG, operation: "sd_notify to \(socketPath)")
-        case let code?: throw SystemError(code: code, operation: "sd_notify to \(socketPath)")
+        defer { try? fd.close() }
+        guard let address = UnixSocketAddress(pathOrAbstractName: socketPath) else {
+            throw SystemError(.fileNameTooLong, operation: "sd_notify to \(socketPath)")
+        }
+        do {
+            try fd.send(Array(message.utf8), to: address)
+        } catch {
+            throw SystemError(error, operation: "sd_notify to \(socketPath)")
         }
     }
 }

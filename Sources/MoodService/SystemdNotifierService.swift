@@ -1,4 +1,5 @@
 import Logging
+import MoodSystem
 import ServiceLifecycle
 
 /// Tells systemd how the daemon is doing (`Type=notify`, `WatchdogSec=`).
@@ -67,7 +68,7 @@ public struct SystemdNotifierService: Service {
         let pingEvery = watchdog.map { $0 / 2 }
         var nextPing = clock.now
         var nextStatus = clock.now + statusInterval
-        var gate = watchdog.map { WatchdogGate(period: $0.seconds) }
+        var gate = watchdog.map { WatchdogGate(period: $0.inSeconds) }
         while !Task.isShuttingDownGracefully {
             let now = clock.now
             if let pingEvery, now >= nextPing, gate != nil {
@@ -96,12 +97,5 @@ public struct SystemdNotifierService: Service {
             }
         }
         send("STOPPING=1")
-    }
-}
-
-extension Duration {
-    /// The duration in seconds, as a `Double`.
-    var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) * 1e-18
     }
 }

@@ -1,14 +1,11 @@
 import Foundation
+import MoodSystem
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// CLOCK_MONOTONIC, in seconds.
-public func monotonicSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-}
+public func monotonicSeconds() -> Double { SystemClock.now.seconds }
 
 /// Where a helper program is, or nil: looked up in $PATH, then /usr/bin and /usr/sbin.
 public func executablePath(_ name: String) -> String? {

@@ -3,6 +3,8 @@ import Glibc
 #endif
 import Foundation
 import MoodCore
+import MoodSystem
+import SystemPackage
 
 /// An in-memory publisher speaking the current protocol on a Unix socket, for client tests (`moodctl`)
 /// that must not depend on the daemon: greets each client with `hello` and the current `state`, answers
@@ -31,22 +33,19 @@ public final class FakeMoodServer: @unchecked Sendable {
         self.snapshot = snapshot
         history = HistoryRing(settings: .init(), start: snapshot.time)
         now = snapshot.time
-        listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        do {
+            guard let address = UnixSocketAddress(path) else { throw Errno.fileNameTooLong }
+            let socket = try FileDescriptor.unixSocket(.stream)
+            listener = socket.rawValue
+            try socket.bind(to: address)
+            try socket.listen(backlog: 64)
+            let (read, write) = try FileDescriptor.pipe()
+            wake = (read.rawValue, write.rawValue)
+        } catch {
+            if listener >= 0 { Glibc.close(listener) }
+            throw UnixLineClient.Failure(description: "fake server at \(path): \(error)")
         }
-        var fds: [Int32] = [0, 0]
-        guard bound == 0, listen(listener, 64) == 0, pipe(&fds) == 0 else {
-            let reason = String(cString: strerror(errno))
-            Glibc.close(listener)
-            throw UnixLineClient.Failure(description: "fake server at \(path): \(reason)")
-        }
-        wake = (fds[0], fds[1])
-        let thread = Thread { [self] in serve() }
-        thread.start()
+        try SystemThread.start("fake moodd") { [self] in serve() }
     }
 
     deinit { stop() }
@@ -92,8 +91,17 @@ public final class FakeMoodServer: @unchecked Sendable {
         }
     }
 
-    /// Closes every client connection (the daemon went away) but keeps listening.
-    public func dropClients() {
+    /// Closes every client connection (the daemon went away) but keeps listening. With
+    /// `afterTheyRead`, first waits (up to `timeout` seconds) until each client has read everything
+    /// sent to it (`SIOCOUTQ` is 0), so a test knows the client saw the events before the close.
+    public func dropClients(afterTheyRead: Bool = false, timeout: Double = 5) {
+        if afterTheyRead {
+            let deadline = SystemClock.now.advanced(bySeconds: timeout)
+            while SystemClock.now < deadline,
+                  lock.withLock({ clients.keys.contains { (try? FileDescriptor(rawValue: $0).unreadOutput()) ?? 0 > 0 } }) {
+                SystemClock.sleep(seconds: 0.001)
+            }
+        }
         lock.withLock {
             for fd in clients.keys { Glibc.close(fd) }
             clients = [:]
@@ -134,8 +142,7 @@ public final class FakeMoodServer: @unchecked Sendable {
     }
 
     private func accept() {
-        let fd = Glibc.accept(listener, nil, nil)
-        guard fd >= 0 else { return }
+        guard let fd = try? FileDescriptor(rawValue: listener).accept().rawValue else { return }
         lock.withLock {
             connectionsAccepted += 1
             clients[fd] = []
@@ -175,12 +182,6 @@ public final class FakeMoodServer: @unchecked Sendable {
     }
 
     private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + done, bytes.count - done, Int32(MSG_NOSIGNAL)) }
-            if n < 0, errno == EINTR { continue }
-            guard n > 0 else { return }
-            done += n
-        }
+        try? FileDescriptor(rawValue: fd).send(all: bytes)
     }
 }

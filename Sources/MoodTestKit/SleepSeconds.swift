@@ -1,11 +1,6 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import MoodSystem
 
-/// Blocks the calling thread for `seconds` (`nanosleep`, resumed after signals).
+/// Blocks the calling thread for `seconds` of real time (`nanosleep`, resumed after signals).
 public func sleepSeconds(_ seconds: Double) {
-    guard seconds > 0 else { return }
-    var ts = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - seconds.rounded(.down)) * 1e9))
-    var remaining = timespec()
-    while nanosleep(&ts, &remaining) == -1 && errno == EINTR { ts = remaining }
+    SystemClock.sleep(seconds: seconds)
 }

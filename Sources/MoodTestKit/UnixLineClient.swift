@@ -1,7 +1,6 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import MoodCore
+import MoodSystem
+import SystemPackage
 
 /// A blocking Unix stream socket client for tests: connect, send, read lines with a timeout.
 /// Plain POSIX, so tests see exactly what any client would. One thread at a time.
@@ -13,45 +12,40 @@ public final class UnixLineClient: @unchecked Sendable {
     }
 
     public private(set) var fd: Int32
+    private var descriptor: FileDescriptor { FileDescriptor(rawValue: fd) }
     private var buffer: [UInt8] = []
     private var start = 0  // consumed prefix of `buffer`
 
     /// Connects to `path`; `receiveBufferSize` shrinks `SO_RCVBUF` (before connecting) to make a
     /// client that stops reading fall behind sooner.
     public init(path: String, receiveBufferSize: Int? = nil) throws {
-        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw Failure(description: "socket: \(String(cString: strerror(errno)))") }
-        if var size = receiveBufferSize.map(Int32.init) {
-            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        guard let address = UnixSocketAddress(path) else { throw Failure(description: "path too long: \(path)") }
+        let socket: FileDescriptor
+        do {
+            socket = try FileDescriptor.unixSocket(.stream)
+        } catch {
+            throw Failure(description: "socket: \(error)")
         }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
-            Glibc.close(fd)
-            throw Failure(description: "path too long: \(path)")
+        if let size = receiveBufferSize { try? socket.setReceiveBufferSize(size) }
+        do {
+            try socket.connect(to: address)
+        } catch {
+            try? socket.close()
+            throw Failure(description: "connect \(path): \(error)")
         }
-        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
-        let rc = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard rc == 0 else {
-            let reason = String(cString: strerror(errno))
-            Glibc.close(fd)
-            throw Failure(description: "connect \(path): \(reason)")
-        }
+        fd = socket.rawValue
     }
 
     deinit { close() }
 
     public func close() {
-        if fd >= 0 { Glibc.close(fd) }
+        if fd >= 0 { try? descriptor.close() }
         fd = -1
     }
 
     /// Stops sending (`shutdown(SHUT_WR)`); the server sees end of input.
     public func finishSending() {
-        shutdown(fd, Int32(SHUT_WR))
+        try? descriptor.finishSending()
     }
 
     /// Sends everything (blocking), e.g. `{"cmd":"status"}\n`.
@@ -60,21 +54,17 @@ public final class UnixLineClient: @unchecked Sendable {
     }
 
     public func send(_ bytes: [UInt8]) throws {
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + done, bytes.count - done, Int32(MSG_NOSIGNAL)) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw Failure(description: "send: \(String(cString: strerror(errno)))")
-            }
-            done += n
+        do {
+            try descriptor.send(all: bytes)
+        } catch {
+            throw Failure(description: "send: \(error)")
         }
     }
 
     /// The next line without its newline; nil at end of stream (or a reset). Throws after `timeout`
     /// seconds without a whole line.
     public func readLine(timeout: Double = 5) throws -> String? {
-        let deadline = Self.now() + timeout
+        let deadline = SystemClock.now.seconds + timeout
         while true {
             if let newline = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) {
                 let line = String(decoding: buffer[start..<newline], as: UTF8.self)
@@ -85,7 +75,7 @@ public final class UnixLineClient: @unchecked Sendable {
                 }
                 return line
             }
-            let remaining = deadline - Self.now()
+            let remaining = deadline - SystemClock.now.seconds
             guard remaining > 0 else { throw Failure(description: "no line within \(timeout) s") }
             guard let chunk = try receive(timeout: remaining) else {
                 return nil
@@ -102,12 +92,12 @@ public final class UnixLineClient: @unchecked Sendable {
 
     /// Reads and discards until the server closes; returns the bytes read. Throws on timeout.
     public func drainUntilClosed(timeout: Double = 5) throws -> Int {
-        let deadline = Self.now() + timeout
+        let deadline = SystemClock.now.seconds + timeout
         var total = buffer.count - start
         buffer = []
         start = 0
         while true {
-            let remaining = deadline - Self.now()
+            let remaining = deadline - SystemClock.now.seconds
             guard remaining > 0 else { throw Failure(description: "still open after \(timeout) s") }
             guard let chunk = try receive(timeout: remaining) else { return total }
             total += chunk.count
@@ -116,27 +106,19 @@ public final class UnixLineClient: @unchecked Sendable {
 
     /// Up to 64 KiB, or nil at end of stream / on a reset.
     private func receive(timeout: Double) throws -> [UInt8]? {
-        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        let ready = poll(&pfd, 1, Int32(max(1, (timeout * 1000).rounded(.up))))
-        if ready < 0 {
-            if errno == EINTR { return [] }
-            throw Failure(description: "poll: \(String(cString: strerror(errno)))")
+        do {
+            guard try descriptor.waitForInput(milliseconds: Int32(max(1, (timeout * 1000).rounded(.up)))) else { return [] }
+        } catch {
+            throw Failure(description: "poll: \(error)")
         }
-        if ready == 0 { return [] }
-        var chunk = [UInt8](repeating: 0, count: 65_536)
-        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-        if n < 0 {
-            if errno == EINTR || errno == EAGAIN { return [] }
-            if errno == ECONNRESET { return nil }
-            throw Failure(description: "recv: \(String(cString: strerror(errno)))")
+        let chunk: [UInt8]
+        do {
+            chunk = try descriptor.receive(maxCount: 65_536)
+        } catch {
+            if error == .resourceTemporarilyUnavailable { return [] }
+            if error == .connectionReset { return nil }
+            throw Failure(description: "recv: \(error)")
         }
-        if n == 0 { return nil }
-        return Array(chunk[..<n])
-    }
-
-    static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+        return chunk.isEmpty ? nil : chunk
     }
 }

@@ -1,7 +1,6 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import MoodCore
+import MoodSystem
+import SystemPackage
 
 /// A connection to moodd's socket: plain POSIX, blocking with deadlines (`poll`), decoding lines
 /// with MoodCore's `MoodEvent(jsonLine:)`.
@@ -20,7 +19,7 @@ final class EventConnection {
     }
 
     let path: String
-    private let fd: Int32
+    private let fd: FileDescriptor
     private var buffer: [UInt8] = []
     private var start = 0
     /// A daemon line is a few hundred bytes; anything far longer is not moodd.
@@ -28,43 +27,25 @@ final class EventConnection {
 
     init(path: String) throws(Failure) {
         self.path = path
-        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw Failure(description: "socket: \(String(cString: strerror(errno)))") }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard !bytes.isEmpty, bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
-            close(fd)
+        guard let address = UnixSocketAddress(path) else {
             throw Failure(description: "cannot connect to \(path): the path is too long for a Unix socket (at most 107 bytes)")
         }
-        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
-        var rc: Int32
-        repeat {
-            rc = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-            }
-        } while rc == -1 && errno == EINTR
-        guard rc == 0 else {
-            let code = errno
-            close(fd)
-            let hint = code == EACCES ? "is your user in the socket's group?" : "is moodd running?"
-            throw Failure(description: "cannot connect to \(path): \(String(cString: strerror(code))) (\(hint))")
+        do {
+            fd = try FileDescriptor.connectedUnixSocket(to: address)
+        } catch {
+            let hint = error == .permissionDenied ? "is your user in the socket's group?" : "is moodd running?"
+            throw Failure(description: "cannot connect to \(path): \(error) (\(hint))")
         }
     }
 
-    deinit { close(fd) }
+    deinit { try? fd.close() }
 
     /// Sends one command line, e.g. `{"cmd":"status"}`.
     func send(_ line: String) throws(Failure) {
-        let bytes = Array((line + "\n").utf8)
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + done, bytes.count - done, Int32(MSG_NOSIGNAL)) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw Failure(description: "cannot send to moodd: \(String(cString: strerror(errno)))")
-            }
-            done += n
+        do {
+            try fd.send(all: Array((line + "\n").utf8))
+        } catch {
+            throw Failure(description: "cannot send to moodd: \(error)")
         }
     }
 
@@ -97,22 +78,21 @@ final class EventConnection {
                 guard remaining > 0 else { throw Failure(description: "timed out", isTimeout: true) }
                 timeout = Int32(min(Double(Int32.max), (remaining * 1000).rounded(.up)))
             }
-            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&pfd, 1, timeout)
-            if ready < 0 {
-                if errno == EINTR { continue }
-                throw Failure(description: "poll: \(String(cString: strerror(errno)))")
+            do {
+                guard try fd.waitForInput(milliseconds: timeout) else { continue }  // the deadline check above ends it
+            } catch {
+                throw Failure(description: "poll: \(error)")
             }
-            if ready == 0 { continue }  // the deadline check above ends it
-            var chunk = [UInt8](repeating: 0, count: 16_384)
-            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n < 0 {
-                if errno == EINTR || errno == EAGAIN { continue }
-                if errno == ECONNRESET { return nil }
-                throw Failure(description: "cannot read from moodd: \(String(cString: strerror(errno)))")
+            let chunk: [UInt8]
+            do {
+                chunk = try fd.receive(maxCount: 16_384)
+            } catch {
+                if error == .resourceTemporarilyUnavailable { continue }
+                if error == .connectionReset { return nil }
+                throw Failure(description: "cannot read from moodd: \(error)")
             }
-            if n == 0 { return nil }
-            buffer += chunk[..<n]
+            if chunk.isEmpty { return nil }
+            buffer += chunk
         }
     }
 
@@ -140,9 +120,5 @@ final class EventConnection {
 
     static let closed = Failure(description: "moodd closed the connection")
 
-    static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
+    static func now() -> Double { SystemClock.now.seconds }
 }

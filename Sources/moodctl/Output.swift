@@ -1,7 +1,6 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import ArgumentParser
+import MoodSystem
+import SystemPackage
 
 /// moodctl's output: whole lines straight to the descriptors (no stdio buffering, so a script
 /// reading `moodctl watch` through a pipe gets each line as it happens).
@@ -32,15 +31,6 @@ enum Output {
     }
 
     private static func write(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, bytes.count - done) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return false
-            }
-            done += n
-        }
-        return true
+        (try? FileDescriptor(rawValue: fd).write(fully: bytes)) != nil
     }
 }

@@ -14,19 +14,13 @@ import MoodAudio
 import MoodCore
 import MoodDSP
 import MoodModel
+import MoodSystem
 
 /// CPU time of the calling thread, in seconds (CLOCK_THREAD_CPUTIME_ID): immune to other processes.
-func threadCPUSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-}
+func threadCPUSeconds() -> Double { SystemClock.threadCPUSeconds }
 
-func wallSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-}
+/// CLOCK_MONOTONIC, seconds.
+func wallSeconds() -> Double { SystemClock.now.seconds }
 
 func median(_ xs: [Double]) -> Double {
     let s = xs.sorted()

@@ -1,7 +1,8 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import MoodService
+import MoodSystem
+import SystemPackage
 
 /// printf-style formatting of numbers for the commands' text output (`"%.2f"`, `"%+.2f"`,
 /// `"%7.1f"`), through C's `vsnprintf`: `String(format:)` would pull all of Foundation (and ICU's
@@ -26,5 +27,5 @@ func padded(_ text: String, _ width: Int) -> String {
 
 /// Writes `text` to standard error unbuffered, as one `write(2)` where possible.
 func writeStandardError(_ text: String) {
-    _ = Array(text.utf8).withUnsafeBytes { Syscall.writeAll(2, $0) }
+    _ = Array(text.utf8).withUnsafeBytes { FileDescriptor.standardError.write(fully: $0) }
 }

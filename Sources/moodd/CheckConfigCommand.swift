@@ -1,9 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import ArgumentParser
 import MoodCore
 import MoodService
+import MoodSystem
+import SystemPackage
 
 /// `moodd check-config`: the effective configuration (file + flags) as TOML on stdout, warnings on
 /// stderr, exit status 78 (EX_CONFIG) with every problem listed when it is invalid.
@@ -138,24 +137,23 @@ struct ConfigOptions: ParsableArguments {
     /// is refused at 1 MiB instead of filling memory.
     private static func read(_ path: String, required: Bool) throws(Failure) -> String? {
         func failure(_ reason: String) -> Failure { Failure(messages: ["\(path): cannot read the configuration: \(reason)"]) }
-        var fd: Int32
-        repeat { fd = open(path, O_RDONLY | O_CLOEXEC) } while fd < 0 && errno == EINTR
-        guard fd >= 0 else {
-            if errno == ENOENT, !required { return nil }
-            throw failure(String(cString: strerror(errno)))
+        let fd: FileDescriptor
+        do {
+            fd = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec])
+        } catch {
+            let code = error as? Errno ?? .ioError
+            if code == .noSuchFileOrDirectory, !required { return nil }
+            throw failure(code.description)
         }
-        defer { close(fd) }
+        defer { try? fd.close() }
         let limit = 1 << 20
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0, errno == EINTR { continue }
-            guard n >= 0 else { throw failure(String(cString: strerror(errno))) }
-            if n == 0 { break }
-            bytes += chunk[0..<n]
-            guard bytes.count <= limit else { throw failure("larger than 1 MiB, not a configuration file") }
+        let bytes: [UInt8]
+        do {
+            bytes = try fd.read(upTo: limit + 1)
+        } catch {
+            throw failure(error.description)
         }
+        guard bytes.count <= limit else { throw failure("larger than 1 MiB, not a configuration file") }
         guard let text = String(validating: bytes, as: UTF8.self) else { throw failure("not UTF-8 text") }
         return text
     }

@@ -10,6 +10,8 @@ import ArgumentParser
 import MoodCore
 import MoodDSP
 import MoodModel
+import MoodSystem
+import SystemPackage
 
 /// `moodd classify FILE... [--json] [--timeline]`: the mood of whole files, offline.
 struct ClassifyCommand: ParsableCommand {
@@ -105,8 +107,7 @@ struct ClassifyCommand: ParsableCommand {
     }
 
     private static func isDirectory(_ path: String) -> Bool {
-        var info = stat()
-        return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
+        (try? FileSystem.status(FilePath(path)))??.type == .directory
     }
 
     private func classifyFile(_ file: String, _ classifier: MoodClassifier) throws -> FileMood {

@@ -1,8 +1,6 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import MoodCore
-import MoodService
+import MoodSystem
+import SystemPackage
 
 /// Streams rows of float32 into a `.npy` file without holding the matrix in memory, and never leaves
 /// a half-written file behind.
@@ -14,7 +12,7 @@ final class NPYFileWriter {
     let path: String
     let columns: Int
     private let temporaryPath: String
-    private var fd: Int32
+    private var fd: FileDescriptor?
     private(set) var rows = 0
     private var committed = false
     /// The header is written at a fixed size so the final row count can be patched in place.
@@ -32,24 +30,24 @@ final class NPYFileWriter {
         let slash = path.lastIndex(of: "/")
         let directory = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
         let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        var info = stat()
-        guard stat(directory, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
+        guard (try? FileSystem.status(FilePath(directory)))??.type == .directory else {
             throw WriteError(path: path, reason: "directory \(directory) does not exist")
         }
-        temporaryPath = (directory == "/" ? "" : directory) + "/." + name + ".\(getpid()).tmp"
+        temporaryPath = (directory == "/" ? "" : directory) + "/." + name + ".\(FileSystem.processID).tmp"
         // open(2): one call that creates the file with a known mode, and errno's words when it cannot.
-        var fd: Int32
-        repeat { fd = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) } while fd < 0 && errno == EINTR
-        guard fd >= 0 else {
-            throw WriteError(path: path, reason: "cannot create a file in \(directory): \(String(cString: strerror(errno)))")
+        do {
+            fd = try FileDescriptor.open(
+                FilePath(temporaryPath), .writeOnly, options: [.create, .truncate, .closeOnExec],
+                permissions: [.ownerReadWrite, .groupRead, .otherRead])
+        } catch {
+            throw WriteError(path: path, reason: "cannot create a file in \(directory): \(Self.words(error))")
         }
-        self.fd = fd
         try write(Self.header(rows: 0, columns: columns))
     }
 
     deinit {
-        if fd >= 0 { close(fd) }
-        if !committed { unlink(temporaryPath) }
+        try? fd?.close()
+        if !committed { try? FileSystem.unlink(FilePath(temporaryPath)) }
     }
 
     /// Appends `values.count / columns` rows (row-major).
@@ -62,23 +60,41 @@ final class NPYFileWriter {
 
     /// Patches the header with the final shape `[rows, columns]`, syncs, and renames into place.
     func commit() throws {
-        guard lseek(fd, 0, SEEK_SET) == 0 else { throw failure("seek") }
+        guard let fd else { return }
+        do {
+            _ = try fd.seek(offset: 0, from: .start)
+        } catch {
+            throw failure("seek", error)
+        }
         try write(Self.header(rows: rows, columns: columns))
-        guard fdatasync(fd) == 0 else { throw failure("sync") }
-        let closed = close(fd)
-        fd = -1
-        guard closed == 0 else { throw failure("close") }
-        guard rename(temporaryPath, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporaryPath)
+        do {
+            try fd.synchronizeData()
+        } catch {
+            throw failure("sync", error)
+        }
+        self.fd = nil
+        do {
+            try fd.close()
+        } catch {
+            throw failure("close", error)
+        }
+        do {
+            try FileSystem.rename(FilePath(temporaryPath), to: FilePath(path))
+        } catch {
+            try? FileSystem.unlink(FilePath(temporaryPath))
             committed = true
-            throw WriteError(path: path, reason: "cannot rename into place: \(reason)")
+            throw WriteError(path: path, reason: "cannot rename into place: \(Self.words(error))")
         }
         committed = true
     }
 
-    private func failure(_ operation: String) -> WriteError {
-        WriteError(path: path, reason: "\(operation) failed: \(String(cString: strerror(errno)))")
+    private func failure(_ operation: String, _ error: any Error) -> WriteError {
+        WriteError(path: path, reason: "\(operation) failed: \(Self.words(error))")
+    }
+
+    /// strerror's words for a failed call.
+    private static func words(_ error: any Error) -> String {
+        (error as? Errno ?? .ioError).description
     }
 
     private func write(_ bytes: [UInt8]) throws {
@@ -86,8 +102,9 @@ final class NPYFileWriter {
     }
 
     private func write(_ bytes: UnsafeRawBufferPointer) throws {
-        if let code = Syscall.writeAll(fd, bytes).error {
-            throw WriteError(path: path, reason: "write failed: \(String(cString: strerror(code)))")
+        guard let fd else { throw WriteError(path: path, reason: "write failed: already committed") }
+        if let code = fd.write(fully: bytes).error {
+            throw WriteError(path: path, reason: "write failed: \(code.description)")
         }
     }
 

@@ -61,7 +61,8 @@ struct RunCommand: AsyncParsableCommand {
                 config: config, classifier: classifier, ring: ring,
                 environment: ProcessInfo.processInfo.environment, logger: logger)
             try daemon.preflight()
-            let capture = CaptureService(spec: spec, ring: ring, stallTimeout: config.stallTimeout, logger: logger, onEvent: daemon.reportSource)
+            let capture = CaptureService(spec: spec, ring: ring, stallTimeout: config.stallTimeout, logger: logger,
+                                         doorbell: daemon.analysis.doorbell, onEvent: daemon.reportSource)
             let group = daemon.serviceGroup(capture: capture)
             try await group.run()
         } catch {

@@ -1,6 +1,7 @@
 import Foundation
 import MoodAudio
 import MoodCore
+import MoodSystem
 import MoodTestKit
 import Synchronization
 import Testing
@@ -48,23 +49,30 @@ final class ScriptedSource: AudioSource {
 @Suite(.timeLimit(.minutes(1)))
 struct CaptureLoopTests {
     /// Open fails twice (lost, backoff 20 ms then 40 ms), then started; the source is lost, reopens
-    /// and recovers; the gap counts as lost frames; the stop ends it.
+    /// after 20 ms and recovers; the gap counts as lost frames; the stop ends it. On a test clock:
+    /// the backoff schedule is checked exactly, and no time is slept.
     @Test func backsOffRecoversAndStops() throws {
         let ring = SampleRing(capacity: 1 << 14)
-        let log = EventLog()
-        let loop = CaptureLoop(name: "scripted", ring: ring, backoff: .init(initial: 0.02, maximum: 0.08),
+        let clock = TestClock()
+        let log = SourceEventRecorder(clock: clock)
+        let loop = CaptureLoop(name: "scripted", ring: ring, backoff: .init(initial: 0.02, maximum: 0.08), clock: clock,
                                makeSource: { ScriptedSource(failOpens: 2, samplesPerOpen: 800, lostAfterwards: true) },
                                onEvent: log.append)
-        let t0 = Clock.monotonic()
+        let t0 = clock.now.seconds
         try loop.start()
         defer { loop.stop() }
-        let started = try #require(log.wait(for: .started, timeout: 2))
-        #expect(started.at - t0 >= 0.06 - 0.005)  // 0.02 + 0.04 of backoff
-        let recovered = try #require(log.wait(for: .recovered, timeout: 2))
+        #expect(log.wait(for: .lost, timeout: 5) != nil)
+        #expect(clock.advanceToNextDeadline() == 0.02)
+        #expect(clock.advanceToNextDeadline() == 0.04)
+        let started = try #require(log.wait(for: .started, timeout: 5))
+        #expect(abs(started.at - t0 - 0.06) < 1e-9)  // 0.02 + 0.04 of backoff
+        #expect(log.wait(for: .lost, after: 2, timeout: 5) != nil)
+        #expect(clock.advanceToNextDeadline() == 0.02)  // a new episode starts the backoff again
+        let recovered = try #require(log.wait(for: .recovered, timeout: 5))
         #expect(Array(log.states.prefix(4)) == [.lost, .started, .lost, .recovered])
         #expect(log.all[0].event.reason == "scripted: source unavailable (not yet)")
         #expect(log.all[2].event.reason == "scripted: source lost (unplugged)")
-        #expect(recovered.event.lostFrames >= Int(0.02 * 16000) - 10)  // at least the first backoff
+        #expect(recovered.event.lostFrames >= Int(0.02 * 16000))  // at least the backoff
         #expect(log.wait(for: .lost, after: 4, timeout: 2) != nil)  // the second session delivered all and was lost
         #expect(loop.stop(timeout: 1))
         #expect(log.all.last?.event.state == .ended && log.all.last?.event.reason == "stopped")
@@ -77,7 +85,7 @@ struct CaptureLoopTests {
     /// A consumer that never reads: the ring drops, the thread carries on, the events count it.
     @Test func fullRingNeverBlocksTheThread() throws {
         let ring = SampleRing(capacity: 1024)
-        let log = EventLog()
+        let log = SourceEventRecorder()
         let loop = CaptureLoop(name: "scripted", ring: ring,
                                makeSource: { ScriptedSource(failOpens: 0, samplesPerOpen: 5000, lostAfterwards: false) },
                                onEvent: log.append)
@@ -93,7 +101,7 @@ struct CaptureLoopTests {
     @Test func unpacedFileIsLossless() throws {
         let path = Fixtures.path("audio/sine440_16000_mono_s16.wav")
         let ring = SampleRing(capacity: 512)
-        let log = EventLog()
+        let log = SourceEventRecorder()
         let loop = CaptureLoop(spec: try SourceSpec(parsing: "file+unpaced:" + path), ring: ring, onEvent: log.append)
         #expect(loop.lossless)
         try loop.start()
@@ -101,6 +109,7 @@ struct CaptureLoopTests {
         var got: [Float] = []
         while log.wait(for: .ended, timeout: 0) == nil || ring.available > 0 {
             ring.read(appendingTo: &got, maxCount: 100)  // a consumer slower than the decoder
+            loop.doorbell.ring()  // room: the loop sleeps on it
             usleep(200)
         }
         let decoder = try AudioFileDecoder(path: path)
@@ -116,15 +125,15 @@ struct CaptureLoopTests {
     /// A paced looping file never ends by itself; stop must return within 100 ms.
     @Test func stopIsPrompt() throws {
         let ring = SampleRing(capacity: 1 << 16)
-        let log = EventLog()
+        let log = SourceEventRecorder()
         let spec = try SourceSpec(parsing: "file+loop:" + Fixtures.path("audio/sine440_16000_mono_s16.wav"))
         let loop = CaptureLoop(spec: spec, ring: ring, onEvent: log.append)
         try loop.start()
         #expect(log.wait(for: .started, timeout: 2) != nil)
         usleep(300_000)
-        let t0 = Clock.monotonic()
+        let t0 = monotonic()
         #expect(loop.stop(timeout: 1))
-        let took = Clock.monotonic() - t0
+        let took = monotonic() - t0
         print("capture loop stop (paced file): \(Int(took * 1000)) ms")
         #expect(took < 0.1)
         #expect(log.states == [.started, .ended])
@@ -134,20 +143,20 @@ struct CaptureLoopTests {
 
     /// Stop during a backoff wait is prompt too.
     @Test func stopDuringBackoffIsPrompt() throws {
-        let log = EventLog()
+        let log = SourceEventRecorder()
         let loop = CaptureLoop(name: "scripted", ring: SampleRing(capacity: 1024), backoff: .init(initial: 5, maximum: 5),
                                makeSource: { ScriptedSource(failOpens: 100, samplesPerOpen: 0, lostAfterwards: false) },
                                onEvent: log.append)
         try loop.start()
         #expect(log.wait(for: .lost, timeout: 2) != nil)
-        let t0 = Clock.monotonic()
+        let t0 = monotonic()
         #expect(loop.stop(timeout: 1))
-        #expect(Clock.monotonic() - t0 < 0.1)
+        #expect(monotonic() - t0 < 0.1)
         #expect(log.states == [.lost, .ended])
     }
 
     @Test func unfixableErrorEnds() throws {
-        let log = EventLog()
+        let log = SourceEventRecorder()
         let loop = CaptureLoop(spec: .file(path: "/nonexistent.wav", loop: false, paced: true),
                                ring: SampleRing(capacity: 1024), onEvent: log.append)
         try loop.start()

@@ -12,9 +12,9 @@ struct FileAudioSourceTests {
     @Test func pacedDeliversInRealTime() throws {
         let reference = try Decode.all(Self.path)
         let source = try FileAudioSource(path: Self.path)
-        let t0 = Clock.monotonic()
+        let t0 = monotonic()
         let (captured, ended) = try LiveSignal.read(source)
-        let elapsed = Clock.monotonic() - t0
+        let elapsed = monotonic() - t0
         let duration = Double(reference.count) / 16000
         print("file paced: \(duration) s of audio in \(elapsed) s")
         #expect(ended)
@@ -25,9 +25,9 @@ struct FileAudioSourceTests {
     @Test func unpacedIsAsFastAsItDecodes() throws {
         let reference = try Decode.all(Self.path)
         let source = try FileAudioSource(path: Self.path, paced: false)
-        let t0 = Clock.monotonic()
+        let t0 = monotonic()
         let (captured, ended) = try LiveSignal.read(source)
-        let elapsed = Clock.monotonic() - t0
+        let elapsed = monotonic() - t0
         #expect(ended)
         #expect(captured == reference)
         #expect(elapsed < Double(reference.count) / 16000 / 2)

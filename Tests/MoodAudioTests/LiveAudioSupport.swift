@@ -1,46 +1,55 @@
 import Foundation
 import MoodAudio
 import MoodCore
+import MoodSystem
 import MoodTestKit
 import Synchronization
 
 /// Collects a `CaptureLoop`'s events (called on the capture thread) for the test to wait on.
-final class EventLog: Sendable {
+final class SourceEventRecorder: @unchecked Sendable {
+    // @unchecked: `entries` is guarded by `condition`.
     struct Entry: Sendable {
         var event: MoodEvent.Source
-        /// CLOCK_MONOTONIC seconds when it arrived.
+        /// Seconds on the recorder's clock (the loop's) when it arrived.
         var at: Double
     }
 
-    private let entries = Mutex<[Entry]>([])
+    let clock: any MonotonicClock
+    private let condition = ThreadCondition()
+    private var entries: [Entry] = []
 
-    var all: [Entry] { entries.withLock { $0 } }
+    init(clock: any MonotonicClock = SystemClock()) {
+        self.clock = clock
+    }
+
+    var all: [Entry] { condition.withLock { entries } }
     var states: [MoodEvent.SourceState] { all.map(\.event.state) }
 
     func append(_ event: MoodEvent.Source) {
-        let now = Clock.monotonic()
-        entries.withLock { $0.append(Entry(event: event, at: now)) }
+        let now = clock.now.seconds
+        condition.withLock {
+            entries.append(Entry(event: event, at: now))
+            condition.broadcast()
+        }
     }
 
     /// Waits until an event with `state` arrives after the first `after` events; returns it, or nil
-    /// after `timeout` seconds.
+    /// after `timeout` seconds of real time.
     func wait(for state: MoodEvent.SourceState, after: Int = 0, timeout: Double) -> Entry? {
-        let deadline = Clock.monotonic() + timeout
-        repeat {
-            if let e = all.dropFirst(after).first(where: { $0.event.state == state }) { return e }
-            usleep(2000)
-        } while Clock.monotonic() < deadline
-        return nil
+        let deadline = SystemClock.now.advanced(bySeconds: timeout)
+        return condition.withLock {
+            var found: Entry?
+            _ = SystemClock().wait(condition, until: deadline, orUntil: {
+                found = entries.dropFirst(after).first { $0.event.state == state }
+                return found != nil
+            })
+            return found
+        }
     }
 }
 
-enum Clock {
-    static func monotonic() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
-}
+/// `CLOCK_MONOTONIC` seconds, for timing real-time behaviour.
+func monotonic() -> Double { SystemClock.now.seconds }
 
 /// Signals and reference chains for the live-source tests.
 enum LiveSignal {
@@ -110,8 +119,8 @@ enum LiveSignal {
         defer { source.close() }
         var out: [Float] = []
         var buffer = [Float](repeating: .nan, count: AudioSources.recommendedReadCapacity)
-        let deadline = Clock.monotonic() + timeout
-        while out.count < count, Clock.monotonic() < deadline {
+        let deadline = monotonic() + timeout
+        while out.count < count, monotonic() < deadline {
             guard let n = try buffer.withUnsafeMutableBufferPointer({ try source.read(into: $0) }) else {
                 return (out, true)
             }

@@ -52,9 +52,9 @@ struct PipeAudioSourceTests {
         let source = try PipeAudioSource(descriptor: fds[0], sampleRate: 48000, channels: 2)
         try source.open()
         var buffer = [Float](repeating: 0, count: 1600)
-        let t0 = Clock.monotonic()
+        let t0 = monotonic()
         let n = try buffer.withUnsafeMutableBufferPointer { try source.read(into: $0) }
-        let waited = Clock.monotonic() - t0
+        let waited = monotonic() - t0
         #expect(n == 0)
         #expect(waited >= 0.04 && waited < 0.2)
     }
@@ -66,7 +66,7 @@ struct PipeAudioSourceTests {
         let fd = Self.pipe(writing: LiveSignal.bytes(input), piece: 19200, pauseMicroseconds: 20_000)
         defer { close(fd) }
         let ring = SampleRing(capacity: 1 << 16)
-        let log = EventLog()
+        let log = SourceEventRecorder()
         let loop = CaptureLoop(name: "stdin:48000:2", ring: ring, makeSource: { () throws(AudioSourceError) in
             try PipeAudioSource(descriptor: fd, sampleRate: rate, channels: channels)
         }, onEvent: log.append)

@@ -1,6 +1,7 @@
 import Foundation
 @testable import MoodAudio
 import MoodCore
+import MoodSystem
 import MoodTestKit
 import Testing
 
@@ -30,7 +31,7 @@ struct PulseAudioSourceTests {
         defer { server.kill() }
 
         let ring = SampleRing(capacity: 1 << 19)  // 32 s
-        let log = EventLog()
+        let log = SourceEventRecorder()
         let address = server.address
         let loop = CaptureLoop(name: "pulse:spk.monitor", ring: ring, makeSource: { () throws(AudioSourceError) in
             try PulseAudioSource(source: "spk.monitor", server: address)
@@ -68,7 +69,7 @@ struct PulseAudioSourceTests {
 
         // The server dies: `lost` within 2 s. It comes back: `recovered` within 5 s of its return.
         let before = log.all.count
-        let killedAt = Clock.monotonic()
+        let killedAt = monotonic()
         server.kill()
         let lost = try #require(log.wait(for: .lost, after: before, timeout: 2), "no lost event: \(log.states)")
         print("pulse e2e: lost \(Int((lost.at - killedAt) * 1000)) ms after SIGTERM: \(lost.event.reason ?? "-")")
@@ -89,24 +90,27 @@ struct PulseAudioSourceTests {
         usleep(300_000)
         #expect(loop.counters.samples - samplesThen > 3000)
 
-        let stopAt = Clock.monotonic()
+        let stopAt = monotonic()
         #expect(loop.stop(timeout: 1))
-        let stopSeconds = Clock.monotonic() - stopAt
+        let stopSeconds = monotonic() - stopAt
         print("pulse e2e: stop took \(Int(stopSeconds * 1000)) ms")
         #expect(stopSeconds < 0.1)
         #expect(log.all.last?.event.state == .ended)
         #expect(log.all.last?.event.reason == "stopped")
     }
 
-    /// A long outage: the backoff has reached its 2 s cap, so the reopen comes at most ~2 s after the
-    /// server is back.
+    /// A long outage: the backoff has reached its 2 s cap, so the reopen comes at most 2 s after the
+    /// server is back. The backoff runs on a test clock, stepped through its waits (0.25, 0.5, 1, 2 s
+    /// with the default backoff) instead of sleeping them.
     @Test func recoversWithinTheBackoffCapAfterALongOutage() throws {
         let server = try PulseServer(sink: "rate=48000 channels=2 format=s16le")
         try server.start()
         defer { server.kill() }
-        let log = EventLog()
+        let clock = TestClock()
+        let log = SourceEventRecorder(clock: clock)
         let address = server.address
-        let loop = CaptureLoop(name: "pulse:spk.monitor", ring: SampleRing(capacity: 1 << 16), makeSource: { () throws(AudioSourceError) in
+        let loop = CaptureLoop(name: "pulse:spk.monitor", ring: SampleRing(capacity: 1 << 16), clock: clock,
+                               makeSource: { () throws(AudioSourceError) in
             try PulseAudioSource(source: "spk.monitor", server: address)
         }, onEvent: log.append)
         try loop.start()
@@ -114,12 +118,18 @@ struct PulseAudioSourceTests {
         #expect(log.wait(for: .started, timeout: 5) != nil)
         server.kill()
         #expect(log.wait(for: .lost, timeout: 2) != nil)
-        usleep(4_000_000)  // waits so far 0.25 + 0.5 + 1 + 2: the next ones are 2 s apart
+        // Failed reopens while the server is away: the waits double up to the cap.
+        var waits: [Double] = []
+        for _ in 0..<5 { waits.append(try #require(clock.advanceToNextDeadline(timeout: 10))) }
+        #expect(waits == [0.25, 0.5, 1, 2, 2], "\(waits)")
         try server.start()
+        #expect(clock.waitForSleepers(timeout: 10))
+        let backAt = clock.now.seconds
+        let wait = try #require(clock.advanceToNextDeadline(timeout: 10))
         let recovered = try #require(log.wait(for: .recovered, timeout: 5), "no recovered: \(log.states)")
-        let after = recovered.at - server.spawnedAt
-        print("pulse long outage: recovered \(Int(after * 1000)) ms after the server was spawned again")
-        #expect(after < 2.5)
+        print("pulse long outage: recovered \(recovered.at - backAt) s (test clock) after the server was spawned again")
+        #expect(wait <= 2)
+        #expect(recovered.at - backAt <= 2)
         #expect(log.states == [.started, .lost, .recovered])
     }
 
@@ -136,12 +146,12 @@ struct PulseAudioSourceTests {
         var intervals: [Double] = []
         var latencies: [Double] = []
         var total = 0
-        let cpu0 = CaptureLoop.now(CLOCK_THREAD_CPUTIME_ID)
-        var last = Clock.monotonic()
+        let cpu0 = SystemClock.threadCPUSeconds
+        var last = monotonic()
         let start = last
-        while Clock.monotonic() - start < 3 {
+        while monotonic() - start < 3 {
             let n = try buffer.withUnsafeMutableBufferPointer { try source.read(into: $0) } ?? 0
-            let now = Clock.monotonic()
+            let now = monotonic()
             if n > 0 {
                 intervals.append(now - last)
                 total += n
@@ -149,8 +159,8 @@ struct PulseAudioSourceTests {
             last = now
             if let l = source.latencySeconds() { latencies.append(l) }
         }
-        let cpu = CaptureLoop.now(CLOCK_THREAD_CPUTIME_ID) - cpu0
-        let wall = Clock.monotonic() - start
+        let cpu = SystemClock.threadCPUSeconds - cpu0
+        let wall = monotonic() - start
         let sorted = intervals.dropFirst(5).sorted()
         let median = sorted[sorted.count / 2], p99 = sorted[sorted.count * 99 / 100]
         let latencySorted = latencies.sorted()

@@ -1,6 +1,7 @@
 import Foundation
 import MoodCore
 @testable import MoodService
+import MoodSystem
 import MoodTestKit
 import Synchronization
 import Testing
@@ -10,7 +11,7 @@ final class EventRecorder: EventSubscriber {
     private let events = Mutex<[(event: MoodEvent, at: Double)]>([])
 
     func receive(_ event: MoodEvent, line: [UInt8]) {
-        let now = Double(Clocks.monotonicNanoseconds()) / 1e9
+        let now = SystemClock.now.seconds
         events.withLock { $0.append((event, now)) }
     }
 
@@ -49,50 +50,66 @@ struct AnalysisFixture {
     let classifier: BandEnergyClassifier
     let hub: EventHub
     let recorder = EventRecorder()
+    /// The service's time: tests step it hop by hop (`tick`), nothing sleeps.
+    let clock = TestClock()
     let service: AnalysisService
 
     init(hop: Double, tracker: MoodTracker.Settings = .init(), classifier: BandEnergyClassifier = BandEnergyClassifier(),
-         clock: AnalysisService.Clock = .wall, ringCapacity: Int = 1 << 18) {
+         pacing: AnalysisService.Pacing = .wall, ringCapacity: Int = 1 << 18) {
         self.classifier = classifier
         ring = SampleRing(capacity: ringCapacity)
-        let settings = AnalysisService.Settings(hop: hop, tracker: tracker, clock: clock)
+        let settings = AnalysisService.Settings(hop: hop, tracker: tracker, pacing: pacing)
         hub = EventHub(
             hello: .init(model: classifier.modelName, labels: classifier.labels.names, hop: hop),
             tracker: AnalysisService.initialTracker(classifier: classifier, settings: settings),
             sourceName: "file:test.wav", maxClients: 4)
         hub.attach(recorder)
-        service = AnalysisService(ring: ring, classifier: classifier, hub: hub, settings: settings, logger: LogRecorder().logger)
+        service = AnalysisService(ring: ring, classifier: classifier, hub: hub, settings: settings, logger: LogRecorder().logger,
+                                  clock: clock)
+    }
+
+    /// Blocking (call `onThread`): moves the clock to the loop's next tick, lets it run, and waits
+    /// until it sleeps again. Returns the seconds advanced (the hop, unless realigned).
+    @discardableResult
+    func tick() -> Double? {
+        let advanced = clock.advanceToNextDeadline()
+        clock.waitForSleepers()
+        return advanced
     }
 }
 
 @Suite(.serialized, .timeLimit(.minutes(1))) struct AnalysisServiceTests {
-    /// About one analysis per hop while audio flows in real time, never two in a burst.
+    /// One analysis per hop, on a fixed grid: a tick that comes late (the machine stalled for 3.5
+    /// hops) runs once, not four times, and the grid realigns one hop after it.
     @Test func analysesOncePerHop() async throws {
         let f = AnalysisFixture(hop: 0.2)
         let tone = Tone(frequency: 440, amplitude: 0.3)
         f.ring.write(tone.next(seconds: 3))
-        let fed = try await withRunning([f.service]) { _ in
-            try await onThread { () -> Double in
-                // Real-time audio in 50 ms blocks until six analyses (or 20 s on a starved machine).
-                let start = Date()
-                while f.recorder.moods.count < 6, Date().timeIntervalSince(start) < 20 {
-                    f.ring.write(tone.next(seconds: 0.05))
-                    usleep(50_000)
+        let (hops, realigned) = try await withRunning([f.service]) { _ in
+            try await onThread { () -> ([Double?], Double?) in
+                var hops: [Double?] = []
+                for _ in 0..<6 {
+                    f.ring.write(tone.next(seconds: 0.2))
+                    hops.append(f.tick())
                 }
-                return Date().timeIntervalSince(start)
+                f.ring.write(tone.next(seconds: 0.7))
+                f.clock.advance(bySeconds: 0.7)  // a stall: 3.5 hops late
+                f.clock.waitForSleepers()
+                let realigned = f.clock.nextDeadline.map { ($0 - f.clock.now).inSeconds }
+                return (hops, realigned)
             }
         }
-        let moods = f.recorder.moods
-        try #require(moods.count >= 6, "\(moods.count) analyses in \(fed) s at a 0.2 s hop")
-        // Ticks sit on a 0.2 s grid (a late one is skipped, not doubled): over any stretch there are
-        // never more analyses than grid points, however late single wake-ups are on a busy machine.
-        let span = moods.last!.mood.time.seconds(until: moods.first!.mood.time) * -1
-        #expect(Double(moods.count - 1) <= span / 0.2 + 1, "\(moods.count) analyses in \(span) s")
-        // On an idle machine six analyses take 1.0-1.2 s; allow a loaded one four times that.
-        #expect(span < 4.8, "\(moods.count) analyses in \(span) s")
+        #expect(hops == Array(repeating: 0.2, count: 6))
+        #expect(realigned == 0.2)
+        let moods = f.recorder.moods.map(\.mood)
+        #expect(moods.count == 7)
+        let gaps = zip(moods, moods.dropFirst()).map { $1.time.millisecondsSinceEpoch - $0.time.millisecondsSinceEpoch }
+        #expect(gaps == [200, 200, 200, 200, 200, 700])
         #expect(f.classifier.callCount == moods.count)
         // Every window was loud: the model ran each time.
-        #expect(moods.allSatisfy { $0.mood.raw != nil })
+        #expect(moods.allSatisfy { $0.raw != nil })
+        // The heartbeat is on the same clock: fresh after the last tick.
+        #expect(f.service.heartbeat.age == 0)
     }
 
     /// Silent windows skip the model and say `silence`; sound brings back `listening` and the model.
@@ -101,17 +118,16 @@ struct AnalysisFixture {
         f.ring.write([Float](repeating: 0, count: 16_000 * 3))
         let happy = try await withRunning([f.service]) { _ in
             try await onThread { () -> Bool in
-                // Silence until three silent analyses, then a tone until `happy` is announced.
-                let start = Date()
-                while f.recorder.moods.count < 3, Date().timeIntervalSince(start) < 20 {
+                // Silence for three analyses, then a tone until `happy` is announced.
+                for _ in 0..<3 {
                     f.ring.write([Float](repeating: 0, count: 1600))
-                    usleep(100_000)
+                    f.tick()
                 }
                 let tone = Tone(frequency: 200, amplitude: 0.5)
                 f.ring.write(tone.next(seconds: 3))
-                while f.hub.snapshot().label != .label("happy"), Date().timeIntervalSince(start) < 40 {
+                for _ in 0..<100 where f.hub.snapshot().label != .label("happy") {
                     f.ring.write(tone.next(seconds: 0.1))
-                    usleep(100_000)
+                    f.tick()
                 }
                 return f.hub.snapshot().label == .label("happy")
             }
@@ -119,7 +135,7 @@ struct AnalysisFixture {
         #expect(happy)
         let moods = f.recorder.moods.map(\.mood)
         let silent = moods.prefix { $0.label == .silence }
-        #expect(silent.count >= 3)
+        #expect(silent.count == 3)
         #expect(silent.allSatisfy { $0.raw == nil && $0.probabilities == nil && $0.levelDB == nil })
         let loud = moods.drop { $0.label == .silence }
         #expect(!loud.isEmpty && loud.allSatisfy { $0.raw != nil })
@@ -138,21 +154,21 @@ struct AnalysisFixture {
             classifier: BandEnergyClassifier(fixed: [0.1, 0.1, 0.7, 0.1]))
         let tone = Tone(frequency: 1000, amplitude: 0.3)
         f.ring.write(tone.next(seconds: 3))
-        try await withRunning([f.service]) { _ in
+        let (sad, listening) = try await withRunning([f.service]) { _ in
             f.service.sourceDidChange(Sample.source(.started))
-            let sad = try await onThread { () -> Bool in
-                let start = Date()
-                while f.hub.snapshot().label != .label("sad"), Date().timeIntervalSince(start) < 20 {
+            return try await onThread { () -> (Bool, Bool) in
+                for _ in 0..<100 where f.hub.snapshot().label != .label("sad") {
                     f.ring.write(tone.next(seconds: 0.1))
-                    usleep(100_000)
+                    f.tick()
                 }
-                return f.hub.snapshot().label == .label("sad")
+                let sad = f.hub.snapshot().label == .label("sad")
+                f.service.sourceDidChange(Sample.source(.lost))
+                f.tick()
+                return (sad, f.hub.snapshot().label == .listening)
             }
-            #expect(sad)
-            f.service.sourceDidChange(Sample.source(.lost))
-            let settled1 = await eventually { f.hub.snapshot().label == .listening }
-            #expect(settled1)
         }
+        #expect(sad)
+        #expect(listening)
         let names = f.recorder.all.map(\.event.name)
         let lost = try #require(names.lastIndex(of: "source"))
         #expect(names[lost...].prefix(2) == ["source", "change"])
@@ -163,22 +179,23 @@ struct AnalysisFixture {
     /// On the audio clock (an unpaced file) every hop of samples is analysed as soon as it is in the
     /// ring, nothing skipped however far ahead capture is: 30 s at hop 0.5 is one window per 8000
     /// samples from the first full 3-s patch (47,872 samples with the front end's 256-sample priming,
-    /// so from the 6th hop) to the 60th: 55 moods, long before 30 s of wall time.
+    /// so from the 6th hop) to the 60th: 55 moods, with no time passing on the clock at all. Drained,
+    /// the loop sleeps on the doorbell until capture writes more.
     @Test func audioClockAnalysesEveryHopOfSamples() async throws {
-        let f = AnalysisFixture(hop: 0.5, clock: .audio, ringCapacity: 1 << 20)
+        let f = AnalysisFixture(hop: 0.5, pacing: .audio, ringCapacity: 1 << 20)
         var config = Config()
         config.source = "file+loop+unpaced:x.ogg"
-        #expect(AnalysisService.Settings(config).clock == .audio)
+        #expect(AnalysisService.Settings(config).pacing == .audio)
         config.source = "file+loop:x.ogg"
-        #expect(AnalysisService.Settings(config).clock == .wall)
+        #expect(AnalysisService.Settings(config).pacing == .wall)
         let tone = Tone(frequency: 440, amplitude: 0.3)
         f.ring.write(tone.next(seconds: 30))
-        let start = ContinuousClock.now
+        let start = f.clock.now
         let drained = try await withRunning([f.service]) { _ in
             await eventually(timeout: 20) { f.recorder.moods.count >= 55 && f.ring.available < 8000 }
         }
         #expect(drained)
-        #expect(ContinuousClock.now - start < .seconds(25))
+        #expect(f.clock.now == start)
         #expect(f.recorder.moods.count == 55)
         #expect(f.classifier.callCount == 55)
         #expect(f.ring.available == 0)
@@ -190,6 +207,7 @@ struct AnalysisFixture {
         let tone = Tone(frequency: 440, amplitude: 0.3)
         f.ring.write(tone.next(seconds: 3.2))
         let shutdownStarted = try await withRunning([f.service]) { _ in
+            _ = try await onThread { f.clock.advanceToNextDeadline() }
             let settled2 = await eventually { f.classifier.isClassifying }
             #expect(settled2)
             return ContinuousClock.now

@@ -1,6 +1,7 @@
 import Foundation
 import MoodCore
 @testable import MoodService
+import MoodSystem
 import MoodTestKit
 import Testing
 

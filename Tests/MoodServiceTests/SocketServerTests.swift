@@ -4,7 +4,9 @@ import Glibc
 import Foundation
 import MoodCore
 @testable import MoodService
+import MoodSystem
 import MoodTestKit
+import SystemPackage
 import Testing
 
 /// A server on a socket in a fresh temporary directory.
@@ -147,7 +149,7 @@ struct ServerFixture: Sendable {
                     guard let line = try healthy.readLine(timeout: 10) else { break }
                     guard case .mood(let m) = try MoodEvent(json: line) else { continue }
                     // Each event carries its publication time in milliseconds since the epoch.
-                    latencies.append(Double(Clocks.wallTime().millisecondsSinceEpoch - m.time.millisecondsSinceEpoch))
+                    latencies.append(Double(SystemClock().wallTime.millisecondsSinceEpoch - m.time.millisecondsSinceEpoch))
                 }
                 return latencies
             }
@@ -155,7 +157,7 @@ struct ServerFixture: Sendable {
                 for n in 0..<total {
                     var event = Sample.mood(n)
                     if case .mood(var m) = event {
-                        m.time = Clocks.wallTime()
+                        m.time = SystemClock().wallTime
                         event = .mood(m)
                     }
                     f.hub.publish([event])
@@ -407,15 +409,31 @@ struct ServerFixture: Sendable {
     @Test func replacesAStaleSocket() async throws {
         let f = try ServerFixture()
         // A socket file nobody listens on, as a crashed daemon leaves it.
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        let bound = Syscall.withUnixAddress(f.path) { bind(fd, $0, $1) }
-        close(fd)
-        #expect(bound == 0)
+        let fd = try FileDescriptor.unixSocket(.stream)
+        try fd.bind(to: try #require(UnixSocketAddress(f.path)))
+        try fd.close()
         #expect(try SocketPath.probe(f.path) == false)
         let hello = try await f.running {
             try await onThread { try UnixLineClient(path: f.path).readEvent() }
         }
         if case .hello? = hello {} else { Issue.record("expected hello, got \(String(describing: hello))") }
+    }
+
+    /// A relative socket.path starting with `@` is a file (NIO binds it so); the probe used to
+    /// connect to that name in the abstract namespace instead, found nobody, called the live
+    /// socket stale and let `clear` unlink it.
+    @Test func probesARelativeAtPathAsTheFileItIs() throws {
+        let path = "@moodd-probe-test-\(FileSystem.processID)"
+        let listener = try FileDescriptor.unixSocket(.stream)
+        defer {
+            try? listener.close()
+            try? FileSystem.unlink(FilePath(path))
+        }
+        try listener.bind(to: try #require(UnixSocketAddress(path)))
+        try listener.listen(backlog: 4)
+        #expect(try SocketPath.probe(path))
+        #expect(throws: SocketPath.Refusal.alreadyRunning(path: path)) { try SocketPath.clear(path) }
+        #expect(try FileSystem.status(FilePath(path)) != nil)
     }
 
     @Test func refusesWhenAnotherDaemonAnswers() async throws {

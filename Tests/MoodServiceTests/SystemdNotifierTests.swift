@@ -4,8 +4,10 @@ import Glibc
 import Foundation
 import MoodCore
 @testable import MoodService
+import MoodSystem
 import MoodTestKit
 import ServiceLifecycle
+import SystemPackage
 import Testing
 
 /// What systemd's end of `$NOTIFY_SOCKET` sees: a bound `SOCK_DGRAM` socket.
@@ -17,9 +19,14 @@ final class NotifySocket: @unchecked Sendable {
     /// `path` is a file path or `@name` (abstract namespace).
     init(path: String) throws {
         self.path = path
-        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        let rc = Syscall.withUnixAddress(path) { bind(fd, $0, $1) }
-        guard rc == 0 else { throw SystemError.last("bind \(path)") }
+        let socket = try FileDescriptor.unixSocket(.datagram)
+        fd = socket.rawValue
+        do {
+            try socket.bind(to: try #require(UnixSocketAddress(pathOrAbstractName: path)))
+        } catch {
+            try? socket.close()
+            throw SystemError(error as? Errno ?? .ioError, operation: "bind \(path)")
+        }
     }
 
     deinit {
@@ -83,7 +90,8 @@ final class NotifySocket: @unchecked Sendable {
         let socket = try NotifySocket(path: directory.path + "/notify")
         let listening = Latch()
         let started = Latch()
-        let heartbeat = Heartbeat()
+        let clock = TestClock()  // the heartbeat's: fresh until the test moves it on
+        let heartbeat = Heartbeat(clock: clock)
         let summary = LockedText("listening, 0 clients")
         let recorder = LogRecorder()
         let service = SystemdNotifierService(
@@ -97,17 +105,18 @@ final class NotifySocket: @unchecked Sendable {
                 heartbeat.beat()
                 started.open()
                 let ready = socket.next().map { [$0] } ?? []
-                // Alive: beat every 50 ms for 2 s; expect pings every 500 ms.
+                // Alive (the heartbeat's clock stands still) for 2 s; expect pings every 500 ms.
                 summary.value = "happy 0.8, 1 client"
                 var alive: [String] = []
                 let end = Date().addingTimeInterval(2)
                 while Date() < end {
-                    heartbeat.beat()
                     alive += socket.messages(until: 0.05)
                 }
-                // Stale: no beats; once the 1 s period has run out the pings stop.
-                _ = socket.messages(until: 1.2, max: 1000)
-                let stale = socket.messages(until: 1.5)
+                // Stale: the last beat is now older than the 1 s period; after a ping that may
+                // already be on its way, the pings stop.
+                clock.advance(bySeconds: 1.5)
+                _ = socket.messages(until: 0.6, max: 1000)
+                let stale = socket.messages(until: 1.0)
                 return (beforeReady, ready, alive, stale)
             }
         }

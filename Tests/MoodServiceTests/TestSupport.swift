@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MoodCore
 @testable import MoodService
+import MoodSystem
 import MoodTestKit
 import ServiceLifecycle
 import Synchronization
@@ -13,7 +14,7 @@ final class LogRecorder: Sendable {
         var message: String
         var metadata: [String: String]
         /// Monotonic seconds.
-        var at = Double(Clocks.monotonicNanoseconds()) / 1e9
+        var at = SystemClock.now.seconds
     }
 
     private let entries = Mutex<[Entry]>([])

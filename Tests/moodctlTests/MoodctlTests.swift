@@ -3,7 +3,9 @@ import Glibc
 #endif
 import Foundation
 import MoodCore
+import MoodSystem
 import MoodTestKit
+import SystemPackage
 import Testing
 
 /// `moodctl`, run as a user runs it, against an in-memory publisher speaking protocol 2.
@@ -40,9 +42,13 @@ import Testing
         return (server, directory)
     }
 
-    /// Runs `body` on another thread after `seconds`, while the test blocks in `Command.run`.
-    static func after(_ seconds: Double, _ body: @escaping @Sendable () -> Void) {
-        DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: body)
+    /// Runs `body` on another thread once moodctl has connected to `server`, while the test blocks
+    /// in `Command.run`.
+    static func onceConnected(_ server: FakeMoodServer, _ body: @escaping @Sendable () -> Void) {
+        DispatchQueue.global().async {
+            _ = server.waitForClients(1)
+            body()
+        }
     }
 
     @Test func statusPrintsOneLine() async throws {
@@ -83,15 +89,11 @@ import Testing
     @Test func aRefusalIsReportedInTheDaemonsWords() async throws {
         let directory = try TemporaryDirectory()
         let path = directory.path + "/moodd.sock"
-        let listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(listener) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        try #require(bound == 0 && listen(listener, 8) == 0)
+        let socket = try FileDescriptor.unixSocket(.stream)
+        defer { try? socket.close() }
+        try socket.bind(to: try #require(UnixSocketAddress(path)))
+        try socket.listen(backlog: 8)
+        let listener = socket.rawValue
         let refusal = MoodEvent.error("too many clients (32); try again later").jsonLine()
         let fd = listener
         for command in [["status"], ["watch"], ["wait", "--for", "happy"]] {
@@ -120,8 +122,7 @@ import Testing
     @Test func waitReturnsWhenTheMoodChanges() async throws {
         let (server, directory) = try Self.server(.label("sad"))
         defer { server.stop(); withExtendedLifetime(directory) {} }
-        Self.after(0.1) {
-            _ = server.waitForClients(1)
+        Self.onceConnected(server) {
             server.broadcast(Self.mood("sad", 1500))
             server.broadcast(Self.change("sad", "happy", 3000))
         }
@@ -151,8 +152,7 @@ import Testing
     @Test func waitForSpeech() async throws {
         let (server, directory) = try Self.server(.label("relaxed"), content: true)
         defer { server.stop(); withExtendedLifetime(directory) {} }
-        Self.after(0.1) {
-            _ = server.waitForClients(1)
+        Self.onceConnected(server) {
             server.broadcast(Self.change("relaxed", "noise", 1500))
             server.broadcast(Self.change("noise", "speech", 4500))
         }
@@ -175,12 +175,10 @@ import Testing
             time: Timestamp(millisecondsSinceEpoch: Self.t0.millisecondsSinceEpoch + 1500), label: .speech, confidence: 0,
             probabilities: nil, content: Distribution(labels: ContentKind.labels, values: [0.1, 0.85, 0.05]),
             raw: Distribution(labels: Self.labels, values: [0.1, 0.1, 0.7, 0.1]), valence: nil, arousal: nil, levelDB: -30))
-        Self.after(0.1) {
-            _ = server.waitForClients(1)
+        Self.onceConnected(server) {
             server.broadcast(Self.change("relaxed", "speech", 1500))
             server.broadcast(speech)
-            usleep(200_000)
-            server.dropClients()
+            server.dropClients(afterTheyRead: true)
         }
         let result = try await offPool { try Command.run("moodctl", ["watch", "--socket", server.path]) }
         let lines = result.stdout.split(separator: "\n").dropFirst()
@@ -192,8 +190,7 @@ import Testing
     @Test func waitFailsWhenTheDaemonGoesAway() async throws {
         let (server, directory) = try Self.server(.label("sad"))
         defer { server.stop(); withExtendedLifetime(directory) {} }
-        Self.after(0.1) {
-            _ = server.waitForClients(1)
+        Self.onceConnected(server) {
             server.dropClients()
         }
         let result = try await offPool { try Command.run("moodctl", ["wait", "--for", "happy", "--socket", server.path]) }
@@ -206,11 +203,9 @@ import Testing
         defer { server.stop(); withExtendedLifetime(directory) {} }
         let events = [Self.mood("sad", 1500), Self.change("sad", "happy", 3000), Self.mood("happy", 3000),
                       Self.change("happy", "silence", 4500)]
-        Self.after(0.1) {
-            _ = server.waitForClients(1)
+        Self.onceConnected(server) {
             for e in events { server.broadcast(e) }
-            usleep(200_000)
-            server.dropClients()
+            server.dropClients(afterTheyRead: true)
         }
         let result = try await offPool { try Command.run("moodctl", ["watch", "--json", "--changes-only", "--socket", server.path]) }
         #expect(result.status == 1)
@@ -222,11 +217,9 @@ import Testing
         let (server, directory) = try Self.server(.label("sad"))
         defer { server.stop(); withExtendedLifetime(directory) {} }
         let events = [Self.mood("sad", 1500), Self.change("sad", "happy", 3000)]
-        Self.after(0.1) {
-            _ = server.waitForClients(1)
+        Self.onceConnected(server) {
             for e in events { server.broadcast(e) }
-            usleep(200_000)
-            server.dropClients()
+            server.dropClients(afterTheyRead: true)
         }
         let result = try await offPool { try Command.run("moodctl", ["watch", "--socket", server.path]) }
         var state = Self.snapshot(.label("sad"))
@@ -240,11 +233,9 @@ import Testing
     @Test func watchJSONKeepsHello() async throws {
         let (server, directory) = try Self.server(.label("sad"))
         defer { server.stop(); withExtendedLifetime(directory) {} }
-        Self.after(0.1) {
-            _ = server.waitForClients(1)
+        Self.onceConnected(server) {
             server.broadcast(Self.mood("sad", 1500))
-            usleep(200_000)
-            server.dropClients()
+            server.dropClients(afterTheyRead: true)
         }
         let result = try await offPool { try Command.run("moodctl", ["watch", "--json", "--socket", server.path]) }
         let lines = result.stdout.split(separator: "\n").map(String.init)

@@ -3,7 +3,9 @@ import Glibc
 #endif
 import Foundation
 import MoodCore
+import MoodSystem
 import MoodTestKit
+import SystemPackage
 import Testing
 
 /// `moodd run` as systemd runs it: a real process capturing a file in real time, serving a client,
@@ -49,15 +51,11 @@ import Testing
 
     /// The receiving end of `$NOTIFY_SOCKET`.
     final class NotifyReceiver {
-        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        let fd: Int32
         init(path: String) throws {
-            var address = sockaddr_un()
-            address.sun_family = sa_family_t(AF_UNIX)
-            withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
-            let rc = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-            }
-            guard rc == 0 else { throw BindFailed(path: path) }
+            let socket = try FileDescriptor.unixSocket(.datagram)
+            fd = socket.rawValue
+            guard let address = UnixSocketAddress(path), (try? socket.bind(to: address)) != nil else { throw BindFailed(path: path) }
         }
         deinit { close(fd) }
         func drain() -> [String] {
