@@ -19,6 +19,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
@@ -31,7 +32,7 @@ let package = Package(
         systemLibrary("CSndfile", pkg: "sndfile", apt: "libsndfile1-dev"),
         systemLibrary("CSoxr", pkg: "soxr", apt: "libsoxr-dev"),
 
-        .target(name: "MoodCore"),
+        .target(name: "MoodCore", dependencies: [.product(name: "DequeModule", package: "swift-collections")]),
         .target(name: "MoodDSP", dependencies: ["CFFTW3f"]),
         .target(name: "MoodAudio", dependencies: ["MoodCore", "CSndfile", "CSoxr", "CALSA", "CPulseSimple"]),
         .target(name: "MoodModel", dependencies: ["MoodCore", "COpenBLAS"]),
