@@ -62,7 +62,7 @@ let package = Package(
             name: "moodctl",
             dependencies: ["MoodCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .executableTarget(name: "moodd-bench", dependencies: ["MoodCore", "MoodDSP", "MoodAudio", "MoodModel"]),
+        .executableTarget(name: "moodd-bench", dependencies: ["MoodCore", "MoodDSP", "MoodAudio", "MoodModel", "MoodTestKit"]),
 
         .testTarget(name: "MoodCoreTests", dependencies: ["MoodCore", "MoodTestKit"]),
         .testTarget(name: "MoodDSPTests", dependencies: ["MoodDSP", "MoodCore", "MoodTestKit"]),

@@ -14,6 +14,7 @@ import MoodAudio
 import MoodCore
 import MoodDSP
 import MoodModel
+import MoodTestKit
 
 /// CPU time of the calling thread, in seconds (CLOCK_THREAD_CPUTIME_ID): immune to other processes.
 func threadCPUSeconds() -> Double {
