@@ -19,6 +19,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
@@ -32,7 +33,7 @@ let package = Package(
         systemLibrary("CSndfile", pkg: "sndfile", apt: "libsndfile1-dev"),
         systemLibrary("CSoxr", pkg: "soxr", apt: "libsoxr-dev"),
 
-        .target(name: "MoodCore"),
+        .target(name: "MoodCore", dependencies: [.product(name: "DequeModule", package: "swift-collections")]),
         // The one seam for system calls (errors, descriptors, clocks, threads, Unix-socket addresses),
         // on swift-system. Beside MoodCore, below everything that does I/O.
         .target(name: "MoodSystem", dependencies: [.product(name: "SystemPackage", package: "swift-system")]),
@@ -65,7 +66,7 @@ let package = Package(
             name: "moodctl",
             dependencies: ["MoodCore", "MoodSystem", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .executableTarget(name: "moodd-bench", dependencies: ["MoodCore", "MoodSystem", "MoodDSP", "MoodAudio", "MoodModel"]),
+        .executableTarget(name: "moodd-bench", dependencies: ["MoodCore", "MoodSystem", "MoodDSP", "MoodAudio", "MoodModel", "MoodTestKit"]),
 
         .testTarget(name: "MoodCoreTests", dependencies: ["MoodCore", "MoodTestKit"]),
         .testTarget(name: "MoodSystemTests", dependencies: ["MoodSystem", "MoodTestKit"]),

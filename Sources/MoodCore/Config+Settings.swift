@@ -20,8 +20,8 @@ extension Config {
     /// Every key, grouped by table in rendering order.
     static var settings: [Setting] {
         [
-            text("audio.source", \.source,
-                 "capture source: pulse[:SOURCE], alsa[:DEVICE], file[+loop][+unpaced]:PATH or stdin[:RATE:CHANNELS] (docs/sources.md)"),
+            source("audio.source", \.source,
+                   "capture source: pulse[:SOURCE], alsa[:DEVICE], file[+loop][+unpaced]:PATH or stdin[:RATE:CHANNELS] (docs/sources.md)"),
             seconds("audio.stall_timeout", \.stallTimeout, atLeast: 0,
                     "seconds without samples before an open source is announced lost (reason \"stalled\"); 0 = never"),
             text("model.path", \.modelPath, "mood model file; empty = the shipped 4-quadrant model", allowEmpty: true),
@@ -61,18 +61,49 @@ extension Config {
         Setting(
             key: key, comment: comment,
             apply: { config, value in
-                guard case .string(let s) = value else { return "expected a string, got \(value.literal)" }
-                if s.isEmpty, !allowEmpty { return "must not be empty" }
-                if s.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
-                    return "must not contain control characters, got \(value.literal)"
+                switch checkedText(value, allowEmpty: allowEmpty, maxBytes: maxBytes) {
+                case .success(let s): config[keyPath: path] = s; return nil
+                case .failure(let problem): return problem.message
                 }
-                if let maxBytes, s.utf8.count > maxBytes {
-                    return "\(s.utf8.count) bytes long; a Unix socket path holds at most \(maxBytes)"
-                }
-                config[keyPath: path] = s
-                return nil
             },
             value: { .string($0[keyPath: path]) }, isText: true)
+    }
+
+    /// A source spec, parsed here once (`SourceSpec(parsing:)`); what is wrong with one that does not
+    /// parse is `SourceSpecError`'s line. Rendered in its canonical form, which parses back the same.
+    private static func source(_ key: String, _ path: WritableKeyPath<Config, SourceSpec>, _ comment: String) -> Setting {
+        Setting(
+            key: key, comment: comment,
+            apply: { config, value in
+                switch checkedText(value, allowEmpty: false, maxBytes: nil) {
+                case .success(let s):
+                    do throws(SourceSpecError) {
+                        config[keyPath: path] = try SourceSpec(parsing: s)
+                        return nil
+                    } catch {
+                        return error.description
+                    }
+                case .failure(let problem):
+                    return problem.message
+                }
+            },
+            value: { .string($0[keyPath: path].description) }, isText: true)
+    }
+
+    private struct TextProblem: Error { var message: String }
+
+    /// The checks every string key makes: a string, not empty (unless allowed), no control characters,
+    /// at most `maxBytes` (a socket path).
+    private static func checkedText(_ value: TOMLValue, allowEmpty: Bool, maxBytes: Int?) -> Result<String, TextProblem> {
+        guard case .string(let s) = value else { return .failure(.init(message: "expected a string, got \(value.literal)")) }
+        if s.isEmpty, !allowEmpty { return .failure(.init(message: "must not be empty")) }
+        if s.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+            return .failure(.init(message: "must not contain control characters, got \(value.literal)"))
+        }
+        if let maxBytes, s.utf8.count > maxBytes {
+            return .failure(.init(message: "\(s.utf8.count) bytes long; a Unix socket path holds at most \(maxBytes)"))
+        }
+        return .success(s)
     }
 
     /// A number of seconds, `> above` or `>= atLeast`, and at most `atMost`; integers are accepted (`dwell = 10`).

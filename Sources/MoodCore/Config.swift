@@ -19,8 +19,9 @@ public struct Config: Sendable, Equatable {
     }
 
     // [audio]
-    /// The capture source: `pulse:<source>`, `alsa:<device>`, `file:<path>` or `stdin` (MoodAudio parses it).
-    public var source = "pulse:@DEFAULT_MONITOR@"
+    /// The capture source, parsed when the value is read (`SourceSpec`): a spec that does not parse
+    /// is a configuration error naming the key, never a silent default further on.
+    public var source = SourceSpec.defaultSource
     /// Seconds without a sample from a source that is open before it is announced lost (reason
     /// `stalled`, `StallWatchdog`); 0 turns the check off.
     public var stallTimeout = 5.0

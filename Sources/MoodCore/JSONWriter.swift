@@ -2,8 +2,9 @@
 ///
 /// It checks nothing about structure (the event encoders emit fixed shapes, key order included) and
 /// allocates only when `bytes` grows, so encoding a `mood` event is a few hundred byte appends.
-/// Numbers are written with a fixed number of decimals, trailing zeros trimmed, so the same value
-/// always encodes to the same text; NaN and infinities are written as `null`, never as invalid JSON.
+/// Numbers are written by `DecimalFormat` with a fixed number of decimals, trailing zeros trimmed, so
+/// the same value always encodes to the same text; NaN and infinities are written as `null`, never as
+/// invalid JSON.
 struct JSONWriter {
     var bytes: [UInt8] = []
 
@@ -30,7 +31,7 @@ struct JSONWriter {
 
     mutating func integer(_ value: Int) {
         if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        writeDigits(value.magnitude)
+        DecimalFormat.writeDigits(UInt64(value.magnitude), into: &bytes)
     }
 
     /// A string with the escapes RFC 8259 requires (`"`, `\`, U+0000...U+001F) plus U+2028/U+2029,
@@ -73,34 +74,11 @@ struct JSONWriter {
         bytes.append(UInt8(ascii: "\""))
     }
 
-    /// `value` rounded half away from zero to `decimals` (0...9) places, trailing zeros trimmed:
-    /// `0.71`, `-23.4`, `1`, `0`. Non-finite values are written as `null`.
+    /// `value` rounded half away from zero to `decimals` (0...9) places, trailing zeros trimmed
+    /// (`DecimalFormat`): `0.71`, `-23.4`, `1`, `0`. Non-finite values are written as `null`.
     mutating func number(_ value: Double, decimals: Int) {
-        precondition((0...9).contains(decimals))
         guard value.isFinite else { return null() }
-        let scale = Self.powersOf10[decimals]
-        let scaled = (value * Double(scale)).rounded(.toNearestOrAwayFromZero)
-        guard scaled.magnitude < 9.0e15 else {
-            // Beyond 2^53 the decimals are noise anyway; Swift's shortest round-trip form is valid JSON.
-            bytes.append(contentsOf: value.description.utf8)
-            return
-        }
-        let n = Int64(scaled)
-        if n < 0 { bytes.append(UInt8(ascii: "-")) }  // -0.00001 rounds to 0 and is written as 0
-        let magnitude = n.magnitude
-        writeDigits(magnitude / UInt64(scale))
-        var fraction = magnitude % UInt64(scale)
-        guard fraction != 0 else { return }
-        var width = decimals
-        while fraction % 10 == 0 { fraction /= 10; width -= 1 }
-        bytes.append(UInt8(ascii: "."))
-        var divisor: UInt64 = 1
-        for _ in 1..<width { divisor *= 10 }
-        while divisor > 0 {
-            bytes.append(UInt8(ascii: "0") + UInt8(fraction / divisor))
-            fraction %= divisor
-            divisor /= 10
-        }
+        DecimalFormat(decimals: decimals).write(value, into: &bytes)
     }
 
     mutating func number(_ value: Float, decimals: Int) { number(Double(value), decimals: decimals) }
@@ -111,22 +89,5 @@ struct JSONWriter {
         bytes.append(UInt8(ascii: "\""))
     }
 
-    private mutating func writeDigits(_ value: some UnsignedInteger & FixedWidthInteger) {
-        var v = UInt64(value)
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            repeat {
-                buffer[19 - count] = UInt8(ascii: "0") + UInt8(v % 10)
-                v /= 10
-                count += 1
-            } while v > 0
-            bytes.append(contentsOf: buffer[(20 - count)...])
-        }
-    }
-
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
-    private static let powersOf10: [Int64] = [1, 10, 100, 1000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000]
 }

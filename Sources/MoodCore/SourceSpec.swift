@@ -27,6 +27,8 @@ public enum SourceSpec: Sendable, Hashable, CustomStringConvertible {
 
     /// The spec the daemon uses when none is configured: the loopback of the default output.
     public static let defaultText = "pulse:@DEFAULT_MONITOR@"
+    /// `defaultText`, parsed.
+    public static let defaultSource = SourceSpec.pulse(source: "@DEFAULT_MONITOR@")
     public static let defaultALSADevice = "default"
     public static let defaultStdinRate = 48000
     public static let defaultStdinChannels = 2

@@ -1,3 +1,5 @@
+import DequeModule
+
 /// The bounded outgoing queue of one client: encoded event lines waiting for the socket.
 ///
 /// Policy when full: **disconnect the laggard**, after one best-effort farewell line. Dropping the
@@ -28,9 +30,8 @@ public struct SubscriberQueue: Sendable {
     /// large snapshot cannot disconnect a client that keeps up.
     public let maxBytes: Int
 
-    private var lines: [[UInt8]] = []
-    private var head = 0  // index of the oldest line in `lines`
-    private var headWritten = 0  // bytes of lines[head] already written
+    private var lines = Deque<[UInt8]>()  // oldest first
+    private var headWritten = 0  // bytes of the oldest line already written
     public private(set) var byteCount = 0  // unwritten bytes held
     public private(set) var isClosed = false
 
@@ -41,7 +42,7 @@ public struct SubscriberQueue: Sendable {
     }
 
     /// Lines held, the partly written one included.
-    public var count: Int { lines.count - head }
+    public var count: Int { lines.count }
 
     public var isEmpty: Bool { count == 0 }
 
@@ -50,7 +51,7 @@ public struct SubscriberQueue: Sendable {
         let wasEmpty = isEmpty
         if !wasEmpty, count + 1 > maxEvents || byteCount + line.count > maxBytes {
             // A partly written line is finished first so the client sees whole lines.
-            var farewell = headWritten > 0 ? Array(lines[head][headWritten...]) : []
+            var farewell = headWritten > 0 ? Array(lines[0][headWritten...]) : []
             farewell += MoodEvent.error(
                 "too slow: \(count) events (\(byteCount) bytes) waiting; disconnecting, reconnect to resynchronise"
             ).jsonLine()
@@ -84,36 +85,26 @@ public struct SubscriberQueue: Sendable {
 
     /// The unwritten bytes of the oldest line; nil when empty or closed.
     public var pending: ArraySlice<UInt8>? {
-        guard !isClosed, head < lines.count else { return nil }
-        return lines[head][headWritten...]
+        guard !isClosed, let oldest = lines.first else { return nil }
+        return oldest[headWritten...]
     }
 
     /// Records that the writer sent the first `count` bytes of `pending`.
     public mutating func didWrite(_ count: Int) {
-        guard !isClosed, head < lines.count else { return }
-        precondition(count >= 0 && count <= lines[head].count - headWritten, "wrote more than was pending")
+        guard !isClosed, let oldest = lines.first else { return }
+        precondition(count >= 0 && count <= oldest.count - headWritten, "wrote more than was pending")
         headWritten += count
         byteCount -= count
-        if headWritten == lines[head].count {
-            lines[head] = []
-            head += 1
+        if headWritten == oldest.count {
+            lines.removeFirst()  // O(1): a ring buffer, its capacity O(maxEvents)
             headWritten = 0
-            // Compact once the consumed prefix dominates: amortised O(1) per line, memory O(maxEvents).
-            if head == lines.count {
-                lines.removeAll(keepingCapacity: true)
-                head = 0
-            } else if head >= 32, head * 2 >= lines.count {
-                lines.removeFirst(head)
-                head = 0
-            }
         }
     }
 
     /// Drops everything; later enqueues are ignored. For a client that went away.
     public mutating func close() {
         isClosed = true
-        lines = []
-        head = 0
+        lines = Deque()
         headWritten = 0
         byteCount = 0
     }

@@ -1,5 +1,7 @@
+import MoodCore
+
 /// How the mel patch fed to the network is computed: the `input` metadata of a model file.
-public struct ModelInput: Sendable, Equatable, Decodable {
+public struct ModelInput: Sendable, Equatable {
     public var sampleRate: Int     // Hz
     public var nFFT: Int           // samples
     public var hopLength: Int      // samples
@@ -12,12 +14,6 @@ public struct ModelInput: Sendable, Equatable, Decodable {
     public var power: Double       // 2: power spectrum
     public var log: String         // "log10(1+10000*x)"
     public var patchFrames: Int    // mel frames per patch
-
-    enum CodingKeys: String, CodingKey {
-        case sampleRate = "sample_rate", nFFT = "n_fft", hopLength = "hop_length", nMels = "n_mels"
-        case fmin, fmax, melScale = "mel_scale", melNorm = "mel_norm", window, power, log
-        case patchFrames = "patch_frames"
-    }
 
     /// What musicnn was trained on, for a network taking `[patchFrames x nMels]` patches.
     public static func musicnn(nMels: Int = 96, patchFrames: Int = 187) -> ModelInput {
@@ -36,5 +32,22 @@ public struct ModelInput: Sendable, Equatable, Decodable {
         [("sample_rate", "\(sampleRate)"), ("n_fft", "\(nFFT)"), ("hop_length", "\(hopLength)"), ("n_mels", "\(nMels)"),
          ("fmin", "\(fmin)"), ("fmax", "\(fmax)"), ("mel_scale", melScale), ("mel_norm", melNorm), ("window", window),
          ("power", "\(power)"), ("log", log), ("patch_frames", "\(patchFrames)")]
+    }
+}
+
+extension ModelInput {
+    /// The `input` metadata object: every key present with its type (integers as whole numbers, other
+    /// numbers as any number); other keys are ignored. Nil when a key is missing or of another type.
+    init?(json: JSONValue) {
+        func int(_ key: String) -> Int? { json[key]?.intValue }
+        func number(_ key: String) -> Double? { json[key]?.doubleValue }
+        func text(_ key: String) -> String? { json[key]?.stringValue }
+        guard let sampleRate = int("sample_rate"), let nFFT = int("n_fft"), let hopLength = int("hop_length"),
+              let nMels = int("n_mels"), let fmin = number("fmin"), let fmax = number("fmax"),
+              let melScale = text("mel_scale"), let melNorm = text("mel_norm"), let window = text("window"),
+              let power = number("power"), let log = text("log"), let patchFrames = int("patch_frames")
+        else { return nil }
+        self.init(sampleRate: sampleRate, nFFT: nFFT, hopLength: hopLength, nMels: nMels, fmin: fmin, fmax: fmax,
+                  melScale: melScale, melNorm: melNorm, window: window, power: power, log: log, patchFrames: patchFrames)
     }
 }

@@ -1,11 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
+import MoodCore
 
 /// The `__metadata__` of a moodd model file (docs/model-format.md), checked and typed.
 public struct ModelMetadata: Sendable, Equatable {
@@ -43,20 +36,31 @@ public struct ModelMetadata: Sendable, Equatable {
             throw fail("bn_epsilon '\(epsilon)' is not a positive number")
         }
         bnEpsilon = eps
-        guard let decoded = try? JSONDecoder().decode(ModelInput.self, from: Data(try value("input").utf8)) else {
+        guard let decoded = (try? JSONValue.parse(try value("input"))).flatMap(ModelInput.init(json:)) else {
             throw fail("input is not a JSON object with the keys of docs/model-format.md")
         }
         input = decoded
-        guard let names = try? JSONDecoder().decode([String].self, from: Data(try value("tags").utf8)) else {
+        guard let names = Self.strings(try value("tags")) else {
             throw fail("tags is not a JSON array of strings")
         }
         tags = names
-        guard let heads = try? JSONDecoder().decode([Head].self, from: Data(try value("heads").utf8)) else {
+        guard let heads = (try? JSONValue.parse(try value("heads")))?.arrayValue,
+              let names = Self.allOrNone(heads.map { $0["name"]?.stringValue })
+        else {
             throw fail("heads is not a JSON array of objects with a 'name'")
         }
-        headNames = heads.map(\.name)
+        headNames = names
         all = metadata
     }
 
-    private struct Head: Decodable { var name: String }
+    /// The strings of a JSON array of strings (`tags`, `frontend_concat`); nil for any other text.
+    static func strings(_ text: String) -> [String]? {
+        guard let items = (try? JSONValue.parse(text))?.arrayValue else { return nil }
+        return allOrNone(items.map(\.stringValue))
+    }
+
+    private static func allOrNone<T>(_ values: [T?]) -> [T]? {
+        let present = values.compactMap { $0 }
+        return present.count == values.count ? present : nil
+    }
 }

@@ -1,11 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 
 /// The immutable weights of a musicnn network, batch norms folded: load once, share across streams.
 ///
@@ -67,7 +62,7 @@ public struct MusicnnWeights: Sendable {
         }
         let front = config.timbralKernelBands.indices.map { "timbral.\($0)" } + config.temporalKernels.indices.map { "temporal.\($0)" }
         if let order = meta.all["frontend_concat"],
-           (try? JSONDecoder().decode([String].self, from: Data(order.utf8))) != front {
+           ModelMetadata.strings(order) != front {
             throw fail(.badMetadata, "frontend_concat is \(order), musicnn version 1 concatenates \(front)")
         }
 

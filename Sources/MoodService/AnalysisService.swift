@@ -43,8 +43,7 @@ public final class AnalysisService: Service {
 
         /// `.audio` when the configured source is not real time (`SourceSpec.isRealTime`).
         public init(_ config: Config) {
-            let realTime = (try? SourceSpec(parsing: config.source))?.isRealTime ?? true
-            self.init(hop: config.hop, tracker: config.trackerSettings, pacing: realTime ? .wall : .audio)
+            self.init(hop: config.hop, tracker: config.trackerSettings, pacing: config.source.isRealTime ? .wall : .audio)
         }
     }
 

@@ -27,7 +27,7 @@ public enum ConfigCheck {
     ///   service starts.
     public static func problems(_ config: Config, socketDirectory: Bool = true) -> [Problem] {
         var problems: [Problem] = []
-        if case .file(let path, _, _)? = try? SourceSpec(parsing: config.source),
+        if case .file(let path, _, _) = config.source,
             let reason = unreadable(path, allowFIFO: true)
         {
             problems.append(Problem(key: "audio.source", message: "\(path): \(reason)"))

@@ -41,7 +41,7 @@ public struct Daemon: Sendable {
                 model: classifier.modelName, labels: classifier.labels.names,
                 contentLabels: classifier.hasContentHead ? ContentKind.labels : nil, hop: config.hop),
             tracker: AnalysisService.initialTracker(classifier: classifier, settings: settings),
-            sourceName: config.source, maxClients: config.maxClients,
+            sourceName: config.source.description, maxClients: config.maxClients,
             unreadTimeout: config.unreadTimeout, history: config.historySettings)
         analysis = AnalysisService(ring: ring, classifier: classifier, hub: hub, settings: settings, logger: logger)
         server = SocketServer(settings: SocketServer.Settings(config), hub: hub, logger: logger)

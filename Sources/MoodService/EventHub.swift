@@ -152,7 +152,7 @@ public final class EventHub: Sendable {
                 return .refused(.error("too many clients (\(maxClients)); try again later"))
             case .admitEvicting(let id, let stalledFor):
                 state.clients.removeValue(forKey: id)?.evict(farewell: MoodEvent.error(
-                    "not reading: nothing taken for \(String(format2: Float(stalledFor))) s and every place (\(maxClients)) is taken; disconnecting"
+                    "not reading: nothing taken for \(Self.twoDecimals(stalledFor)) s and every place (\(maxClients)) is taken; disconnecting"
                 ).jsonLine())
             }
             state.nextID += 1
@@ -180,7 +180,7 @@ public final class EventHub: Sendable {
             let expired = admission.expired(Self.admissionView(state), now: monotonic())
             for id in expired {
                 state.clients.removeValue(forKey: id)?.evict(farewell: MoodEvent.error(
-                    "not reading: nothing taken for \(String(format2: Float(admission.unreadTimeout))) s; disconnecting"
+                    "not reading: nothing taken for \(Self.twoDecimals(admission.unreadTimeout)) s; disconnecting"
                 ).jsonLine())
             }
             return expired.count
@@ -232,7 +232,7 @@ public final class EventHub: Sendable {
         let s = snapshot()
         var text = s.label.name
         if case .label = s.label {
-            text += " " + String(format2: s.confidence)
+            text += " " + Self.twoDecimals(Double(s.confidence))
         }
         text += ", \(s.counters.clients) client\(s.counters.clients == 1 ? "" : "s")"
         switch s.source.state {
@@ -243,24 +243,14 @@ public final class EventHub: Sendable {
         return text
     }
 
+    /// `0.71`, `2.50`: seconds and confidences in messages and `STATUS=`; `-` when not finite.
+    static func twoDecimals(_ value: Double) -> String {
+        value.isFinite ? DecimalFormat(decimals: 2, trimsZeros: false).string(value) : "-"
+    }
+
     private static func snapshot(of state: State, at time: Timestamp) -> MoodEvent.Snapshot {
         var counters = state.counters
         counters.clients = state.clients.count
         return state.tracker.snapshot(time: time, source: state.source, counters: counters)
-    }
-}
-
-extension String {
-    /// Two decimals without Foundation: `0.71`.
-    init(format2 value: Float) {
-        guard value.isFinite else {
-            self = "-"
-            return
-        }
-        let hundredths = Int((value * 100).rounded())
-        let sign = hundredths < 0 ? "-" : ""
-        let magnitude = abs(hundredths)
-        let fraction = magnitude % 100
-        self = "\(sign)\(magnitude / 100).\(fraction < 10 ? "0" : "")\(fraction)"
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import MoodCore
 
 /// Locates the committed fixtures under `Tests/Fixtures/` (made by the `make_*.py` scripts there).
 ///

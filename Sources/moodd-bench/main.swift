@@ -15,6 +15,7 @@ import MoodCore
 import MoodDSP
 import MoodModel
 import MoodSystem
+import MoodTestKit
 
 /// CPU time of the calling thread, in seconds (CLOCK_THREAD_CPUTIME_ID): immune to other processes.
 func threadCPUSeconds() -> Double { SystemClock.threadCPUSeconds }

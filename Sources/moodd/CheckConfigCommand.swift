@@ -112,11 +112,6 @@ struct ConfigOptions: ParsableArguments {
             if let line = loaded.lines[key] { return "\(path):\(line)" }
             return fileRead ? path : "defaults"
         }
-        do {
-            _ = try SourceSpec(parsing: loaded.config.source)
-        } catch {
-            messages.append("\(origin("audio.source")): key 'audio.source': \(error)")
-        }
         guard messages.isEmpty else { throw Failure(messages: messages) }
         var problems = ConfigCheck.problems(loaded.config, socketDirectory: forRun)
         if loaded.config.modelPath.isEmpty {

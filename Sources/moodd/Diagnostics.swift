@@ -5,7 +5,7 @@ import ArgumentParser
 
 /// The command line's one way of reporting failure: a single line on stderr, then a non-zero exit.
 ///
-/// Errors from the libraries (`AudioError`, `NPY.FormatError`, ...) already describe themselves in one
+/// Errors from the libraries (`AudioError`, `ModelFileError`, ...) already describe themselves in one
 /// line that names the file and the reason; this only prefixes the program name.
 enum Diagnostics {
     /// Writes `moodd: <message>` and a newline to stderr (fd 2), in one write so lines never interleave.

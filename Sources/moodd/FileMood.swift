@@ -122,12 +122,12 @@ struct FileMood {
     /// or for a file that is mostly not music `typing.wav: noise 0.93  (content: noise 0.93, music 0.00, ...)  ...`.
     func text() -> String {
         let (label, confidence) = verdict
-        var line = "\(file): \(label) \(cFormat("%.2f", confidence))  ("
+        var line = "\(file): \(label) \(Self.twoDecimals.string(confidence))  ("
         let fractions = contentFractions
         let isMood = labels.index(of: label) != nil
         if let fractions, !isMood, let k = Self.kinds.firstIndex(of: label) {
             let order = [k] + fractions.indices.filter { $0 != k }
-            line += "content: " + order.map { "\(Self.kinds[$0]) \(cFormat("%.2f", fractions[$0]))" }.joined(separator: ", ") + ")"
+            line += "content: " + order.map { "\(Self.kinds[$0]) \(Self.twoDecimals.string(fractions[$0]))" }.joined(separator: ", ") + ")"
             if let p = probabilities {
                 line += "  music windows: " + Self.listed(labels.names, p)
             }
@@ -136,19 +136,23 @@ struct FileMood {
             if let fractions { line += "  content: " + Self.listed(Self.kinds, fractions) }
         }
         if let plane = probabilities.flatMap({ labels.plane($0) }) {
-            line += cFormat("  valence %+.2f  arousal %+.2f", plane.valence, plane.arousal)
+            let signed = DecimalFormat.printf(decimals: 2, plusSign: true)
+            line += "  valence \(signed.string(plane.valence))  arousal \(signed.string(plane.arousal))"
         }
         line += "  \(windows) window" + (windows == 1 ? "" : "s")
         for w in timeline {
-            line += cFormat("\n  %7.1f s  ", w.start) + padded(windowLabel(w), 10)
+            line += "\n  \(DecimalFormat.printf(decimals: 1, width: 7).string(w.start)) s  " + padded(windowLabel(w), 10)
             if let content = w.content { line += Self.listed(ContentKind.labels, content, separator: "  ") + "  |  " }
             if let mood = w.mood { line += Self.listed(labels.names, mood, separator: "  ") }
         }
         return line
     }
 
+    /// `%.2f`, as these lines have always been written.
+    static let twoDecimals = DecimalFormat.printf(decimals: 2)
+
     static func listed(_ names: [String], _ values: [Float], separator: String = ", ") -> String {
-        zip(names, values).map { "\($0) \(cFormat("%.2f", $1))" }.joined(separator: separator)
+        zip(names, values).map { "\($0) \(twoDecimals.string($1))" }.joined(separator: separator)
     }
 
     static func object(_ names: [String], _ values: [Float]?) -> JSONValue {

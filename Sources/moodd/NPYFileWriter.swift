@@ -108,12 +108,13 @@ final class NPYFileWriter {
         }
     }
 
-    /// A version 1.0 header padded to `headerBytes`, so every row count fits in the same space.
+    /// A version 1.0 header padded to `headerBytes`, so every row count fits in the same space:
+    /// `\x93NUMPY`, version 1 0, the little-endian length of the text, the text (a Python dict literal
+    /// ending in a newline). https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html
     private static func header(rows: Int, columns: Int) -> [UInt8] {
-        let empty = NPY.encode(float32: [], shape: [0, columns])
         var text = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(rows), \(columns)), }"
         text += String(repeating: " ", count: headerBytes - 10 - text.utf8.count - 1) + "\n"
-        var out = Array(empty.prefix(8))
+        var out: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0]
         out.append(contentsOf: [UInt8(headerBytes - 10), 0])
         out.append(contentsOf: Array(text.utf8))
         return out

@@ -47,8 +47,6 @@ struct RunCommand: AsyncParsableCommand {
         }
         for warning in loaded.warnings { Diagnostics.error("warning: \(warning)") }
         let config = loaded.config
-        // Parsed by `load` already; cannot fail here.
-        let spec = try SourceSpec(parsing: config.source)
 
         Daemon.prepareProcess()
         var logger = Logger(label: "moodd") { StreamLogHandler.standardError(label: $0) }
@@ -61,7 +59,7 @@ struct RunCommand: AsyncParsableCommand {
                 config: config, classifier: classifier, ring: ring,
                 environment: ProcessInfo.processInfo.environment, logger: logger)
             try daemon.preflight()
-            let capture = CaptureService(spec: spec, ring: ring, stallTimeout: config.stallTimeout, logger: logger,
+            let capture = CaptureService(spec: config.source, ring: ring, stallTimeout: config.stallTimeout, logger: logger,
                                          doorbell: daemon.analysis.doorbell, onEvent: daemon.reportSource)
             let group = daemon.serviceGroup(capture: capture)
             try await group.run()

@@ -54,7 +54,7 @@ struct TagsCommand: ParsableCommand {
                 print(object.encoded())
             } else {
                 print("\(file): \(patches) patches")
-                for (name, p) in ranked { print("  " + padded(name, 20) + cFormat("%.3f", p)) }
+                for (name, p) in ranked { print("  " + padded(name, 20) + DecimalFormat.printf(decimals: 3).string(p)) }
             }
         } catch {
             throw Diagnostics.fail(error)

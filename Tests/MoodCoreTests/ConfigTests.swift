@@ -15,7 +15,7 @@ import Testing
         #expect(loaded.config == Config())
         #expect(loaded.warnings.isEmpty)
         let c = Config()
-        #expect(c.source == "pulse:@DEFAULT_MONITOR@" && c.socketPath == "/run/moodd/moodd.sock" && c.socketMode == 0o660)
+        #expect(c.source == .pulse(source: "@DEFAULT_MONITOR@") && c.socketPath == "/run/moodd/moodd.sock" && c.socketMode == 0o660)
         #expect(c.hop == 1.5 && c.dwell == 10 && c.silenceThresholdDB == -50 && c.logFormat == .json)
     }
 
@@ -58,7 +58,7 @@ import Testing
             events = ["change", "source", "change"]
             """, file: "moodd.conf")
         var expected = Config()
-        expected.source = "alsa:hw:1,0"
+        expected.source = .alsa(device: "hw:1,0")
         expected.modelPath = "/opt/mood.safetensors"
         expected.hop = 2
         expected.timeConstant = 0
@@ -157,11 +157,11 @@ import Testing
         let base = try Config.parse("[smoothing]\ndwell = 20\n", file: "c.conf").config
         let c = try base.applying(overrides: [
             "smoothing.dwell": "5", "socket.path": "/tmp/x.sock", "socket.mode": "0600", "analysis.hop": "0.75",
-            "log.events": "change, source", "audio.source": "10",
+            "log.events": "change, source", "socket.group": "10",
         ])
         #expect(c.dwell == 5 && c.socketPath == "/tmp/x.sock" && c.socketMode == 0o600 && c.hop == 0.75)
         #expect(c.logEvents == [.change, .source])
-        #expect(c.source == "10")  // string keys take the text verbatim
+        #expect(c.socketGroup == "10")  // string keys take the text verbatim
     }
 
     @Test func badOverridesAreErrors() {
@@ -218,6 +218,25 @@ import Testing
             max_entries = 1000
 
             """)
+    }
+
+    /// Regression: `audio.source` was kept as text and parsed again by each user of it, and
+    /// `AnalysisService.Settings(config)` did so with `try?`, falling back to the wall clock: a typo in
+    /// `file+unpaced:` was accepted by `Config` and an unpaced file analysed in real time, silently.
+    /// Parsed once, when the value is read, a spec that does not parse is one line naming the key,
+    /// the spec and what is wrong, from a file or the command line alike.
+    @Test func aSourceThatDoesNotParseIsAnErrorNotTheWallClock() {
+        let typo = "file+unpacde:/music/a.ogg"
+        let reason = #"audio source "file+unpacde:/music/a.ogg": unknown file option "+unpacde"; known: +loop, +unpaced"#
+        #expect(throws: Config.Errors(diagnostics: [.init(origin: "c.conf", line: 2, key: "audio.source", message: reason)])) {
+            try Config.parse("[audio]\nsource = \"\(typo)\"\n", file: "c.conf")
+        }
+        do {
+            _ = try Config().applying(overrides: ["audio.source": "file+unpaced"])
+            Issue.record("accepted a file source without a path")
+        } catch {
+            #expect(error.description == #"command line: key 'audio.source': audio source "file+unpaced": missing path; write file:PATH"#)
+        }
     }
 
     @Test func readsTheHistoryKeys() throws {

@@ -184,9 +184,9 @@ struct AnalysisFixture {
     @Test func audioClockAnalysesEveryHopOfSamples() async throws {
         let f = AnalysisFixture(hop: 0.5, pacing: .audio, ringCapacity: 1 << 20)
         var config = Config()
-        config.source = "file+loop+unpaced:x.ogg"
+        config.source = .file(path: "x.ogg", loop: true, paced: false)
         #expect(AnalysisService.Settings(config).pacing == .audio)
-        config.source = "file+loop:x.ogg"
+        config.source = .file(path: "x.ogg", loop: true, paced: true)
         #expect(AnalysisService.Settings(config).pacing == .wall)
         let tone = Tone(frequency: 440, amplitude: 0.3)
         f.ring.write(tone.next(seconds: 30))

@@ -16,7 +16,7 @@ import Testing
         config.dwell = 0
         config.initialDwell = 0
         config.timeConstant = 0
-        config.source = "file:test.wav"
+        config.source = .file(path: "test.wav", loop: false, paced: true)
         let socketPath = config.socketPath
         let notify = try NotifySocket(path: directory.path + "/notify")
         let ring = SampleRing(capacity: 1 << 18)

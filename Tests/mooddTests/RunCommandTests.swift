@@ -35,7 +35,7 @@ import Testing
         expected.socketPath = "/tmp/b.sock"
         expected.logFormat = .text
         expected.silenceThresholdDB = -40
-        expected.source = "alsa:hw:1,0"
+        expected.source = .alsa(device: "hw:1,0")
         expected.stallTimeout = 0
         #expect(result.stdout == expected.render())
     }

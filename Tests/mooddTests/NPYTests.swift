@@ -1,4 +1,3 @@
-import MoodCore
 import MoodTestKit
 import Testing
 

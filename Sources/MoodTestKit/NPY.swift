@@ -1,9 +1,10 @@
-
 /// Reading and writing NumPy `.npy` files (format version 1.0 and 2.0), the exchange format between
-/// moodd and the Python tools (`moodd features --npy`, reference fixtures).
+/// moodd and the Python tools: the reference fixtures, what `moodd features` and `moodd embed` write
+/// (through their own streaming writer, `NPYFileWriter`), `moodd-bench cnn`'s patches and embeddings.
 ///
 /// Only C-order arrays of little-endian `float32`, `float64` and `int16` are supported; that is all
-/// moodd writes or reads. Format: https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html
+/// the tests and tools read. The daemon reads no `.npy`, so this lives with the tools, not in MoodCore.
+/// Format: https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html
 public enum NPY {
     /// An array read from a `.npy` file, converted to `Float`.
     public struct Array: Sendable, Equatable {
