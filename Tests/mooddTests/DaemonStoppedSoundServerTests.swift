@@ -22,9 +22,11 @@ struct DaemonStoppedSoundServerTests {
         let client: UnixLineClient
         var player: ChildProcess?
 
-        init() throws {
+        /// `frozen`: SIGSTOP the server before the daemon connects.
+        init(frozen: Bool = false) throws {
             server = try PulseServer(sink: "rate=48000 channels=2 format=s16le")
             try server.start()
+            if frozen { server.freeze() }
             daemon = try RunningDaemon(
                 ["--source", "pulse:spk.monitor", "--set", "audio.stall_timeout=\(DaemonStoppedSoundServerTests.stallTimeout)",
                  "--set", "smoothing.initial_dwell=0", "--set", "smoothing.time_constant=0", "--hop", "0.5"],
@@ -126,6 +128,46 @@ struct DaemonStoppedSoundServerTests {
         let exitStatus = station.daemon.process.wait(timeout: 10)
         let took = monotonicSeconds() - termAt
         print("SIGTERM with the sound server frozen: exit \(exitStatus.map(String.init) ?? "none") after \(took) s")
+        let stderr = station.daemon.stderr
+        #expect(exitStatus == 0, "\(stderr)")
+        #expect(took < 2.5, "took \(took) s")
+        #expect(!stderr.contains("Cancellation took longer"), "\(stderr)")
+        #expect(access(station.daemon.socketPath, F_OK) != 0, "socket left behind")
+    }
+
+    /// A server already frozen when the daemon connects: the kernel accepts the connection, nothing
+    /// answers, so the source never opens (libpulse gives up after 30 s, and retries as long). It must
+    /// still be announced `lost` (`stalled`) about `audio.stall_timeout` after the start, not sit at
+    /// `starting` for as long as the freeze lasts; once the server runs again, `started` and moods.
+    @Test(.enabled(if: PulseServer.isAvailable, Comment(rawValue: PulseServer.skipReason)))
+    func aServerFrozenBeforeTheDaemonConnectsIsLostThenStarts() throws {
+        let startedAt = monotonicSeconds()
+        let station = try Station(frozen: true)
+        let lost = station.next(within: Self.stallTimeout + 6, Self.isSource(.lost))
+        let lostAfter = lost.map { $0.at - startedAt }
+        print("frozen at connect: lost \(lostAfter.map { "\($0) s" } ?? "never") after the daemon was spawned: \(String(describing: lost?.event))")
+        #expect(lostAfter.map { $0 < Self.stallTimeout + 5 } == true, "no lost within stall_timeout + 5 s: \(station.daemon.stderr)")
+        if case .source(let s)? = lost?.event { #expect(s.reason == "stalled") }
+
+        station.server.thaw()
+        let thawedAt = monotonicSeconds()
+        let back = station.next(within: 8) { if case .source(let s) = $0 { s.state == .started || s.state == .recovered } else { false } }
+        print("frozen at connect: \(back.map { "\($0.event)" } ?? "nothing") \(back.map { "\($0.at - thawedAt) s" } ?? "") after SIGCONT")
+        #expect(back != nil, "no started/recovered within 8 s of SIGCONT: \(station.daemon.stderr)")
+        #expect(station.announced(within: 10) != nil, "no mood announced after SIGCONT")
+        #expect(station.daemon.stop(timeout: 5) == 0, "\(station.daemon.stderr)")
+    }
+
+    /// SIGTERM while the capture thread waits in an open the frozen server never answers.
+    @Test(.enabled(if: PulseServer.isAvailable, Comment(rawValue: PulseServer.skipReason)))
+    func shutdownDuringAFrozenOpenIsClean() throws {
+        let station = try Station(frozen: true)
+        usleep(500_000)
+        let termAt = monotonicSeconds()
+        kill(station.daemon.process.pid, SIGTERM)
+        let exitStatus = station.daemon.process.wait(timeout: 10)
+        let took = monotonicSeconds() - termAt
+        print("SIGTERM during a frozen open: exit \(exitStatus.map(String.init) ?? "none") after \(took) s")
         let stderr = station.daemon.stderr
         #expect(exitStatus == 0, "\(stderr)")
         #expect(took < 2.5, "took \(took) s")
