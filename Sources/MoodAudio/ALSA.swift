@@ -5,13 +5,35 @@ import Glibc
 // are retried on -EINTR here, and other failures become an `ALSAError` carrying the code and the
 // call, worded by snd_strerror. `snd_pcm_hw_params_alloca` and `snd_pcm_status_alloca` are macros
 // Swift cannot see, so their `_malloc`/`_free` forms are used (once per open, never per read).
+// alsa-lib's own stderr messages are silenced for the process (CALSA's shim, installed before the
+// first call): the first one a failing call printed is kept in its `ALSAError.detail` instead, so it
+// reaches the journal with the source's `lost` event, once per episode, not once per reopen.
 
 /// A failed alsa-lib call: `code` is the negative errno it returned.
 struct ALSAError: Error, Equatable {
     var code: Int32
     var operation: String
+    /// What alsa-lib itself reported during the call (its error handler's first message), e.g.
+    /// `Cannot get card index for 9`; nil when it said nothing.
+    var detail: String? = nil
 
     var message: String { String(cString: snd_strerror(code)) }
+}
+
+/// alsa-lib's error printer, silenced once for the process (`moodd_alsa_silence_errors`).
+enum ALSALibraryMessages {
+    /// Evaluated once, before the first alsa-lib call that can report (see `ALSACapturePCM.init`).
+    static let silenced: Void = { _ = moodd_alsa_silence_errors() }()
+
+    /// Runs `call` with this thread's kept message cleared; returns its result and the first message
+    /// alsa-lib reported during it (one line, nil if none).
+    static func capturing<R>(_ call: () -> R) -> (result: R, message: String?) {
+        moodd_alsa_clear_message()
+        let result = call()
+        let text = String(cString: moodd_alsa_message_text())
+        let line = text.split(whereSeparator: \.isNewline).joined(separator: " ")
+        return (result, line.isEmpty ? nil : line)
+    }
 }
 
 /// The sample formats the capture source accepts, in order of preference.
@@ -47,6 +69,7 @@ final class ALSACapturePCM {
     /// channel count nearest `channels`, the rate nearest `rate`, periods near `periodFrames` and a
     /// buffer near `bufferFrames`. Then prepares and starts the stream.
     init(device: String, rate: Int, channels: Int, periodFrames: Int, bufferFrames: Int) throws(ALSAError) {
+        _ = ALSALibraryMessages.silenced
         var handle: OpaquePointer?
         try Self.check("snd_pcm_open") { snd_pcm_open(&handle, device, SND_PCM_STREAM_CAPTURE, SND_PCM_NONBLOCK) }
         guard let handle else { throw ALSAError(code: -ENODEV, operation: "snd_pcm_open") }
@@ -163,9 +186,9 @@ final class ALSACapturePCM {
 
     private static func check(_ operation: String, _ call: () -> Int32) throws(ALSAError) {
         while true {
-            let r = call()
+            let (r, message) = ALSALibraryMessages.capturing(call)
             if r == -EINTR { continue }
-            if r < 0 { throw ALSAError(code: r, operation: operation) }
+            if r < 0 { throw ALSAError(code: r, operation: operation, detail: message) }
             return
         }
     }

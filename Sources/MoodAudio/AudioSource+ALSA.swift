@@ -157,6 +157,6 @@ public final class ALSAAudioSource: AudioSource {
     }
 
     private static func words(_ error: ALSAError) -> String {
-        "\(error.operation): \(error.message) (\(error.code))"
+        "\(error.operation): \(error.message) (\(error.code))" + (error.detail.map { ", alsa-lib: \($0)" } ?? "")
     }
 }

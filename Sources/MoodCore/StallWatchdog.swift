@@ -7,9 +7,13 @@
 /// actions into `source` events: `.stalled` into `lost` with reason `stalled`, `.resumed` into
 /// `recovered`. Times are seconds on any monotonic clock.
 ///
-/// The watchdog only watches between the source's own `started`/`recovered` and its `lost`/`ended`:
-/// a source that is reopening or gone says so itself, and a stall that turns into a real loss is
-/// handed back to the source (`closed` clears the stall without a `resumed`).
+/// The watchdog watches between the source's own `started`/`recovered` and its `lost`/`ended`, and
+/// from the capture's start to its first event (`starting`): an open that never returns (a sound
+/// server frozen before the daemon connected: the kernel accepts the connection, nothing answers,
+/// libpulse gives up after 30 s and retries as long) is a stall too, or the daemon would say
+/// `starting` for as long as the freeze lasts. A source that is reopening after a loss, or gone,
+/// says so itself, and a stall that turns into a real loss is handed back to the source (`closed`
+/// clears the stall without a `resumed`).
 public struct StallWatchdog: Sendable, Equatable {
     public enum Action: Sendable, Equatable {
         /// No samples for `quietSeconds` (at least `timeout`): announce the source lost.
@@ -29,6 +33,12 @@ public struct StallWatchdog: Sendable, Equatable {
     public init(timeout: Double) {
         precondition(timeout >= 0 && timeout.isFinite, "stall timeout must be finite and not negative")
         self.timeout = timeout
+    }
+
+    /// The capture started at `time` and is opening the source for the first time: samples are due
+    /// within `timeout`, like after an open. Call it before the source can report anything.
+    public mutating func starting(at time: Double) {
+        opened(at: time)
     }
 
     /// The source started or recovered at `time`: samples are due from now.

@@ -8,7 +8,8 @@ import ServiceLifecycle
 /// service group: started in `run`, stopped on graceful shutdown. Source events go to `onEvent`
 /// (the analysis service's `sourceDidChange`) through a `StallMonitor`, which this service's task
 /// checks every `checkInterval` seconds: a source that reads nothing for `audio.stall_timeout`
-/// seconds is announced `lost` (reason `stalled`), and `recovered` when samples flow again.
+/// seconds is announced `lost` (reason `stalled`), and `recovered` when samples flow again; so is a
+/// first open that has not delivered samples `audio.stall_timeout` seconds after the start.
 public struct CaptureService: Service {
     public let loop: CaptureLoop
     public let monitor: StallMonitor
@@ -28,6 +29,7 @@ public struct CaptureService: Service {
     }
 
     public func run() async throws {
+        monitor.captureStarting()
         try loop.start()
         logger.info("capture started", metadata: ["source": "\(loop.name)"])
         // Capture lives on its own thread; this task checks it for stalls until shutdown.

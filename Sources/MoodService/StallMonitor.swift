@@ -42,6 +42,12 @@ public final class StallMonitor: Sendable {
     /// True while a stall is announced.
     public var isStalled: Bool { state.withLock { $0.watchdog.isStalled } }
 
+    /// The capture loop is about to start (call before `CaptureLoop.start`, so that the source's
+    /// first event comes after): its first open is watched too (`StallWatchdog.starting`).
+    public func captureStarting(now: Double = Clocks.monotonicSeconds()) {
+        state.withLock { $0.watchdog.starting(at: now) }
+    }
+
     /// The capture loop's callback (on its thread): the source's own event, noted and passed on.
     public func sourceDidChange(_ event: MoodEvent.Source, now: Double = SystemClock.now.seconds) {
         state.withLock { state in

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A private PulseAudio server for one test (docs: /work/shared/AUDIO-TESTING.md): anonymous auth
 /// on a Unix socket in a temporary directory, HOME and XDG_RUNTIME_DIR inside it so nothing touches
@@ -61,10 +64,23 @@ public final class PulseServer {
         throw Failure("pulseaudio did not come up within \(timeout) s")
     }
 
-    /// SIGTERM, then SIGKILL after 2 s; waits for the exit.
+    /// SIGTERM, then SIGKILL after 2 s; waits for the exit. A stopped server is continued first,
+    /// so that it sees the SIGTERM.
     public func kill() {
+        if let process, process.isRunning { Glibc.kill(process.pid, SIGCONT) }
         process?.terminate()
         process = nil
+    }
+
+    /// Freezes the server with SIGSTOP: its connections stay open, nothing moves on them (what a
+    /// debugger, a cgroup freezer or a suspended desktop session does to a sound server).
+    public func freeze() {
+        if let process, process.isRunning { Glibc.kill(process.pid, SIGSTOP) }
+    }
+
+    /// SIGCONT: the frozen server runs again.
+    public func thaw() {
+        if let process, process.isRunning { Glibc.kill(process.pid, SIGCONT) }
     }
 
     /// Plays `path` into `spk` with paplay and waits for it to finish (at most `timeout` s).

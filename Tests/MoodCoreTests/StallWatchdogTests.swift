@@ -30,6 +30,28 @@ import Testing
         #expect(w.tick(at: 1102) == .stalled(quietSeconds: 2))
     }
 
+    /// A first open that never returns (a frozen sound server accepts the connection and never
+    /// answers): a stall `timeout` after the capture started; the source's own `started` then ends it.
+    @Test func aFirstOpenThatNeverReturnsIsAStall() {
+        var w = StallWatchdog(timeout: 2)
+        w.starting(at: 50)
+        #expect(w.tick(at: 51.9) == nil)
+        #expect(w.tick(at: 52) == .stalled(quietSeconds: 2))
+        #expect(w.tick(at: 60) == nil)
+        w.opened(at: 70)  // `started` at last: its own event, no `resumed`
+        #expect(!w.isStalled)
+        #expect(w.samplesArrived(at: 70.1) == nil)
+        #expect(w.tick(at: 72.1) == .stalled(quietSeconds: 2))
+    }
+
+    /// A source whose first open fails says `lost` itself: nothing to watch while it retries.
+    @Test func aFirstOpenThatFailsIsTheSourcesToReport() {
+        var w = StallWatchdog(timeout: 2)
+        w.starting(at: 0)
+        w.closed()  // its `lost` (no server)
+        #expect(w.tick(at: 100) == nil)
+    }
+
     @Test func aStallThatBecomesALossIsTheSourcesToReport() {
         var w = StallWatchdog(timeout: 1)
         w.opened(at: 0)
