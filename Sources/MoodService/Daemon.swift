@@ -11,7 +11,8 @@ import ServiceLifecycle
 ///
 /// Startup order is the array's; graceful shutdown (SIGTERM, SIGINT) runs in reverse: the notifier
 /// says STOPPING=1, the analysis finishes the window in flight, capture stops, the socket server says
-/// goodbye to its clients and unlinks the socket, and the log writes what is queued and syncs.
+/// goodbye to its clients and unlinks the socket, and the log writes what is queued and syncs (for up to 1 s;
+/// a writer stuck on a disk that hangs is left behind).
 /// Everything is bounded so the process exits within 2 s.
 public struct Daemon: Sendable {
     public let config: Config

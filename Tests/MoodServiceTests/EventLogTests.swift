@@ -83,7 +83,8 @@ import Testing
         let log = EventLog(path: path, format: .json, events: [.mood], logger: recorder.logger)
         try await withRunning([log], logger: recorder.logger) { _ in
             for n in 0..<5 { log.receive(Self.numbered(n), line: Self.numbered(n).jsonLine()) }
-            let settled5 = await eventually { recorder.count(.error) == 1 }
+            // Every one of the 5 lines tried (and failed) before the directory appears.
+            let settled5 = await eventually { recorder.count(.error) == 1 && log.queuedBytes == 0 }
             #expect(settled5)
             try FileManager.default.createDirectory(atPath: directory.path + "/later", withIntermediateDirectories: false)
             log.receive(Self.numbered(5), line: Self.numbered(5).jsonLine())
