@@ -44,7 +44,7 @@ public final class StallMonitor: Sendable {
 
     /// The capture loop is about to start (call before `CaptureLoop.start`, so that the source's
     /// first event comes after): its first open is watched too (`StallWatchdog.starting`).
-    public func captureStarting(now: Double = Clocks.monotonicSeconds()) {
+    public func captureStarting(now: Double = SystemClock.now.seconds) {
         state.withLock { $0.watchdog.starting(at: now) }
     }
 
