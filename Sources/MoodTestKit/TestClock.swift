@@ -67,24 +67,47 @@ public final class TestClock: MonotonicClock, @unchecked Sendable {
         state.withLock { sleepers.values.map(\.deadline).filter { $0 > current }.min() }
     }
 
-    /// Blocks until at least `count` threads wait on the clock for a deadline still ahead (the code
+    /// Waits until at least `count` threads wait on the clock for a deadline still ahead (the code
     /// under test has done what was due and sleeps again); false after `timeout` seconds of real
     /// time, which only a hung or crashed thread reaches.
+    ///
+    /// The wait blocks a thread of its own (`SystemThread`), never one of Swift concurrency's: the
+    /// cooperative pool has one thread per core (two here), and a test blocking one in a synchronous
+    /// wait starves every other test's tasks, including the code under test it waits for.
     @discardableResult
-    public func waitForSleepers(_ count: Int = 1, timeout: Double = 10) -> Bool {
-        let deadline = SystemClock.now.advanced(bySeconds: timeout)
-        return state.withLock {
-            SystemClock().wait(state, until: deadline, orUntil: { sleepers.values.filter { $0.deadline > current }.count >= count })
-        }
+    public func waitForSleepers(_ count: Int = 1, timeout: Double = 10) async -> Bool {
+        (try? await SystemThread.run("test clock") { self.blockingWaitForSleepers(count, timeout: timeout) }) ?? false
     }
 
     /// Advances to the earliest deadline ahead (after waiting for a sleeper), so the test steps
     /// through a backoff schedule without knowing it; the seconds advanced, nil if nobody slept.
     @discardableResult
-    public func advanceToNextDeadline(timeout: Double = 10) -> Double? {
-        guard waitForSleepers(1, timeout: timeout), let next = nextDeadline else { return nil }
+    public func advanceToNextDeadline(timeout: Double = 10) async -> Double? {
+        guard await waitForSleepers(1, timeout: timeout) else { return nil }
+        return advanceToNextDeadlineNow()
+    }
+
+    /// `advanceToNextDeadline` for code already on a thread of its own (`offPool`).
+    @discardableResult
+    public func blockingAdvanceToNextDeadline(timeout: Double = 10) -> Double? {
+        guard blockingWaitForSleepers(1, timeout: timeout) else { return nil }
+        return advanceToNextDeadlineNow()
+    }
+
+    private func advanceToNextDeadlineNow() -> Double? {
+        guard let next = nextDeadline else { return nil }
         let seconds = (next - now).inSeconds
         advance(bySeconds: seconds)
         return seconds
+    }
+
+    /// `waitForSleepers` for code already on a thread of its own (`offPool`): blocks the calling
+    /// thread, so never call it from a task.
+    @discardableResult
+    public func blockingWaitForSleepers(_ count: Int = 1, timeout: Double = 10) -> Bool {
+        let deadline = SystemClock.now.advanced(bySeconds: timeout)
+        return state.withLock {
+            SystemClock().wait(state, until: deadline, orUntil: { sleepers.values.filter { $0.deadline > current }.count >= count })
+        }
     }
 }

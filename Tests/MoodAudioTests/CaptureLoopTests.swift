@@ -51,7 +51,7 @@ struct CaptureLoopTests {
     /// Open fails twice (lost, backoff 20 ms then 40 ms), then started; the source is lost, reopens
     /// after 20 ms and recovers; the gap counts as lost frames; the stop ends it. On a test clock:
     /// the backoff schedule is checked exactly, and no time is slept.
-    @Test func backsOffRecoversAndStops() throws {
+    @Test func backsOffRecoversAndStops() async throws {
         let ring = SampleRing(capacity: 1 << 14)
         let clock = TestClock()
         let log = SourceEventRecorder(clock: clock)
@@ -62,12 +62,12 @@ struct CaptureLoopTests {
         try loop.start()
         defer { loop.stop() }
         #expect(log.wait(for: .lost, timeout: 5) != nil)
-        #expect(clock.advanceToNextDeadline() == 0.02)
-        #expect(clock.advanceToNextDeadline() == 0.04)
+        #expect(await clock.advanceToNextDeadline() == 0.02)
+        #expect(await clock.advanceToNextDeadline() == 0.04)
         let started = try #require(log.wait(for: .started, timeout: 5))
         #expect(abs(started.at - t0 - 0.06) < 1e-9)  // 0.02 + 0.04 of backoff
         #expect(log.wait(for: .lost, after: 2, timeout: 5) != nil)
-        #expect(clock.advanceToNextDeadline() == 0.02)  // a new episode starts the backoff again
+        #expect(await clock.advanceToNextDeadline() == 0.02)  // a new episode starts the backoff again
         let recovered = try #require(log.wait(for: .recovered, timeout: 5))
         #expect(Array(log.states.prefix(4)) == [.lost, .started, .lost, .recovered])
         #expect(log.all[0].event.reason == "scripted: source unavailable (not yet)")

@@ -102,7 +102,7 @@ struct PulseAudioSourceTests {
     /// A long outage: the backoff has reached its 2 s cap, so the reopen comes at most 2 s after the
     /// server is back. The backoff runs on a test clock, stepped through its waits (0.25, 0.5, 1, 2 s
     /// with the default backoff) instead of sleeping them.
-    @Test func recoversWithinTheBackoffCapAfterALongOutage() throws {
+    @Test func recoversWithinTheBackoffCapAfterALongOutage() async throws {
         let server = try PulseServer(sink: "rate=48000 channels=2 format=s16le")
         try server.start()
         defer { server.kill() }
@@ -120,12 +120,12 @@ struct PulseAudioSourceTests {
         #expect(log.wait(for: .lost, timeout: 2) != nil)
         // Failed reopens while the server is away: the waits double up to the cap.
         var waits: [Double] = []
-        for _ in 0..<5 { waits.append(try #require(clock.advanceToNextDeadline(timeout: 10))) }
+        for _ in 0..<5 { waits.append(try #require(await clock.advanceToNextDeadline(timeout: 10))) }
         #expect(waits == [0.25, 0.5, 1, 2, 2], "\(waits)")
         try server.start()
-        #expect(clock.waitForSleepers(timeout: 10))
+        #expect(await clock.waitForSleepers(timeout: 10))
         let backAt = clock.now.seconds
-        let wait = try #require(clock.advanceToNextDeadline(timeout: 10))
+        let wait = try #require(await clock.advanceToNextDeadline(timeout: 10))
         let recovered = try #require(log.wait(for: .recovered, timeout: 5), "no recovered: \(log.states)")
         print("pulse long outage: recovered \(recovered.at - backAt) s (test clock) after the server was spawned again")
         #expect(wait <= 2)

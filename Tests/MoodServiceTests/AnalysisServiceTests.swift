@@ -72,8 +72,8 @@ struct AnalysisFixture {
     /// until it sleeps again. Returns the seconds advanced (the hop, unless realigned).
     @discardableResult
     func tick() -> Double? {
-        let advanced = clock.advanceToNextDeadline()
-        clock.waitForSleepers()
+        let advanced = clock.blockingAdvanceToNextDeadline()
+        clock.blockingWaitForSleepers()
         return advanced
     }
 }
@@ -94,7 +94,7 @@ struct AnalysisFixture {
                 }
                 f.ring.write(tone.next(seconds: 0.7))
                 f.clock.advance(bySeconds: 0.7)  // a stall: 3.5 hops late
-                f.clock.waitForSleepers()
+                f.clock.blockingWaitForSleepers()
                 let realigned = f.clock.nextDeadline.map { ($0 - f.clock.now).inSeconds }
                 return (hops, realigned)
             }
@@ -207,7 +207,7 @@ struct AnalysisFixture {
         let tone = Tone(frequency: 440, amplitude: 0.3)
         f.ring.write(tone.next(seconds: 3.2))
         let shutdownStarted = try await withRunning([f.service]) { _ in
-            _ = try await onThread { f.clock.advanceToNextDeadline() }
+            _ = await f.clock.advanceToNextDeadline()
             let settled2 = await eventually { f.classifier.isClassifying }
             #expect(settled2)
             return ContinuousClock.now

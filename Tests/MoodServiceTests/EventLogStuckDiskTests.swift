@@ -76,7 +76,7 @@ import Testing
 
             // Shutdown: the writer stays stuck; `run` waits for it on the clock, up to the deadline.
             await group.triggerGracefulShutdown()
-            let waiting = try await offPool { clock.waitForSleepers(1, timeout: 10) }
+            let waiting = await clock.waitForSleepers(1, timeout: 10)
             #expect(waiting, "nothing waits on the clock for the writer")
             try await Task.sleep(for: .milliseconds(50))
             let early = returned.value

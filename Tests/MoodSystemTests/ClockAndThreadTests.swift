@@ -27,11 +27,13 @@ import Testing
                 }
             }
         }
-        #expect(clock.waitForSleepers())
+        // Each `require`: a failed wait ends the test rather than leave the sleeper on a clock that
+        // never moves again, which would hang the test run.
+        try #require(await clock.waitForSleepers())
         clock.advance(bySeconds: 1.5)
-        #expect(clock.waitForSleepers())  // still asleep: 0.5 s to go
-        #expect(clock.advanceToNextDeadline() == 0.5)
-        #expect(clock.waitForSleepers())  // the second wait, 58 s ahead
+        try #require(await clock.waitForSleepers())  // still asleep: 0.5 s to go
+        #expect(await clock.advanceToNextDeadline() == 0.5)
+        try #require(await clock.waitForSleepers())  // the second wait, 58 s ahead
         condition.withLock {
             stopped.withLock { $0 = true }
             condition.broadcast()
