@@ -31,7 +31,12 @@ public final class MoodClassifier: PatchClassifier, @unchecked Sendable {
     /// refused: it can tag music but not tell its mood; so is a `content` head whose labels are not
     /// exactly music, speech, noise.
     public convenience init(contentsOfFile path: String, headName: String? = nil) throws(ModelFileError) {
-        let file = try SafeTensors(contentsOfFile: path)
+        try self.init(file: SafeTensors(contentsOfFile: path), headName: headName)
+    }
+
+    /// `init(contentsOfFile:headName:)` on a file already read (`file.path` names it in errors).
+    public convenience init(file: SafeTensors, headName: String? = nil) throws(ModelFileError) {
+        let path = file.path
         let weights = try MusicnnWeights(file: file)
         let heads = try Self.heads(in: file, backbone: weights.config)
         guard !heads.isEmpty else {
