@@ -20,7 +20,7 @@ import config
 import dataset
 import heads
 import mood_report
-from common import git_commit, log
+from common import git_commit, log, write_atomic
 from embed import Embedder
 from mood_cv import (Validation, as_layers, choose_input_and_fit, cross_validate, dataset_key, describe,
                      embed_augmented, embed_clips, embed_rooms, fit)
@@ -87,18 +87,20 @@ def main():
     bad = [k for k in args.layer if k not in ("penultimate", "pooled")] or (not args.layer and ["(none)"])
     if bad:
         ap.error(f"--layer {','.join(bad)}: heads read 'penultimate' or 'pooled'")
-    args.command = "python " + " ".join([os.path.relpath(sys.argv[0], config.REPO)] + sys.argv[1:])
+    args.command = "python " + " ".join([os.path.relpath(sys.argv[0], config.REPO)]
+                                        + [a for a in sys.argv[1:] if a != "--report-only"])
 
     saved = os.path.join(config.CACHE, "reports", f"{args.name}.pkl")
     if args.report_only:
         import pickle
+        dataset.apply_preset(args)                     # the report names the preset's columns
         with open(saved, "rb") as f:
             s = pickle.load(f)
         for k in ("engine_desc", "skipped", "validation_desc", "validation_name", "clip_ids"):
             if k in s["args"]:
                 setattr(args, k, s["args"][k])
-        mood_report.write_report(args.report, args, s["clips"], s["labels"], s["y"], s["groups"], s["variants"],
-                                 s["main_name"], s["head_info"], s["extra_rows"])
+        write_outputs(args, s["clips"], s["labels"], s["y"], s["groups"], s["variants"], s["main_name"],
+                      s["head_info"], s["extra_rows"])
         return
     clips, labels, y = dataset.load_from_args(args)
     groups = np.array([c.group for c in clips])
@@ -222,9 +224,13 @@ def main():
                      "args": {k: getattr(args, k) for k in ("engine_desc", "skipped", "validation_desc",
                                                             "validation_name", "clip_ids") if hasattr(args, k)}}, f)
     os.replace(saved + ".tmp", saved)
+    write_outputs(args, clips, labels, y, groups, variants, main_name, head_info, extra_rows)
+
+def write_outputs(args, clips, labels, y, groups, variants, main_name, head_info, extra_rows):
+    """the markdown report and, beside it, the per-variant figures as JSON"""
     mood_report.write_report(args.report, args, clips, labels, y, groups, variants, main_name, head_info, extra_rows)
-    with open(os.path.splitext(args.report)[0] + ".json", "w") as f:
-        json.dump({name: mood_report.cv_block(r) for name, r in variants.items()}, f, indent=1)
+    write_atomic(os.path.splitext(args.report)[0] + ".json",
+                 json.dumps({name: mood_report.cv_block(r) for name, r in variants.items()}, indent=1) + "\n")
 
 if __name__ == "__main__":
     main()

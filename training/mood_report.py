@@ -170,6 +170,8 @@ def write_report(path, args, clips, labels, y, groups, variants, main_name, head
         L.append("\nLearning curve (training on a random fraction of each outer training fold's groups, head fixed "
                  "to that fold's inner-CV choice) and accuracy vs listening time:\n")
         L.append(f"![learning curve and listening time]({base}_curves.png)\n")
+    else:
+        L.append("")
     if head_info:
         L.append("## The exported head\n")
         L.append(head_info)
@@ -179,8 +181,8 @@ def write_report(path, args, clips, labels, y, groups, variants, main_name, head
 def room_and_transfer_block(variants, main_name, labels, y, args):
     """markdown lines: each variant clean vs through a test room, and on the validation music; the main
     variant's label shares clean vs room (what a room does to the announced moods)"""
-    first = next(iter(variants.values()))["folds"][0]
-    has_room, has_val = "room" in first, "validation" in first
+    folds = [f for r in variants.values() for f in r["folds"]]
+    has_room, has_val = any("room" in f for f in folds), any("validation" in f for f in folds)
     if not (has_room or has_val):
         return []
     L = ["### Through a room, and on other music\n"]
@@ -193,11 +195,17 @@ def room_and_transfer_block(variants, main_name, labels, y, args):
     for name, r in variants.items():
         row = f"| {'**' + name + '**' if name == main_name else name}{' *' if r.get('chosen_on_validation') else ''} | {pct(summary(r, 'f1'))} |"
         if has_room:
-            loss = np.array([100 * (f["f1"] - f["room"]["f1"]) for f in r["folds"]])
-            row += f" {pct(summary(r, 'room.f1'))} | {loss.mean():.1f} ± {loss.std():.1f} |"
+            if all("room" in f for f in r["folds"]):
+                loss = np.array([100 * (f["f1"] - f["room"]["f1"]) for f in r["folds"]])
+                row += f" {pct(summary(r, 'room.f1'))} | {loss.mean():.1f} ± {loss.std():.1f} |"
+            else:
+                row += " – | – |"
         if has_val:
-            rho = np.array([f["validation"] for f in r["folds"]])
-            row += f" {rho[:, 1].mean():.3f} ± {rho[:, 1].std():.3f} | {rho[:, 0].mean():.3f} ± {rho[:, 0].std():.3f} |"
+            if all("validation" in f for f in r["folds"]):
+                rho = np.array([f["validation"] for f in r["folds"]])
+                row += f" {rho[:, 1].mean():.3f} ± {rho[:, 1].std():.3f} | {rho[:, 0].mean():.3f} ± {rho[:, 0].std():.3f} |"
+            else:                                     # a variant scored before the validation set was read
+                row += " – | – |"
         L.append(row)
     L.append("")
     if has_val:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates the 4-quadrant evaluation and the shipped mood model, from scratch or from the cache:
-#   training/reports/4q.md (+ 4q_confusion.png, 4q_curves.png, 4q.json) and models/moodd-4q.safetensors
+#   training/reports/4q.md (+ 4q_confusion.png, 4q.json; 4q_curves.png unless --no-curve) and models/moodd-4q.safetensors
 #
 #   MOODD_DATA=DIR MOODD_CACHE=DIR training/run_4q.sh     (config.py documents both; MOODD= a binary)
 #       DIR/MER_audio_taffc_dataset   the 4Q set (Famelgas/MULT_TP2)

@@ -154,6 +154,27 @@ def test_report_shows_the_room_and_the_validation_figures(tmp_path):
     block = mood_report.cv_block(res)
     assert set(block["room"]) == {"accuracy", "f1"} and set(block["validation_spearman"]) == {"valence", "arousal"}
 
+def test_a_variant_scored_without_the_validation_set_gets_a_dash_not_a_crash(tmp_path):
+    """the comparison variants are scored on 4Q and the room only; the report still lists them"""
+    emb, y, groups = synthetic()
+    val = mood_cv.Validation({None: emb[:20]}, np.arange(20.0), np.arange(20.0), "MUSIFEAST-17")
+    main = mood_cv.cross_validate(emb, y, groups, LABELS, None, [("lr", 0.1)], seed=0, room=emb, validation=val)
+    other = mood_cv.cross_validate(emb, y, groups, LABELS, None, [("lr", 0.1)], seed=0, room=emb)
+    clips = [Clip(f"/d/{LABELS[k]}/{i}.wav", LABELS[k], g, str(i)) for i, (k, g) in enumerate(zip(y, groups))]
+
+    class Args:
+        name, dataset, group_column, augment, layer = "toy", "/d", "group", [], ["penultimate"]
+        command, engine_desc, rooms = "python training/evaluate.py ...", "fake", "/rooms"
+        validation_desc, validation_name = "other music", "MUSIFEAST-17"
+    for order in (("main", "other"), ("other", "main")):
+        variants = {k: {"main": main, "other": other}[k] for k in order}
+        path = str(tmp_path / "toy.md")
+        mood_report.write_report(path, Args, clips, LABELS, y, groups, variants, "main", "", [])
+        text = open(path).read()
+        assert "MUSIFEAST-17 arousal ρ" in text
+        room_table = text.split("### Through a room")[1].splitlines()
+        assert next(l for l in room_table if l.startswith("| other |")).endswith("| – | – |")
+
 def test_variants_that_share_a_training_set_share_their_fits(monkeypatch):
     """an LR-only CV after an LR+MLP one with the same data fits nothing new; other data is never mistaken
     for it"""
