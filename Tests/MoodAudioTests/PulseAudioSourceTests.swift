@@ -25,78 +25,82 @@ struct PulseAudioSourceTests {
         return out
     }
 
-    @Test func capturesWhatIsPlayedThenLosesAndRecoversTheServer() throws {
-        let server = try PulseServer(sink: "rate=48000 channels=2 format=s24le")
-        try server.start()
-        defer { server.kill() }
+    @Test func capturesWhatIsPlayedThenLosesAndRecoversTheServer() async throws {
+        // Real time and blocking reads: on a thread of its own, never the cooperative pool's (two
+        // threads here), which the other tests need meanwhile.
+        try await offPool {
+            let server = try PulseServer(sink: "rate=48000 channels=2 format=s24le")
+            try server.start()
+            defer { server.kill() }
 
-        let ring = SampleRing(capacity: 1 << 19)  // 32 s
-        let log = SourceEventRecorder()
-        let address = server.address
-        let loop = CaptureLoop(name: "pulse:spk.monitor", ring: ring, makeSource: { () throws(AudioSourceError) in
-            try PulseAudioSource(source: "spk.monitor", server: address)
-        }, onEvent: log.append)
-        try loop.start()
-        defer { loop.stop() }
-        #expect(log.wait(for: .started, timeout: 5) != nil, "no started event: \(log.states)")
+            let ring = SampleRing(capacity: 1 << 19)  // 32 s
+            let log = SourceEventRecorder()
+            let address = server.address
+            let loop = CaptureLoop(name: "pulse:spk.monitor", ring: ring, makeSource: { () throws(AudioSourceError) in
+                try PulseAudioSource(source: "spk.monitor", server: address)
+            }, onEvent: log.append)
+            try loop.start()
+            defer { loop.stop() }
+            #expect(log.wait(for: .started, timeout: 5) != nil, "no started event: \(log.states)")
 
-        usleep(200_000)
-        try server.play(Self.fixture)
-        usleep(300_000)
-        var captured: [Float] = []
-        ring.read(appendingTo: &captured, maxCount: ring.available)
+            usleep(200_000)
+            try server.play(Self.fixture)
+            usleep(300_000)
+            var captured: [Float] = []
+            ring.read(appendingTo: &captured, maxCount: ring.available)
 
-        // Expected: the same 48 kHz stream (k samples of silence, then the fixture, then silence)
-        // through the same mean + Resampler chain. The coarse 16 kHz lag comes from
-        // cross-correlation with AudioFileDecoder's output; k is then searched around 3 x lag.
-        let reference = try Decode.all(Self.fixture)
-        let x48 = try Self.fixtureMono48k()
-        let lag = Self.bestLag(captured, reference)
-        var best: (k: Int, error: Float) = (-1, .infinity)
-        for k in max(0, 3 * lag - 4)...(3 * lag + 4) {
-            let stream = [Float](repeating: 0, count: k) + x48 + [Float](repeating: 0, count: 48000)
-            let expected = try LiveSignal.resampled(stream, rate: 48000, finish: false)
-            let m = min(captured.count, expected.count)
-            let e = LiveSignal.maxAbsDiff(captured[0..<m], expected[0..<m])
-            if e < best.error { best = (k, e) }
+            // Expected: the same 48 kHz stream (k samples of silence, then the fixture, then silence)
+            // through the same mean + Resampler chain. The coarse 16 kHz lag comes from
+            // cross-correlation with AudioFileDecoder's output; k is then searched around 3 x lag.
+            let reference = try Decode.all(Self.fixture)
+            let x48 = try Self.fixtureMono48k()
+            let lag = Self.bestLag(captured, reference)
+            var best: (k: Int, error: Float) = (-1, .infinity)
+            for k in max(0, 3 * lag - 4)...(3 * lag + 4) {
+                let stream = [Float](repeating: 0, count: k) + x48 + [Float](repeating: 0, count: 48000)
+                let expected = try LiveSignal.resampled(stream, rate: 48000, finish: false)
+                let m = min(captured.count, expected.count)
+                let e = LiveSignal.maxAbsDiff(captured[0..<m], expected[0..<m])
+                if e < best.error { best = (k, e) }
+            }
+            let vsLibrosa = LiveSignal.maxAbsDiff(captured[lag..<lag + reference.count], reference[...])
+            print("pulse e2e: \(captured.count) samples, lag \(lag) at 16 kHz, k = \(best.k) at 48 kHz, "
+                  + "max |error| vs the same chain \(best.error), vs AudioFileDecoder at the integer lag \(vsLibrosa)")
+            #expect(captured.count > reference.count + lag)
+            // Measured 0: the server passes s24 -> float32 exactly and the chain is the same code.
+            #expect(best.error <= 1e-6)
+
+            // The server dies: `lost` within 2 s. It comes back: `recovered` within 5 s of its return.
+            let before = log.all.count
+            let killedAt = monotonic()
+            server.kill()
+            let lost = try #require(log.wait(for: .lost, after: before, timeout: 2), "no lost event: \(log.states)")
+            print("pulse e2e: lost \(Int((lost.at - killedAt) * 1000)) ms after SIGTERM: \(lost.event.reason ?? "-")")
+            #expect(lost.event.reason?.contains("pa_simple_read") == true)
+            usleep(700_000)  // a few failed reopens: the backoff is at 0.5-1 s by now
+            try server.start()
+            let backAt = server.spawnedAt
+            let recovered = try #require(log.wait(for: .recovered, after: before, timeout: 5), "no recovered: \(log.states)")
+            print("pulse e2e: recovered \(Int((recovered.at - backAt) * 1000)) ms after the server was spawned again; "
+                  + "lost frames (outage) \(recovered.event.lostFrames); capture thread CPU \(loop.counters.cpuSeconds) s "
+                  + "for \(loop.counters.samples) samples")
+            #expect(recovered.at - backAt < 5)
+            #expect(recovered.event.lostFrames > 16000 / 2)  // the outage was > 0.7 s
+            #expect(log.states.filter { $0 == .lost }.count == 1)  // once per outage
+
+            // Capture continues after the recovery.
+            let samplesThen = loop.counters.samples
+            usleep(300_000)
+            #expect(loop.counters.samples - samplesThen > 3000)
+
+            let stopAt = monotonic()
+            #expect(loop.stop(timeout: 1))
+            let stopSeconds = monotonic() - stopAt
+            print("pulse e2e: stop took \(Int(stopSeconds * 1000)) ms")
+            #expect(stopSeconds < 0.1)
+            #expect(log.all.last?.event.state == .ended)
+            #expect(log.all.last?.event.reason == "stopped")
         }
-        let vsLibrosa = LiveSignal.maxAbsDiff(captured[lag..<lag + reference.count], reference[...])
-        print("pulse e2e: \(captured.count) samples, lag \(lag) at 16 kHz, k = \(best.k) at 48 kHz, "
-              + "max |error| vs the same chain \(best.error), vs AudioFileDecoder at the integer lag \(vsLibrosa)")
-        #expect(captured.count > reference.count + lag)
-        // Measured 0: the server passes s24 -> float32 exactly and the chain is the same code.
-        #expect(best.error <= 1e-6)
-
-        // The server dies: `lost` within 2 s. It comes back: `recovered` within 5 s of its return.
-        let before = log.all.count
-        let killedAt = monotonic()
-        server.kill()
-        let lost = try #require(log.wait(for: .lost, after: before, timeout: 2), "no lost event: \(log.states)")
-        print("pulse e2e: lost \(Int((lost.at - killedAt) * 1000)) ms after SIGTERM: \(lost.event.reason ?? "-")")
-        #expect(lost.event.reason?.contains("pa_simple_read") == true)
-        usleep(700_000)  // a few failed reopens: the backoff is at 0.5-1 s by now
-        try server.start()
-        let backAt = server.spawnedAt
-        let recovered = try #require(log.wait(for: .recovered, after: before, timeout: 5), "no recovered: \(log.states)")
-        print("pulse e2e: recovered \(Int((recovered.at - backAt) * 1000)) ms after the server was spawned again; "
-              + "lost frames (outage) \(recovered.event.lostFrames); capture thread CPU \(loop.counters.cpuSeconds) s "
-              + "for \(loop.counters.samples) samples")
-        #expect(recovered.at - backAt < 5)
-        #expect(recovered.event.lostFrames > 16000 / 2)  // the outage was > 0.7 s
-        #expect(log.states.filter { $0 == .lost }.count == 1)  // once per outage
-
-        // Capture continues after the recovery.
-        let samplesThen = loop.counters.samples
-        usleep(300_000)
-        #expect(loop.counters.samples - samplesThen > 3000)
-
-        let stopAt = monotonic()
-        #expect(loop.stop(timeout: 1))
-        let stopSeconds = monotonic() - stopAt
-        print("pulse e2e: stop took \(Int(stopSeconds * 1000)) ms")
-        #expect(stopSeconds < 0.1)
-        #expect(log.all.last?.event.state == .ended)
-        #expect(log.all.last?.event.reason == "stopped")
     }
 
     /// A long outage: the backoff has reached its 2 s cap, so the reopen comes at most 2 s after the
@@ -135,42 +139,46 @@ struct PulseAudioSourceTests {
 
     /// With fragsize 20 ms reads come every ~20 ms (not in 2 s lumps); the server's latency
     /// estimate stays small. Also measures the capture thread's CPU use.
-    @Test func deliversSmallFragmentsWithLowLatency() throws {
-        let server = try PulseServer(sink: "rate=48000 channels=2 format=s16le")
-        try server.start()
-        defer { server.kill() }
-        let source = try PulseAudioSource(source: "spk.monitor", server: server.address)
-        try source.open()
-        defer { source.close() }
-        var buffer = [Float](repeating: 0, count: AudioSources.recommendedReadCapacity)
-        var intervals: [Double] = []
-        var latencies: [Double] = []
-        var total = 0
-        let cpu0 = SystemClock.threadCPUSeconds
-        var last = monotonic()
-        let start = last
-        while monotonic() - start < 3 {
-            let n = try buffer.withUnsafeMutableBufferPointer { try source.read(into: $0) } ?? 0
-            let now = monotonic()
-            if n > 0 {
-                intervals.append(now - last)
-                total += n
+    @Test func deliversSmallFragmentsWithLowLatency() async throws {
+        // Real time and blocking reads: on a thread of its own, never the cooperative pool's (two
+        // threads here), which the other tests need meanwhile.
+        try await offPool {
+            let server = try PulseServer(sink: "rate=48000 channels=2 format=s16le")
+            try server.start()
+            defer { server.kill() }
+            let source = try PulseAudioSource(source: "spk.monitor", server: server.address)
+            try source.open()
+            defer { source.close() }
+            var buffer = [Float](repeating: 0, count: AudioSources.recommendedReadCapacity)
+            var intervals: [Double] = []
+            var latencies: [Double] = []
+            var total = 0
+            let cpu0 = SystemClock.threadCPUSeconds
+            var last = monotonic()
+            let start = last
+            while monotonic() - start < 3 {
+                let n = try buffer.withUnsafeMutableBufferPointer { try source.read(into: $0) } ?? 0
+                let now = monotonic()
+                if n > 0 {
+                    intervals.append(now - last)
+                    total += n
+                }
+                last = now
+                if let l = source.latencySeconds() { latencies.append(l) }
             }
-            last = now
-            if let l = source.latencySeconds() { latencies.append(l) }
+            let cpu = SystemClock.threadCPUSeconds - cpu0
+            let wall = monotonic() - start
+            let sorted = intervals.dropFirst(5).sorted()
+            let median = sorted[sorted.count / 2], p99 = sorted[sorted.count * 99 / 100]
+            let latencySorted = latencies.sorted()
+            print("pulse fragments: \(intervals.count) reads in \(wall) s, median interval \(median * 1000) ms, "
+                  + "p99 \(p99 * 1000) ms, pa latency median \(latencySorted[latencySorted.count / 2] * 1000) ms, "
+                  + "max \((latencySorted.last ?? 0) * 1000) ms; CPU \(cpu) s = \(cpu / wall * 100) % of a core")
+            #expect(median > 0.010 && median < 0.030)
+            #expect(p99 < 0.5)  // not the 2 s lumps of a default fragsize; generous for a loaded machine
+            #expect(abs(Double(total) / wall - 16000) < 800)  // real time, 16 kHz out
+            #expect(latencySorted[latencySorted.count / 2] < 0.1)
         }
-        let cpu = SystemClock.threadCPUSeconds - cpu0
-        let wall = monotonic() - start
-        let sorted = intervals.dropFirst(5).sorted()
-        let median = sorted[sorted.count / 2], p99 = sorted[sorted.count * 99 / 100]
-        let latencySorted = latencies.sorted()
-        print("pulse fragments: \(intervals.count) reads in \(wall) s, median interval \(median * 1000) ms, "
-              + "p99 \(p99 * 1000) ms, pa latency median \(latencySorted[latencySorted.count / 2] * 1000) ms, "
-              + "max \((latencySorted.last ?? 0) * 1000) ms; CPU \(cpu) s = \(cpu / wall * 100) % of a core")
-        #expect(median > 0.010 && median < 0.030)
-        #expect(p99 < 0.5)  // not the 2 s lumps of a default fragsize; generous for a loaded machine
-        #expect(abs(Double(total) / wall - 16000) < 800)  // real time, 16 kHz out
-        #expect(latencySorted[latencySorted.count / 2] < 0.1)
     }
 
     @Test func noServerIsUnavailable() throws {
