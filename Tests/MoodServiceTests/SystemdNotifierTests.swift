@@ -10,49 +10,6 @@ import ServiceLifecycle
 import SystemPackage
 import Testing
 
-/// What systemd's end of `$NOTIFY_SOCKET` sees: a bound `SOCK_DGRAM` socket.
-final class NotifySocket: @unchecked Sendable {
-    // @unchecked: `fd` is immutable after init; reads happen on one thread at a time.
-    let path: String
-    let fd: Int32
-
-    /// `path` is a file path or `@name` (abstract namespace).
-    init(path: String) throws {
-        self.path = path
-        let socket = try FileDescriptor.unixSocket(.datagram)
-        fd = socket.rawValue
-        do {
-            try socket.bind(to: try #require(UnixSocketAddress(pathOrAbstractName: path)))
-        } catch {
-            try? socket.close()
-            throw SystemError(error as? Errno ?? .ioError, operation: "bind \(path)")
-        }
-    }
-
-    deinit {
-        close(fd)
-        if !path.hasPrefix("@") { unlink(path) }
-    }
-
-    /// Datagrams received within `timeout` seconds of each other, until none comes.
-    func messages(until timeout: Double = 0.5, max: Int = 100) -> [String] {
-        var out: [String] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while out.count < max {
-            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&pfd, 1, Int32(timeout * 1000)) == 1 else { break }
-            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n > 0 { out.append(String(decoding: buffer[..<n], as: UTF8.self)) }
-        }
-        return out
-    }
-
-    /// The next datagram, or nil after `timeout` seconds.
-    func next(timeout: Double = 5) -> String? {
-        messages(until: timeout, max: 1).first
-    }
-}
-
 @Suite(.timeLimit(.minutes(1))) struct SystemdNotifierTests {
     @Test(arguments: ["file", "abstract"])
     func sendsDatagrams(kind: String) throws {

@@ -21,7 +21,7 @@ import Testing
         let run = try await offPool { () throws -> Run in
             var run = Run()
             let directory = try TemporaryDirectory()
-            let notify = try RunCommandDaemonTests.NotifyReceiver(path: directory.path + "/notify")
+            let notify = try NotifySocket(path: directory.path + "/notify")
             let socket = directory.path + "/moodd.sock"
             let process = try ChildProcess(
                 Command.buildDirectory + "/moodd",

@@ -47,28 +47,6 @@ import Testing
         try file.write(to: URL(fileURLWithPath: path))
     }
 
-    struct BindFailed: Error { var path: String }
-
-    /// The receiving end of `$NOTIFY_SOCKET`.
-    final class NotifyReceiver {
-        let fd: Int32
-        init(path: String) throws {
-            let socket = try FileDescriptor.unixSocket(.datagram)
-            fd = socket.rawValue
-            guard let address = UnixSocketAddress(path), (try? socket.bind(to: address)) != nil else { throw BindFailed(path: path) }
-        }
-        deinit { close(fd) }
-        func drain() -> [String] {
-            var out: [String] = []
-            var buffer = [UInt8](repeating: 0, count: 4096)
-            while true {
-                let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
-                guard n > 0 else { return out }
-                out.append(String(decoding: buffer[..<n], as: UTF8.self))
-            }
-        }
-    }
-
     static func waitFor(_ seconds: Double, _ condition: () -> Bool) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
@@ -124,7 +102,7 @@ import Testing
         var run = Run()
         let socketPath = directory + "/moodd.sock"
         let log = directory + "/moodd.log"
-        let notify = try NotifyReceiver(path: directory + "/notify")
+        let notify = try NotifySocket(path: directory + "/notify")
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Command.buildDirectory + "/moodd")
