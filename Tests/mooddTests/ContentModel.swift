@@ -12,10 +12,7 @@ enum ContentModel {
     /// noise), or none when nil; written to `path`.
     static func write(logits: [Float]?, labels: [String] = ContentKind.labels, to path: String) throws {
         let file = try SafeTensors(contentsOfFile: shipped)
-        var writer = SafeTensorsWriter(metadata: file.metadata)
-        for name in file.entries.keys.sorted() where !name.hasPrefix("heads.content.") {
-            writer.tensors.append((name, file.entries[name]!.shape, file.floats(name)!))
-        }
+        var writer = SafeTensorsWriter(copying: file) { !$0.hasPrefix("heads.content.") }
         let heads = try JSONSerialization.jsonObject(with: Data((file.metadata["heads"] ?? "[]").utf8)) as! [[String: Any]]
         let kept = heads.filter { $0["name"] as? String != MoodClassifier.contentHeadName }
         writer.metadata["heads"] = String(decoding: try JSONSerialization.data(withJSONObject: kept), as: UTF8.self)

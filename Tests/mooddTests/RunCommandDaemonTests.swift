@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import MoodCore
+import MoodModel
 import MoodSystem
 import MoodTestKit
 import SystemPackage
@@ -16,35 +17,10 @@ import Testing
     /// The shipped backbone plus a one-layer head whose weights are 0 and whose biases favour
     /// `happy`: every window reads happy 0.72, so the test knows what the daemon must announce.
     static func makeModel(at path: String) throws {
-        let backbone = try Data(contentsOf: URL(fileURLWithPath: repository + "/models/msd_musicnn.safetensors"))
-        let headerLength = Int(backbone.prefix(8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) })
-        var header = try #require(try JSONSerialization.jsonObject(with: backbone.subdata(in: 8..<8 + headerLength)) as? [String: Any])
-        var data = backbone.subdata(in: 8 + headerLength..<backbone.count)
-        func add(_ name: String, _ values: [Float], shape: [Int]) {
-            let start = data.count
-            values.withUnsafeBytes { data.append(contentsOf: $0) }
-            header[name] = ["dtype": "F32", "shape": shape, "data_offsets": [start, data.count]]
-        }
-        add("heads.mood.input_mean", [Float](repeating: 0, count: 200), shape: [200])
-        add("heads.mood.input_scale", [Float](repeating: 1, count: 200), shape: [200])
-        add("heads.mood.0.weight", [Float](repeating: 0, count: 800), shape: [4, 200])
-        add("heads.mood.0.bias", [2, 0.5, 0.5, 0.5], shape: [4])
-        var metadata = header["__metadata__"] as? [String: String] ?? [:]
-        let head: [String: Any] = [
-            "name": "mood", "kind": "dense", "input": "penultimate", "input_size": 200,
-            "labels": ["happy", "angry", "sad", "relaxed"],
-            "input_mean": "heads.mood.input_mean", "input_scale": "heads.mood.input_scale",
-            "layers": [["weight": "heads.mood.0.weight", "bias": "heads.mood.0.bias", "activation": "softmax"]],
-        ]
-        metadata["heads"] = String(decoding: try JSONSerialization.data(withJSONObject: [head]), as: UTF8.self)
-        header["__metadata__"] = metadata
-        var json = try JSONSerialization.data(withJSONObject: header)
-        json.append(contentsOf: [UInt8](repeating: 0x20, count: (8 - json.count % 8) % 8))
-        var file = Data()
-        withUnsafeBytes(of: UInt64(json.count).littleEndian) { file.append(contentsOf: $0) }
-        file.append(json)
-        file.append(data)
-        try file.write(to: URL(fileURLWithPath: path))
+        let backbone = try SafeTensors(contentsOfFile: repository + "/models/msd_musicnn.safetensors")
+        var writer = SafeTensorsWriter(copying: backbone)
+        writer.addDenseHead(name: "mood", labels: ["happy", "angry", "sad", "relaxed"], bias: [2, 0.5, 0.5, 0.5])
+        try Data(writer.bytes()).write(to: URL(fileURLWithPath: path))
     }
 
     static func waitFor(_ seconds: Double, _ condition: () -> Bool) -> Bool {
