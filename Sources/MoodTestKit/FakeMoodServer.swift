@@ -58,12 +58,7 @@ public final class FakeMoodServer: @unchecked Sendable {
 
     /// Waits until `count` clients are connected; false after `timeout` seconds.
     public func waitForClients(_ count: Int, timeout: Double = 5) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if connected >= count { return true }
-            usleep(5_000)
-        }
-        return false
+        waitUntil(timeout: timeout) { connected >= count }
     }
 
     /// Sends `event` to every connected client and, for `change`/`mood`, updates the snapshot.

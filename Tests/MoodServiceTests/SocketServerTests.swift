@@ -39,7 +39,7 @@ struct ServerFixture: Sendable {
     /// holds: descriptors whose socket inode `/proc/net/unix` lists under the fixture's directory.
     /// Scoped so that other tests running in parallel cannot disturb the count.
     func serverDescriptors() -> Int {
-        guard let table = try? String(contentsOfFile: "/proc/net/unix", encoding: .utf8) else { return -1 }
+        guard let table = ProcFile.read("/proc/net/unix") else { return -1 }
         var inodes = Set<String>()
         for line in table.split(separator: "\n").dropFirst() {
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)

@@ -77,20 +77,6 @@ func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async thr
     try await offPool(body)
 }
 
-/// Waits until `condition` holds, polling every 5 ms; false after `timeout` seconds.
-///
-/// Call it outside `#expect(...)` (`let settled = await eventually {...}; #expect(settled)`): with
-/// Swift 6.3.1, a closure written inside a macro argument was compiled as a later closure of the
-/// same function (observed: the second `eventually` of a test ran the first one's condition).
-func eventually(timeout: Double = 5, _ condition: @Sendable () -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + .milliseconds(Int64(timeout * 1000))
-    while ContinuousClock.now < deadline {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(5))
-    }
-    return condition()
-}
-
 /// Common fixtures.
 enum Sample {
     static let labels = MoodLabels.quadrants

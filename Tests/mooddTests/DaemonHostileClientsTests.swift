@@ -92,7 +92,7 @@ import Testing
         healthy.start()
 
         // Baseline: the healthy client alone, 8 s after the first mood.
-        guard RunCommandDaemonTests.waitFor(20, { healthy.arrivals.count > 0 }) else { return result }
+        guard waitUntil(timeout: 20, { healthy.arrivals.count > 0 }) else { return result }
         let baselineStart = monotonicSeconds()
         usleep(8_000_000)
         result.descriptorsBefore = daemon.openDescriptors
@@ -151,7 +151,7 @@ import Testing
         subscribers.forEach { $0.close() }
         garbage.close()
         nonReader.close()
-        _ = RunCommandDaemonTests.waitFor(5) { daemon.openDescriptors <= result.descriptorsBefore }
+        _ = waitUntil(timeout: 5) { daemon.openDescriptors <= result.descriptorsBefore }
         result.descriptorsAfter = daemon.openDescriptors
         result.residentAfter = daemon.residentBytes
 

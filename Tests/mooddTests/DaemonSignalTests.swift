@@ -18,7 +18,7 @@ import Testing
 
     /// The caught-signal mask (`SigCgt` in /proc/PID/status).
     static func caughtSignals(_ pid: pid_t) -> UInt64? {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+        guard let status = ProcFile.read("/proc/\(pid)/status"),
             let line = status.split(separator: "\n").first(where: { $0.hasPrefix("SigCgt:") })
         else { return nil }
         return UInt64(line.dropFirst("SigCgt:".count).trimmingCharacters(in: .whitespaces), radix: 16)

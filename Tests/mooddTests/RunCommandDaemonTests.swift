@@ -23,15 +23,6 @@ import Testing
         try Data(writer.bytes()).write(to: URL(fileURLWithPath: path))
     }
 
-    static func waitFor(_ seconds: Double, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if condition() { return true }
-            usleep(10_000)
-        }
-        return condition()
-    }
-
     /// What the scenario saw, for the assertions (made outside the blocking thread).
     struct Run: Sendable {
         var hello: MoodEvent?
@@ -92,7 +83,7 @@ import Testing
         try process.run()
         defer { if process.isRunning { process.terminate() } }
 
-        guard Self.waitFor(20, { FileManager.default.fileExists(atPath: socketPath) }) else { return run }
+        guard waitUntil(timeout: 20, { FileManager.default.fileExists(atPath: socketPath) }) else { return run }
         let client = try UnixLineClient(path: socketPath)
         run.hello = try client.readEvent(timeout: 10)
         run.state = try client.readEvent()
@@ -106,11 +97,11 @@ import Testing
         // logrotate: move the file away, SIGHUP, and the next lines go to a new file.
         rename(log, log + ".1")
         kill(process.processIdentifier, SIGHUP)
-        run.reopened = Self.waitFor(10) { ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("\"event\":\"mood\"") }
+        run.reopened = waitUntil(timeout: 10) { ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("\"event\":\"mood\"") }
 
         let stopping = Date()
         kill(process.processIdentifier, SIGTERM)
-        run.stoppedWithin2s = Self.waitFor(2) { !process.isRunning }
+        run.stoppedWithin2s = waitUntil(timeout: 2) { !process.isRunning }
         process.waitUntilExit()
         run.exitSeconds = Date().timeIntervalSince(stopping)
         run.reason = process.terminationReason
