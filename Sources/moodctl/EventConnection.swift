@@ -2,8 +2,8 @@ import MoodCore
 import MoodSystem
 import SystemPackage
 
-/// A connection to moodd's socket: plain POSIX, blocking with deadlines (`poll`), decoding lines
-/// with MoodCore's `MoodEvent(jsonLine:)`.
+/// A connection to moodd's socket: MoodSystem's `UnixLineSocket` (blocking, with deadlines), decoding
+/// lines with MoodCore's `MoodEvent(jsonLine:)`, and every failure worded for moodctl's one line.
 final class EventConnection {
     /// Why talking to the daemon failed; `description` is the one line moodctl prints.
     struct Failure: Error, CustomStringConvertible {
@@ -19,31 +19,26 @@ final class EventConnection {
     }
 
     let path: String
-    private let fd: FileDescriptor
-    private var buffer: [UInt8] = []
-    private var start = 0
+    private let socket: UnixLineSocket
     /// A daemon line is a few hundred bytes; anything far longer is not moodd.
     static let maxLineLength = 1 << 20
 
     init(path: String) throws(Failure) {
         self.path = path
-        guard let address = UnixSocketAddress(path) else {
-            throw Failure(description: "cannot connect to \(path): the path is too long for a Unix socket (at most 107 bytes)")
-        }
         do {
-            fd = try FileDescriptor.connectedUnixSocket(to: address)
+            socket = try UnixLineSocket(path: path)
+        } catch .fileNameTooLong {
+            throw Failure(description: "cannot connect to \(path): the path is too long for a Unix socket (at most 107 bytes)")
         } catch {
             let hint = error == .permissionDenied ? "is your user in the socket's group?" : "is moodd running?"
             throw Failure(description: "cannot connect to \(path): \(error) (\(hint))")
         }
     }
 
-    deinit { try? fd.close() }
-
     /// Sends one command line, e.g. `{"cmd":"status"}`.
     func send(_ line: String) throws(Failure) {
         do {
-            try fd.send(all: Array((line + "\n").utf8))
+            try socket.send(Array((line + "\n").utf8))
         } catch {
             throw Failure(description: "cannot send to moodd: \(error)")
         }
@@ -52,47 +47,26 @@ final class EventConnection {
     /// The next line and its event; nil when moodd closed the connection. `deadline` is a
     /// `CLOCK_MONOTONIC` time in seconds (nil: wait forever).
     func next(deadline: Double?) throws(Failure) -> Received? {
-        while true {
-            if let newline = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) {
-                let line = Array(buffer[start..<newline])
-                start = newline + 1
-                if start >= 1 << 16 {
-                    buffer.removeFirst(start)
-                    start = 0
-                }
-                do {
-                    return Received(line: line, event: try MoodEvent(jsonLine: line))
-                } catch where error.isUnknownEvent {
-                    // A later daemon's event: clients skip what they do not know (docs/protocol.md).
-                    return Received(line: line, event: nil)
-                } catch {
-                    throw Failure(description: "moodd sent a line this moodctl cannot read: \(error)")
-                }
+        let line: [UInt8]
+        do {
+            guard let next = try socket.nextLine(deadline: deadline.map { MonotonicInstant(seconds: $0) },
+                                                 maxLineLength: Self.maxLineLength) else { return nil }
+            line = next
+        } catch {
+            switch error {
+            case .timedOut: throw Failure(description: "timed out", isTimeout: true)
+            case .lineTooLong(let n): throw Failure(description: "moodd sent a line longer than \(n) bytes")
+            case .failed(let operation, let errno):
+                throw Failure(description: operation == "poll" ? "poll: \(errno)" : "cannot read from moodd: \(errno)")
             }
-            guard buffer.count - start <= Self.maxLineLength else {
-                throw Failure(description: "moodd sent a line longer than \(Self.maxLineLength) bytes")
-            }
-            var timeout: Int32 = -1
-            if let deadline {
-                let remaining = deadline - Self.now()
-                guard remaining > 0 else { throw Failure(description: "timed out", isTimeout: true) }
-                timeout = Int32(min(Double(Int32.max), (remaining * 1000).rounded(.up)))
-            }
-            do {
-                guard try fd.waitForInput(milliseconds: timeout) else { continue }  // the deadline check above ends it
-            } catch {
-                throw Failure(description: "poll: \(error)")
-            }
-            let chunk: [UInt8]
-            do {
-                chunk = try fd.receive(maxCount: 16_384)
-            } catch {
-                if error == .resourceTemporarilyUnavailable { continue }
-                if error == .connectionReset { return nil }
-                throw Failure(description: "cannot read from moodd: \(error)")
-            }
-            if chunk.isEmpty { return nil }
-            buffer += chunk
+        }
+        do {
+            return Received(line: line, event: try MoodEvent(jsonLine: line))
+        } catch where error.isUnknownEvent {
+            // A later daemon's event: clients skip what they do not know (docs/protocol.md).
+            return Received(line: line, event: nil)
+        } catch {
+            throw Failure(description: "moodd sent a line this moodctl cannot read: \(error)")
         }
     }
 
