@@ -35,8 +35,7 @@ struct LiveCaptureDaemonTests {
         ], environment: environment)
         var session = Session()
         defer { daemon.terminate() }
-        let deadline = monotonicSeconds() + 20
-        while !FileManager.default.fileExists(atPath: socket), monotonicSeconds() < deadline, daemon.isRunning { usleep(20_000) }
+        _ = waitUntil(timeout: 20) { FileManager.default.fileExists(atPath: socket) || !daemon.isRunning }
         let client = try UnixLineClient(path: socket)
         try during()
         let end = monotonicSeconds() + seconds
