@@ -52,8 +52,6 @@ struct ClassifyCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Windows quieter than this RMS level are silence (with a content head).", valueName: "dBFS"))
     var silenceThresholdDb: Double = Config().silenceThresholdDB
 
-    static let audioExtensions: Set<String> = ["wav", "wave", "flac", "ogg", "oga", "opus", "mp3", "aif", "aiff"]
-
     func validate() throws {
         guard hopFrames >= 1 else { throw ValidationError("--hop-frames must be at least 1, got \(hopFrames)") }
         guard silenceThresholdDb.isFinite, silenceThresholdDb <= 0 else {
@@ -68,7 +66,7 @@ struct ClassifyCommand: ParsableCommand {
         } catch {
             throw Diagnostics.fail(error)
         }
-        let inputs = expand(files)
+        let inputs = AudioFileList.expand(files)
         let progress = Progress(total: inputs.count)
         var failed = false
         for (i, file) in inputs.enumerated() {
@@ -85,29 +83,6 @@ struct ClassifyCommand: ParsableCommand {
         }
         progress.clear()
         if failed { throw ExitCode(1) }
-    }
-
-    /// `song.MP3` -> `MP3`; `README` and `.hidden` -> "".
-    static func pathExtension(_ name: String) -> String {
-        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return "" }
-        return String(name[name.index(after: dot)...])
-    }
-
-    /// Files as given; directories replaced by the audio files in them and below, sorted by path.
-    private func expand(_ paths: [String]) -> [String] {
-        paths.flatMap { path -> [String] in
-            guard Self.isDirectory(path), let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { return [path] }
-            let base = path.hasSuffix("/") ? path : path + "/"
-            return names.sorted().flatMap { name -> [String] in
-                let child = base + name
-                if Self.isDirectory(child) { return expand([child]) }
-                return Self.audioExtensions.contains(Self.pathExtension(name).lowercased()) ? [child] : []
-            }
-        }
-    }
-
-    private static func isDirectory(_ path: String) -> Bool {
-        (try? FileSystem.status(FilePath(path)))??.type == .directory
     }
 
     private func classifyFile(_ file: String, _ classifier: MoodClassifier) throws -> FileMood {

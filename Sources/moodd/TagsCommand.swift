@@ -5,23 +5,28 @@ import ArgumentParser
 import MoodCore
 import MoodModel
 
-/// `moodd tags FILE [--json]`: the file's most likely Million Song Dataset tags, mean over its patches.
+/// `moodd tags FILE... [--json]`: each file's most likely Million Song Dataset tags, mean over its windows.
 struct TagsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tags",
-        abstract: "Print a file's top musicnn tags (Last.fm tags of the Million Song Dataset), averaged over its 3-s patches."
+        abstract: "Print the top musicnn tags (Last.fm tags of the Million Song Dataset) of audio files, averaged over their 3-s windows.",
+        discussion: """
+            Each file is cut into 3-s windows every 1.5 s, as for `classify`. A directory tags every audio \
+            file in it and in its subdirectories, recursively, sorted by path. A file that cannot be read \
+            gets one line on stderr; the others are still tagged, and the exit status is 1.
+            """
     )
 
-    @Argument(help: "An audio file (WAV, FLAC, OGG/Vorbis, Opus, MP3).")
-    var file: String
+    @Argument(help: "Audio files (WAV, FLAC, OGG/Vorbis, Opus, MP3) or directories of them.")
+    var files: [String]
 
-    @Flag(help: "One JSON object: {\"file\", \"patches\", \"tags\": {tag: probability, ...}} in descending order.")
+    @Flag(help: "One JSON object per line per file: {\"file\", \"windows\", \"tags\": {tag: probability, ...}} in descending order.")
     var json = false
 
     @Option(help: "How many tags to print.")
     var top: Int = 10
 
-    @Option(help: "Frames between patch starts (93 = 1.5 s).")
+    @Option(help: "Frames between window starts (93 = 1.5 s).")
     var hopFrames: Int = 93
 
     @Option(help: "Model file (default: the shipped MSD_musicnn backbone).")
@@ -33,31 +38,49 @@ struct TagsCommand: ParsableCommand {
     }
 
     func run() throws {
+        let network: Musicnn
         do {
-            let network = try Musicnn(contentsOfFile: try model ?? ModelLocator.path(ModelLocator.backbone))
-            var sum = [Double](repeating: 0, count: network.config.tagCount)
-            let patches = try Diagnostics.silencingLibraries {
-                try PatchRunner.forEachEmbedding(of: file, network: network, hopFrames: hopFrames) { _, tags, _ in
-                    for i in sum.indices { sum[i] += Double(tags[i]) }
-                }
-            }
-            let names = network.weights.metadata.tags
-            let ranked = sum.indices.map { (names[$0], sum[$0] / Double(patches)) }
-                .sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
-                .prefix(top)
-            if json {
-                let object = JSONValue.object([
-                    .init("file", .string(file)),
-                    .init("patches", .number(Double(patches))),
-                    .init("tags", .object(ranked.map { .init($0.0, .number($0.1)) })),
-                ])
-                print(object.encoded())
-            } else {
-                print("\(file): \(patches) patches")
-                for (name, p) in ranked { print("  " + padded(name, 20) + DecimalFormat.printf(decimals: 3).string(p)) }
-            }
+            network = try Musicnn(contentsOfFile: try model ?? ModelLocator.path(ModelLocator.backbone))
         } catch {
             throw Diagnostics.fail(error)
         }
+        let inputs = AudioFileList.expand(files)
+        let progress = Progress(total: inputs.count)
+        var failed = false
+        for (i, file) in inputs.enumerated() {
+            progress.show(i, file)
+            do {
+                let lines = try Diagnostics.silencingLibraries { try tag(file, network) }
+                progress.clear()
+                print(lines)
+            } catch {
+                progress.clear()
+                Diagnostics.error(String(describing: error))
+                failed = true
+            }
+        }
+        progress.clear()
+        if failed { throw ExitCode(1) }
+    }
+
+    /// The file's report: one JSON line, or a header line and a line per tag.
+    private func tag(_ file: String, _ network: Musicnn) throws -> String {
+        var sum = [Double](repeating: 0, count: network.config.tagCount)
+        let windows = try PatchRunner.forEachEmbedding(of: file, network: network, hopFrames: hopFrames) { _, tags, _ in
+            for i in sum.indices { sum[i] += Double(tags[i]) }
+        }
+        let names = network.weights.metadata.tags
+        let ranked = sum.indices.map { (names[$0], sum[$0] / Double(windows)) }
+            .sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
+            .prefix(top)
+        if json {
+            return JSONValue.object([
+                .init("file", .string(file)),
+                .init("windows", .number(Double(windows))),
+                .init("tags", .object(ranked.map { .init($0.0, .number($0.1)) })),
+            ]).encoded()
+        }
+        return (["\(file): \(windows) windows"] + ranked.map { "  " + padded($0.0, 20) + DecimalFormat.printf(decimals: 3).string($0.1) })
+            .joined(separator: "\n")
     }
 }

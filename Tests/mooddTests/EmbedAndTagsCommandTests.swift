@@ -79,13 +79,13 @@ import Testing
         #expect(try Self.npy(dir.path + "/e.npy") == NPY.Array(shape: [1, 200], values: expected))
     }
 
-    @Test func tagsPrintsTheMeanOverPatchesAsJSON() throws {
+    @Test func tagsPrintsTheMeanOverWindowsAsJSON() throws {
         let dir = try TemporaryDirectory()
         let audio = try Self.longClip(in: dir)
         let result = try Command.run("moodd", ["tags", audio, "--json", "--top", "50"])
         #expect(result.status == 0, "\(result.stderr)")
         let json = try JSONValue.parse(result.stdout)
-        #expect(json["patches"]?.doubleValue == 2)
+        #expect(json["windows"]?.doubleValue == 2)
         guard case .object(let tags)? = json["tags"] else { Issue.record("no tags object"); return }
         #expect(tags.count == 50)
         let values = tags.compactMap(\.value.doubleValue)
@@ -95,6 +95,25 @@ import Testing
         let text = try Command.run("moodd", ["tags", audio, "--top", "3"])
         #expect(text.stdout.split(separator: "\n").count == 4)
         #expect(text.stdout.contains(tags[0].key))
+    }
+
+    /// Like `classify`: many files and directories (searched recursively, sorted by path); a file
+    /// that cannot be read is one line on stderr, the others are still tagged, and the exit status is 1.
+    @Test func tagsTakesFilesAndDirectoriesAndGoesOnPastABadFile() throws {
+        let dir = try TemporaryDirectory()
+        let audio = try Self.longClip(in: dir)
+        try FileManager.default.createDirectory(atPath: dir.path + "/album/disc 2", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: audio, toPath: dir.path + "/album/b.wav")
+        try FileManager.default.copyItem(atPath: audio, toPath: dir.path + "/album/disc 2/a.wav")
+        try Data("not audio".utf8).write(to: URL(fileURLWithPath: dir.path + "/album/notes.txt"))
+        try Data("not audio".utf8).write(to: URL(fileURLWithPath: dir.path + "/bad.wav"))
+        let result = try Command.run("moodd", ["tags", dir.path + "/bad.wav", dir.path + "/album", "--json", "--top", "3"])
+        #expect(result.status == 1)
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        let files = try lines.map { try JSONValue.parse($0)["file"]?.stringValue }
+        #expect(files == [dir.path + "/album/b.wav", dir.path + "/album/disc 2/a.wav"])
+        let errors = result.stderr.split(separator: "\n")
+        #expect(errors.count == 1 && errors[0].hasPrefix("moodd: \(dir.path)/bad.wav: "), "\(result.stderr)")
     }
 
     @Test(arguments: [
