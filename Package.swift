@@ -32,6 +32,7 @@ let package = Package(
         systemLibrary("COpenBLAS", pkg: "openblas", apt: "libopenblas-dev"),
         systemLibrary("CSndfile", pkg: "sndfile", apt: "libsndfile1-dev"),
         systemLibrary("CSoxr", pkg: "soxr", apt: "libsoxr-dev"),
+        systemLibrary("CSQLite", pkg: "sqlite3", apt: "libsqlite3-dev"),
 
         .target(name: "MoodCore", dependencies: [.product(name: "DequeModule", package: "swift-collections")]),
         // The one seam for system calls (errors, descriptors, clocks, threads, Unix-socket addresses),
@@ -40,6 +41,8 @@ let package = Package(
         .target(name: "MoodDSP", dependencies: ["CFFTW3f"]),
         .target(name: "MoodAudio", dependencies: ["MoodCore", "MoodSystem", "CSndfile", "CSoxr", "CALSA", "CPulseSimple"]),
         .target(name: "MoodModel", dependencies: ["MoodCore", "MoodSystem", "COpenBLAS"]),
+        // The music library's database (moodd scan, moodd playlist): SQLite behind one file.
+        .target(name: "MoodLibrary", dependencies: ["MoodCore", "CSQLite"]),
         .target(
             name: "MoodService",
             dependencies: [
@@ -55,7 +58,7 @@ let package = Package(
         .executableTarget(
             name: "moodd",
             dependencies: [
-                "MoodCore", "MoodSystem", "MoodDSP", "MoodAudio", "MoodModel", "MoodService",
+                "MoodCore", "MoodSystem", "MoodDSP", "MoodAudio", "MoodModel", "MoodService", "MoodLibrary",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -73,6 +76,7 @@ let package = Package(
         .testTarget(name: "MoodDSPTests", dependencies: ["MoodDSP", "MoodCore", "MoodTestKit"]),
         .testTarget(name: "MoodAudioTests", dependencies: ["MoodAudio", "MoodSystem", "MoodCore", "MoodTestKit"]),
         .testTarget(name: "MoodModelTests", dependencies: ["MoodModel", "MoodSystem", "MoodCore", "MoodTestKit"]),
+        .testTarget(name: "MoodLibraryTests", dependencies: ["MoodLibrary", "MoodCore", "MoodTestKit"]),
         .testTarget(name: "MoodServiceTests", dependencies: ["MoodService", "MoodSystem", "MoodCore", "MoodTestKit"]),
         .testTarget(name: "mooddTests", dependencies: ["MoodCore", "MoodSystem", "MoodModel", "MoodTestKit"]),
         .testTarget(name: "moodctlTests", dependencies: ["MoodCore", "MoodSystem", "MoodTestKit"]),
