@@ -66,13 +66,15 @@ struct ClassifyCommand: ParsableCommand {
         } catch {
             throw Diagnostics.fail(error)
         }
+        let fileClassifier = FileClassifier(classifier: classifier, hopFrames: hopFrames,
+                                            silenceThresholdDB: silenceThresholdDb, timeline: timeline)
         let inputs = AudioFileList.expand(files)
         let progress = Progress(total: inputs.count)
         var failed = false
         for (i, file) in inputs.enumerated() {
             progress.show(i, file)
             do {
-                let result = try Diagnostics.silencingLibraries { try classifyFile(file, classifier) }
+                let result = try Diagnostics.silencingLibraries { try fileClassifier.classify(file) }
                 progress.clear()
                 print(json ? result.jsonLine() : result.text())
             } catch {
@@ -83,35 +85,6 @@ struct ClassifyCommand: ParsableCommand {
         }
         progress.clear()
         if failed { throw ExitCode(1) }
-    }
-
-    private func classifyFile(_ file: String, _ classifier: MoodClassifier) throws -> FileMood {
-        var result = FileMood(file: file, labels: classifier.labels, hasContentHead: classifier.hasContentHead, timeline: timeline)
-        var levels = WindowLevels(hop: LogMelSpec.musicnn.hop)
-        var mood = [Float](repeating: 0, count: classifier.labels.count)
-        var content = [Float](repeating: 0, count: classifier.hasContentHead ? ContentKind.allCases.count : 0)
-        let threshold = Float(silenceThresholdDb)
-        let patchFrames = classifier.patchFrames
-        var k = 0
-        try PatchRunner.forEachPatch(of: file, patchFrames: patchFrames, hopFrames: hopFrames, samples: { levels.push($0) }) { patch in
-            var window = FileMood.Window(start: Double(k * hopFrames * LogMelSpec.musicnn.hop) / Double(LogMelSpec.musicnn.sampleRate))
-            let silent = classifier.hasContentHead && !(levels.levelDB(frames: k * hopFrames..<k * hopFrames + patchFrames) >= threshold)
-            if silent {
-                window.kind = FileMood.silence
-            } else {
-                mood.withUnsafeMutableBufferPointer { m in
-                    content.withUnsafeMutableBufferPointer { c in classifier.classify(frames: patch, into: m, content: c) }
-                }
-                window.mood = mood
-                if classifier.hasContentHead {
-                    window.content = content
-                    window.kind = ContentKind.argmax(content).rawValue
-                }
-            }
-            result.add(window)
-            k += 1
-        }
-        return result
     }
 }
 

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import ArgumentParser
+import SystemPackage
 
 /// The command line's one way of reporting failure: a single line on stderr, then a non-zero exit.
 ///
@@ -19,6 +20,15 @@ enum Diagnostics {
     /// cannot break the one-line rule; moodd's own message is written after fd 2 is restored.
     /// Single-threaded use only (the command line's).
     @discardableResult
+    /// `silencingLibraries` for a whole multi-threaded run (`moodd scan`): `body` gets the real
+    /// stderr to write its own lines to. Switching fd 2 per file from several threads would race.
+    static func silencingLibrariesForTheRun<T>(_ body: (_ stderr: FileDescriptor) throws -> T) throws -> T {
+        let saved = dup(2)
+        guard saved >= 0 else { return try body(.standardError) }
+        defer { close(saved) }
+        return try silencingLibraries { try body(FileDescriptor(rawValue: saved)) }
+    }
+
     static func silencingLibraries<T>(_ body: () throws -> T) throws -> T {
         let saved = dup(2)
         let null = open("/dev/null", O_WRONLY | O_CLOEXEC)

@@ -9,7 +9,7 @@ struct Moodd: AsyncParsableCommand {
         abstract: "Listens to music and tells its mood.",
         discussion: "Documentation: docs/ in the source tree.",
         version: MooddVersion.string,
-        subcommands: [FeaturesCommand.self, EmbedCommand.self, TagsCommand.self, ClassifyCommand.self, RunCommand.self, CheckConfigCommand.self]
+        subcommands: [FeaturesCommand.self, EmbedCommand.self, TagsCommand.self, ClassifyCommand.self, ScanCommand.self, PlaylistCommand.self, RunCommand.self, CheckConfigCommand.self]
     )
 
     /// The daemon's signals are caught before anything else happens (`EarlySignals`), so that a

@@ -1,0 +1,49 @@
+import MoodCore
+import MoodDSP
+import MoodModel
+
+/// What `moodd classify` and `moodd scan` do to one file: cut it into 3-s windows every `hopFrames`,
+/// gate silence by level (with a content head), run the model on the rest, and add each window to a
+/// `FileMood`. Not thread-safe (the classifier's scratch buffers): one per thread.
+struct FileClassifier {
+    let classifier: MoodClassifier
+    let hopFrames: Int
+    let silenceThresholdDB: Double
+    let timeline: Bool
+
+    /// The file's verdict.
+    func classify(_ file: String) throws -> FileMood {
+        try classifyCountingSamples(file).mood
+    }
+
+    /// The file's verdict and the seconds of audio it holds (16-kHz samples decoded).
+    func classifyCountingSamples(_ file: String) throws -> (mood: FileMood, seconds: Double) {
+        var result = FileMood(file: file, labels: classifier.labels, hasContentHead: classifier.hasContentHead, timeline: timeline)
+        var levels = WindowLevels(hop: LogMelSpec.musicnn.hop)
+        var mood = [Float](repeating: 0, count: classifier.labels.count)
+        var content = [Float](repeating: 0, count: classifier.hasContentHead ? ContentKind.allCases.count : 0)
+        let threshold = Float(silenceThresholdDB)
+        let patchFrames = classifier.patchFrames
+        var samples = 0
+        var k = 0
+        try PatchRunner.forEachPatch(of: file, patchFrames: patchFrames, hopFrames: hopFrames, samples: { levels.push($0); samples += $0.count }) { patch in
+            var window = FileMood.Window(start: Double(k * hopFrames * LogMelSpec.musicnn.hop) / Double(LogMelSpec.musicnn.sampleRate))
+            let silent = classifier.hasContentHead && !(levels.levelDB(frames: k * hopFrames..<k * hopFrames + patchFrames) >= threshold)
+            if silent {
+                window.kind = FileMood.silence
+            } else {
+                mood.withUnsafeMutableBufferPointer { m in
+                    content.withUnsafeMutableBufferPointer { c in classifier.classify(frames: patch, into: m, content: c) }
+                }
+                window.mood = mood
+                if classifier.hasContentHead {
+                    window.content = content
+                    window.kind = ContentKind.argmax(content).rawValue
+                }
+            }
+            result.add(window)
+            k += 1
+        }
+        return (result, Double(samples) / Double(LogMelSpec.musicnn.sampleRate))
+    }
+}
