@@ -25,7 +25,7 @@ queue() {
   fi
   echo "mood is now $mood: queueing $(printf '%s\n' "$tracks" | wc -l) tracks"
   paused=$(mpc status | grep -c '^\[paused\]' || true)
-  mpc -q crop || true
+  mpc -q crop 2>/dev/null || true  # keeps the song playing (fails harmlessly on an empty queue)
   printf '%s\n' "$tracks" | mpc -q add
   [ "$paused" -eq 1 ] || mpc -q play
 }

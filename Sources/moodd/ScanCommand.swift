@@ -73,7 +73,7 @@ struct ScanCommand: ParsableCommand {
         }
         var todo: [(path: String, fingerprint: LibraryDatabase.Fingerprint)] = []
         var unchanged = 0
-        for path in AudioFileList.expand(paths) {
+        for path in AudioFileList.expand(paths.map(Self.absolute)) {
             guard let stat = (try? FileSystem.status(FilePath(path))) ?? nil else {
                 todo.append((path, .init(size: -1, mtimeNanoseconds: -1, model: identity)))  // recorded with its error
                 continue
@@ -130,6 +130,26 @@ struct ScanCommand: ParsableCommand {
                            + "\(progress.hoursText) of audio in \(progress.elapsedText) "
                            + "(\(DecimalFormat.printf(decimals: 2).string(progress.rate / Double(max(1, workers)))) h/min per job)\n")
         if failed > 0 { throw ExitCode(1) }
+    }
+
+    /// `path` from the working directory, lexically normalised (no `.`/`..` components, no trailing
+    /// slash; symbolic links kept): the database and playlists hold absolute paths whatever the scan
+    /// was given.
+    static func absolute(_ path: String) -> String {
+        var full = path
+        if !path.hasPrefix("/") {
+            var buffer = [CChar](repeating: 0, count: 4096)
+            if getcwd(&buffer, buffer.count) != nil {
+                full = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) + "/" + path
+            }
+        }
+        var parts: [Substring] = []
+        for part in full.split(separator: "/") {
+            if part == "." { continue }
+            if part == ".." { _ = parts.popLast(); continue }
+            parts.append(part)
+        }
+        return "/" + parts.joined(separator: "/")
     }
 
     private func printStats(_ library: LibraryDatabase) throws {

@@ -76,6 +76,24 @@ import Testing
         #expect(limited.stdout.split(separator: "\n").count == 2)
     }
 
+    /// Paths given relative to the working directory are recorded absolute, so a playlist made
+    /// --relative-to the music folder (MPD's music_directory) finds them.
+    @Test func relativeFoldersAreRecordedAbsolute() throws {
+        let dir = try TemporaryDirectory()
+        _ = try Self.library(in: dir)
+        let db = dir.path + "/library.db"
+        let scan = Process()
+        scan.executableURL = URL(fileURLWithPath: Command.buildDirectory + "/moodd")
+        scan.arguments = ["scan", "./music/artist/../", "--db", "library.db"]
+        scan.currentDirectoryURL = URL(fileURLWithPath: dir.path)
+        scan.standardError = FileHandle.nullDevice
+        try scan.run()
+        scan.waitUntilExit()
+        #expect(scan.terminationStatus == 1)  // broken.mp3
+        let list = try Command.run("moodd", ["playlist", "--db", db, "--valence", "0", "--arousal", "0", "--relative-to", dir.path + "/music"])
+        #expect(list.stdout.split(separator: "\n").map(String.init).sorted() == ["#EXTM3U", "artist/album/01 one.ogg", "two.ogg"], "\(list.stdout)")
+    }
+
     @Test(arguments: [
         (["scan", "<dir>", "--db", "<dir>"], 78, "moodd: <dir>: cannot open the database"),
         (["scan", "<dir>", "--db", "<text>"], 78, "moodd: <text>: "),
