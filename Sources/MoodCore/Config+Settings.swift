@@ -51,6 +51,16 @@ extension Config {
             seconds("history.step", \.historyStep, atLeast: 0, "seconds between kept mood samples; 0 = every analysis"),
             count("history.max_entries", \.historyMaxEntries, 1...20_000,
                   "most entries kept (besides 512 KiB of lines at most; 0.58 MiB worst case at 1000)"),
+            text("mqtt.host", \.mqttHost, "MQTT broker (docs/mqtt.md); empty = no MQTT", allowEmpty: true),
+            count("mqtt.port", \.mqttPort, 1...65535, "broker port (8883 is usual with tls)"),
+            text("mqtt.username", \.mqttUsername, "user name; empty = anonymous", allowEmpty: true),
+            text("mqtt.password_file", \.mqttPasswordFile, "file whose first line is the password (never the password here)", allowEmpty: true),
+            text("mqtt.tls", \.mqttTLS, "CA file to verify the broker with over TLS; empty = no TLS", allowEmpty: true),
+            text("mqtt.client_id", \.mqttClientID, "MQTT client id; empty = moodd-<hostname>", allowEmpty: true, maxBytes: 23 * 4),
+            count("mqtt.keepalive", \.mqttKeepalive, 5...3600, "seconds between keepalive pings"),
+            topic("mqtt.topic", \.mqttTopic, "the station's root topic; empty = moodd/<hostname>", allowEmpty: true),
+            topic("mqtt.discovery_prefix", \.mqttDiscoveryPrefix, "Home Assistant's discovery prefix; empty = no discovery", allowEmpty: true),
+            seconds("mqtt.publish_interval", \.mqttPublishInterval, above: 0, "seconds between periodic state messages (changes go at once)"),
         ]
     }
 
@@ -63,6 +73,26 @@ extension Config {
             apply: { config, value in
                 switch checkedText(value, allowEmpty: allowEmpty, maxBytes: maxBytes) {
                 case .success(let s): config[keyPath: path] = s; return nil
+                case .failure(let problem): return problem.message
+                }
+            },
+            value: { .string($0[keyPath: path]) }, isText: true)
+    }
+
+    /// An MQTT topic to publish under: no wildcard (`+`, `#`), no NUL, no empty level, not starting or
+    /// ending with `/`.
+    private static func topic(_ key: String, _ path: WritableKeyPath<Config, String>, _ comment: String, allowEmpty: Bool) -> Setting {
+        Setting(
+            key: key, comment: comment,
+            apply: { config, value in
+                switch checkedText(value, allowEmpty: allowEmpty, maxBytes: 1024) {
+                case .success(let s):
+                    if s.contains(where: { $0 == "+" || $0 == "#" || $0 == "\0" }) { return "an MQTT topic to publish to has no wildcard (+, #)" }
+                    if !s.isEmpty, s.hasPrefix("/") || s.hasSuffix("/") || s.contains("//") {
+                        return "an MQTT topic has no empty level (no leading, trailing or double /)"
+                    }
+                    config[keyPath: path] = s
+                    return nil
                 case .failure(let problem): return problem.message
                 }
             },

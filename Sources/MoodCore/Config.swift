@@ -83,6 +83,25 @@ public struct Config: Sendable, Equatable {
     /// Most entries (changes, source events, samples) kept.
     public var historyMaxEntries = 1000
 
+    // [mqtt] (docs/mqtt.md)
+    /// The broker; empty: no MQTT.
+    public var mqttHost = ""
+    public var mqttPort = 1883
+    public var mqttUsername = ""
+    /// A file holding the password (never the password itself in the config).
+    public var mqttPasswordFile = ""
+    /// A CA file: connect with TLS, verifying the broker against it; empty: no TLS.
+    public var mqttTLS = ""
+    /// Empty: `moodd-<hostname>`.
+    public var mqttClientID = ""
+    public var mqttKeepalive = 30
+    /// The station's root topic; empty: `moodd/<hostname>`.
+    public var mqttTopic = ""
+    /// Home Assistant's discovery prefix; empty: no discovery.
+    public var mqttDiscoveryPrefix = "homeassistant"
+    /// Seconds between periodic state messages (changes are published at once).
+    public var mqttPublishInterval = 10.0
+
     public init() {}
 
     /// The history ring these values describe.

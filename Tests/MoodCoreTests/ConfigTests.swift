@@ -217,7 +217,33 @@ import Testing
             step = 30.0
             max_entries = 1000
 
+            [mqtt]
+            host = ""
+            port = 1883
+            username = ""
+            password_file = ""
+            tls = ""
+            client_id = ""
+            keepalive = 30
+            topic = ""
+            discovery_prefix = "homeassistant"
+            publish_interval = 10.0
+
             """)
+    }
+
+    @Test(arguments: [
+        ("mqtt.topic", "home/+/moodd", "an MQTT topic to publish to has no wildcard (+, #)"),
+        ("mqtt.topic", "moodd/#", "an MQTT topic to publish to has no wildcard (+, #)"),
+        ("mqtt.topic", "/moodd", "an MQTT topic has no empty level (no leading, trailing or double /)"),
+        ("mqtt.discovery_prefix", "home//assistant", "an MQTT topic has no empty level (no leading, trailing or double /)"),
+        ("mqtt.port", "0", "must be between 1 and 65535, got 0"),
+        ("mqtt.publish_interval", "0", "must be greater than 0.0 seconds, got 0"),
+    ])
+    func badMQTTValuesAreErrors(key: String, value: String, message: String) {
+        #expect(throws: Config.Errors(diagnostics: [.init(origin: "command line", line: nil, key: key, message: message)])) {
+            try Config().applying(overrides: [key: value])
+        }
     }
 
     /// Regression: `audio.source` was kept as text and parsed again by each user of it, and
