@@ -33,6 +33,7 @@ let package = Package(
         systemLibrary("CSndfile", pkg: "sndfile", apt: "libsndfile1-dev"),
         systemLibrary("CSoxr", pkg: "soxr", apt: "libsoxr-dev"),
         systemLibrary("CSQLite", pkg: "sqlite3", apt: "libsqlite3-dev"),
+        systemLibrary("CMosquitto", pkg: "libmosquitto", apt: "libmosquitto-dev"),
 
         .target(name: "MoodCore", dependencies: [.product(name: "DequeModule", package: "swift-collections")]),
         // The one seam for system calls (errors, descriptors, clocks, threads, Unix-socket addresses),
@@ -46,7 +47,7 @@ let package = Package(
         .target(
             name: "MoodService",
             dependencies: [
-                "MoodCore", "MoodSystem", "MoodDSP", "MoodModel", "MoodAudio",
+                "MoodCore", "MoodSystem", "MoodDSP", "MoodModel", "MoodAudio", "CMosquitto",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -167,7 +167,7 @@ public struct MQTTPlan: Sendable {
     }
 
     /// Home Assistant ids: `[a-zA-Z0-9_-]`, everything else `_`.
-    static func idSafe(_ s: String) -> String {
+    public static func idSafe(_ s: String) -> String {
         String(s.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") ? $0 : "_" })
     }
 }

@@ -23,6 +23,8 @@ public struct Daemon: Sendable {
     public let log: EventLog?
     /// nil when not started by systemd with `Type=notify` (`$NOTIFY_SOCKET` unset).
     public let notifier: SystemdNotifierService?
+    /// nil when `mqtt.host` is empty.
+    public let mqtt: MQTTService?
     public let logger: Logger
     private let environment: [String: String]
 
@@ -52,6 +54,14 @@ public struct Daemon: Sendable {
             let log = EventLog(config, logger: logger)
             hub.attach(log)
             self.log = log
+        }
+        if config.mqttHost.isEmpty {
+            mqtt = nil
+        } else {
+            let mqtt = MQTTService(settings: MQTTService.Settings(config, labels: classifier.labels.names),
+                                   snapshot: { [hub] in hub.snapshot() }, logger: logger)
+            hub.attach(mqtt)
+            self.mqtt = mqtt
         }
         if let notifier = SystemdNotifier(environment: environment) {
             self.notifier = SystemdNotifierService(
@@ -98,6 +108,7 @@ public struct Daemon: Sendable {
                 logger.notice("SIGHUP: no event log to reopen (log.path is empty); nothing to do")
             }
         }))
+        if let mqtt { services.append(mqtt) }
         if let capture { services.append(capture) }
         services.append(analysis)
         if let notifier { services.append(notifier) }

@@ -14,6 +14,9 @@ public enum FileSystem {
 
     public static func unlink(_ path: FilePath) throws(Errno) { try Syscall.unlink(path.string) }
 
+    /// This machine's name (`gethostname`); "localhost" if it has none.
+    public static var hostname: String { Syscall.hostname() }
+
     /// `access(path, R_OK)`: whether this process may read `path`.
     public static func checkReadable(_ path: FilePath) throws(Errno) { try Syscall.accessRead(path.string) }
 

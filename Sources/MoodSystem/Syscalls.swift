@@ -159,6 +159,12 @@ enum Syscall {
     }
 
     /// `getgrnam_r(3)`: the group's id, nil when there is no such group.
+    static func hostname() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     static func groupID(_ name: String) throws(Errno) -> UInt32? {
         var group = group()
         var result: UnsafeMutablePointer<group>? = nil

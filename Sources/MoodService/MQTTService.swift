@@ -1,0 +1,243 @@
+import DequeModule
+import Logging
+import MoodCore
+import MoodSystem
+import ServiceLifecycle
+import SystemPackage
+
+/// Publishes the station to an MQTT broker (docs/mqtt.md): `MQTTPlan` decides what, libmosquitto
+/// (`MosquittoClient`) carries it, and a thread of its own (`SystemThread`) sits between them, so the
+/// hub only ever enqueues: a broker that is down, slow, or stops reading never delays the analysis or
+/// the socket's clients. What waits is bounded: at most `maxPending` events (the oldest dropped) and
+/// `maxInFlight` messages handed to libmosquitto but not yet on the wire (beyond that, messages are
+/// dropped; retained state is republished on the next change, tick or reconnection).
+public final class MQTTService: Service, EventSubscriber, @unchecked Sendable {
+    // @unchecked: every `var` is guarded by `condition`.
+
+    public struct Settings: Sendable {
+        public var host: String
+        public var port: Int
+        public var username: String
+        public var passwordFile: String
+        public var caFile: String
+        public var clientID: String
+        public var keepalive: Int
+        public var plan: MQTTPlan.Settings
+
+        public init(_ config: Config, labels: [String], hostname: String = FileSystem.hostname) {
+            host = config.mqttHost
+            port = config.mqttPort
+            username = config.mqttUsername
+            passwordFile = config.mqttPasswordFile
+            caFile = config.mqttTLS
+            clientID = config.mqttClientID.isEmpty ? "moodd-" + hostname : config.mqttClientID
+            keepalive = config.mqttKeepalive
+            let station = MQTTPlan.idSafe(hostname).lowercased()
+            plan = MQTTPlan.Settings(
+                topic: config.mqttTopic.isEmpty ? "moodd/" + station : config.mqttTopic,
+                discoveryPrefix: config.mqttDiscoveryPrefix, publishInterval: config.mqttPublishInterval,
+                station: hostname, labels: labels, version: MooddVersion.string)
+        }
+    }
+
+    static let maxPending = 256
+    static let maxInFlight = 64
+
+    private let settings: Settings
+    private let snapshot: @Sendable () -> MoodEvent.Snapshot
+    private let logger: Logger
+    private let condition = ThreadCondition()
+    private var plan: MQTTPlan
+    private var pending = Deque<(MoodEvent, [UInt8])>()
+    private var connection: Bool?  // a change of connection to handle; nil: none
+    private var inFlight = 0
+    private var stopping = false
+    private var finished = false
+    private var dropped = 0
+    private var dropping = false
+
+    /// - Parameter snapshot: the hub's current state (called on the MQTT thread, never under the hub's lock).
+    public init(settings: Settings, snapshot: @escaping @Sendable () -> MoodEvent.Snapshot, logger: Logger) {
+        self.settings = settings
+        self.snapshot = snapshot
+        self.logger = logger
+        plan = MQTTPlan(settings.plan)
+    }
+
+    /// From the hub, under its lock: enqueue, never wait.
+    public func receive(_ event: MoodEvent, line: [UInt8]) {
+        switch event {
+        case .mood, .change, .source: break
+        default: return
+        }
+        condition.withLock {
+            if pending.count >= Self.maxPending {
+                pending.removeFirst()
+                dropped += 1
+            }
+            pending.append((event, line))
+            condition.broadcast()
+        }
+    }
+
+    public func run() async throws {
+        let client: MosquittoClient
+        do {
+            client = try makeClient()
+        } catch {
+            logger.error("MQTT disabled: \(error)", metadata: ["broker": "\(settings.host):\(settings.port)"])
+            try? await gracefulShutdown()
+            return
+        }
+        logger.info("MQTT publishing", metadata: ["broker": "\(settings.host):\(settings.port)", "topic": "\(settings.plan.topic)"])
+        try SystemThread.start("mqtt") { self.publishLoop(client) }
+        try? await gracefulShutdown()
+        condition.withLock {
+            stopping = true
+            condition.broadcast()
+        }
+        // The loop says offline and disconnects; a broker that stopped reading gets a second at most.
+        let done = await withTaskCancellationHandler {
+            (try? await SystemThread.run("mqtt stop") { [self] in
+                condition.withLock { SystemClock().wait(condition, until: SystemClock.now.advanced(bySeconds: 1), orUntil: { finished }) }
+            }) ?? false
+        } onCancel: {}
+        client.stop(force: !done)
+    }
+
+    private func makeClient() throws -> MosquittoClient {
+        let client = try MosquittoClient(clientID: settings.clientID) { [weak self] event in self?.clientDid(event) }
+        if !settings.username.isEmpty {
+            var password: String?
+            if !settings.passwordFile.isEmpty {
+                guard let text = try? Self.firstLine(of: settings.passwordFile) else {
+                    throw MosquittoClient.Failure(description: "mqtt.password_file \(settings.passwordFile) cannot be read")
+                }
+                password = text
+            }
+            try client.setCredentials(username: settings.username, password: password)
+        }
+        if !settings.caFile.isEmpty { try client.setTLS(caFile: settings.caFile) }
+        let will = plan.lastWill
+        try client.setWill(topic: will.topic, payload: will.payload, retain: will.retain)
+        try client.start(reconnectMin: 1, reconnectMax: 60)
+        return client
+    }
+
+    /// On libmosquitto's thread.
+    private func clientDid(_ event: MosquittoClient.Event) {
+        switch event {
+        case .connected:
+            logger.notice("MQTT connected", metadata: ["broker": "\(settings.host):\(settings.port)"])
+            condition.withLock {
+                connection = true
+                inFlight = 0
+                condition.broadcast()
+            }
+        case .refused(let reason):
+            // libmosquitto retries with the backoff; one line per attempt is what an operator needs
+            // to see a wrong password, and the backoff caps it at one a minute.
+            logger.error("MQTT connection refused; retrying", metadata: ["broker": "\(settings.host):\(settings.port)", "reason": "\(reason)"])
+        case .disconnected(let reason):
+            let wasUp = condition.withLock { () -> Bool in
+                let up = connection != false
+                connection = false
+                condition.broadcast()
+                return up
+            }
+            if wasUp, reason != "disconnected" {
+                logger.warning("MQTT connection lost; reconnecting", metadata: ["broker": "\(settings.host):\(settings.port)", "reason": "\(reason)"])
+            }
+        case .sent:
+            condition.withLock { inFlight = max(0, inFlight - 1) }
+        }
+    }
+
+    /// The MQTT thread: turns connection changes, events and ticks into messages.
+    private func publishLoop(_ client: MosquittoClient) {
+        let clock = SystemClock()
+        // Until a first connection is under way, this thread retries it: 1 s, 2 s, 4 s... at most 60 s.
+        var firstConnection: (next: Double, delay: Double)? = (clock.now.seconds, 1)
+        while true {
+            if let attempt = firstConnection, clock.now.seconds >= attempt.next {
+                if let reason = client.connect(host: settings.host, port: settings.port, keepalive: settings.keepalive) {
+                    logger.error("MQTT broker unreachable; retrying in \(Int(attempt.delay)) s",
+                                 metadata: ["broker": "\(settings.host):\(settings.port)", "reason": "\(reason)"])
+                    firstConnection = (clock.now.seconds + attempt.delay, min(attempt.delay * 2, 60))
+                } else {
+                    firstConnection = nil
+                }
+            }
+            let work: (connection: Bool?, events: [(MoodEvent, [UInt8])], stopping: Bool) = condition.withLock {
+                var deadline = clock.now.advanced(bySeconds: min(settings.plan.publishInterval, 1))
+                if let attempt = firstConnection, attempt.next < deadline.seconds { deadline = MonotonicInstant(seconds: attempt.next) }
+                _ = clock.wait(condition, until: deadline, orUntil: { !pending.isEmpty || connection != nil || stopping })
+                defer {
+                    pending.removeAll()
+                    connection = nil
+                }
+                return (connection, Array(pending), stopping)
+            }
+            var messages: [MQTTPlan.Message] = []
+            let now = clock.now.seconds
+            if let up = work.connection {
+                if up { messages += plan.connected(state: snapshot(), now: now) } else { plan.disconnected() }
+            }
+            for (event, line) in work.events {
+                let text = line.last == UInt8(ascii: "\n") ? line.dropLast() : line[...]
+                messages += plan.published(event, line: String(decoding: text, as: UTF8.self), state: snapshot(), now: now)
+            }
+            messages += plan.tick(state: snapshot(), now: now)
+            if work.stopping { messages += plan.shuttingDown() }
+            send(messages, client)
+            reportDrops()
+            if work.stopping { break }
+        }
+        condition.withLock {
+            finished = true
+            condition.broadcast()
+        }
+    }
+
+    private func send(_ messages: [MQTTPlan.Message], _ client: MosquittoClient) {
+        for m in messages {
+            let room = condition.withLock { () -> Bool in
+                guard inFlight < Self.maxInFlight else {
+                    dropped += 1
+                    return false
+                }
+                inFlight += 1
+                return true
+            }
+            guard room else { continue }
+            if !client.publish(topic: m.topic, payload: m.payload, retain: m.retain) {
+                condition.withLock { inFlight -= 1 }  // not connected: nothing queued
+            }
+        }
+    }
+
+    /// One line when messages start being dropped, one when they stop, with the count.
+    private func reportDrops() {
+        let (count, started, ended) = condition.withLock { () -> (Int, Bool, Bool) in
+            let now = dropped > 0
+            defer {
+                if !now { dropping = false } else { dropping = true }
+                dropped = 0
+            }
+            return (dropped, now && !dropping, !now && dropping)
+        }
+        if started {
+            logger.warning("MQTT broker is not keeping up; dropping messages (the analysis and the socket are unaffected)",
+                           metadata: ["dropped": "\(count)"])
+        } else if ended {
+            logger.notice("MQTT broker keeps up again")
+        }
+    }
+
+    static func firstLine(of path: String) throws -> String {
+        let fd = try FileDescriptor.open(FilePath(path), .readOnly)
+        defer { try? fd.close() }
+        let bytes = try fd.read(upTo: 4096)
+        return String(decoding: bytes.prefix { $0 != UInt8(ascii: "\n") && $0 != UInt8(ascii: "\r") }, as: UTF8.self)
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A private mosquitto broker for tests (Debian's `mosquitto`, installed by `scripts/bootstrap --test`):
+/// anonymous, no persistence, on a port of its own on 127.0.0.1. `retained` reads what a client that
+/// subscribes now would get first (`mosquitto_sub`).
+public final class MosquittoBroker {
+    public static let mosquitto = executablePath("mosquitto")
+    public static let subscriber = executablePath("mosquitto_sub")
+    public static var isAvailable: Bool { mosquitto != nil && subscriber != nil }
+    public static let skipReason = "mosquitto or mosquitto_sub not installed (scripts/bootstrap --test installs mosquitto, mosquitto-clients)"
+
+    public let port: Int
+    private let directory: TemporaryDirectory
+    private var process: ChildProcess?
+
+    /// A broker on a free port; not started.
+    public init() throws {
+        directory = try TemporaryDirectory()
+        port = Int.random(in: 20_000...60_000)
+        try "listener \(port) 127.0.0.1\nallow_anonymous true\npersistence false\n"
+            .write(toFile: directory.path + "/mosquitto.conf", atomically: true, encoding: .utf8)
+    }
+
+    deinit { stop() }
+
+    /// Starts it and waits (up to 5 s) until it accepts subscribers.
+    public func start() throws {
+        process = try ChildProcess(Self.mosquitto!, ["-c", directory.path + "/mosquitto.conf"], environment: [:],
+                                   stderrPath: directory.path + "/broker.log")
+        let ready = waitUntil(timeout: 5) { (try? self.messages(topics: ["$SYS/broker/version"], count: 1, timeout: 0.5).count) == 1 }
+        guard ready else { throw ChildProcess.SpawnError(description: "mosquitto did not start on port \(port): \(log)") }
+    }
+
+    public func stop() {
+        process?.terminate()
+        process = nil
+    }
+
+    public var log: String { (try? String(contentsOfFile: directory.path + "/broker.log", encoding: .utf8)) ?? "" }
+
+    /// The first `count` messages a new subscriber to `topics` receives within `timeout` seconds
+    /// (retained ones first), as (topic, payload).
+    public func messages(topics: [String], count: Int, timeout: Double) throws -> [(topic: String, payload: String)] {
+        let process = Process()
+        // Through coreutils' timeout, which unblocks its signals: mosquitto_sub's own -W relies on
+        // SIGALRM, which a child of the test process may inherit blocked (it then never times out).
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
+        process.arguments = ["-s", "KILL", String(format: "%.1f", timeout), Self.subscriber!,
+                             "-h", "127.0.0.1", "-p", "\(port)", "-v", "-C", "\(count)"] + topics.flatMap { ["-t", $0] }
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").map { line -> (topic: String, payload: String) in
+            let parts = line.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: false)
+            return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
+        }
+    }
+}

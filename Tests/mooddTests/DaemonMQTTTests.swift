@@ -1,0 +1,79 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import MoodCore
+import MoodTestKit
+import Testing
+
+/// `moodd run` publishing to a real mosquitto broker (docs/mqtt.md): what a subscriber that comes
+/// later sees, the broker's last will when the daemon dies, and a broker that is not there at start.
+@Suite(.serialized, .timeLimit(.minutes(2)), .enabled(if: MosquittoBroker.isAvailable, Comment(rawValue: MosquittoBroker.skipReason)))
+struct DaemonMQTTTests {
+    static let demo = RunCommandDaemonTests.repository + "/examples/demo.ogg"
+
+    static func daemon(port: Int, extra: [String] = []) throws -> RunningDaemon {
+        try RunningDaemon(["--source", "file+loop:" + demo, "--set", "mqtt.host=127.0.0.1", "--set", "mqtt.port=\(port)",
+                           "--set", "mqtt.topic=moodd/test", "--set", "mqtt.publish_interval=1"] + extra)
+    }
+
+    /// A subscriber that connects after the daemon gets the station's availability, its discovery and
+    /// its state (all retained); SIGKILL (a crash, a cut cable) turns availability to `offline` through
+    /// the broker's last will.
+    @Test func aLateSubscriberGetsTheRetainedStationAndTheWillSaysOfflineOnACrash() async throws {
+        try await offPool {
+            let broker = try MosquittoBroker()
+            try broker.start()
+            let daemon = try Self.daemon(port: broker.port)
+            let online = waitUntil(timeout: 10) {
+                (try? broker.messages(topics: ["moodd/test/availability"], count: 1, timeout: 1).first?.payload) == "online"
+            }
+            #expect(online, "\(daemon.stderr)")
+            let retained = try broker.messages(topics: ["moodd/test/#", "homeassistant/#"], count: 7, timeout: 5)
+            let topics = Set(retained.map(\.topic))
+            #expect(topics == ["moodd/test/availability", "moodd/test/state",
+                               "homeassistant/sensor/moodd_\(Self.station)/mood/config", "homeassistant/sensor/moodd_\(Self.station)/valence/config",
+                               "homeassistant/sensor/moodd_\(Self.station)/arousal/config", "homeassistant/sensor/moodd_\(Self.station)/confidence/config",
+                               "homeassistant/binary_sensor/moodd_\(Self.station)/music/config"], "\(retained.map(\.topic))")
+            let state = try JSONValue.parse(try #require(retained.first { $0.topic == "moodd/test/state" }).payload)
+            #expect(state["source"]?.stringValue == "started" && state["label"] != nil)
+            let mood = try JSONValue.parse(try #require(retained.first { $0.topic.hasSuffix("/mood/config") }).payload)
+            #expect(mood["availability_topic"]?.stringValue == "moodd/test/availability")
+            #expect(mood["options"]?.arrayValue?.count == 8)
+
+            kill(daemon.process.pid, SIGKILL)
+            let offline = waitUntil(timeout: 10) {
+                (try? broker.messages(topics: ["moodd/test/availability"], count: 1, timeout: 1).first?.payload) == "offline"
+            }
+            #expect(offline)
+        }
+    }
+
+    /// No broker when the daemon starts: the socket serves at once; when the broker comes, the
+    /// daemon connects and retains its station; SIGTERM says `offline` itself.
+    @Test func aBrokerThatIsNotThereYetDelaysNothingAndIsJoinedWhenItComes() async throws {
+        try await offPool {
+            let broker = try MosquittoBroker()
+            let started = monotonicSeconds()
+            let daemon = try Self.daemon(port: broker.port)
+            #expect(monotonicSeconds() - started < 10)
+            let client = try UnixLineClient(path: daemon.socketPath)
+            #expect(try client.readEvent(timeout: 5)?.name == "hello")
+            try broker.start()
+            let online = waitUntil(timeout: 30) {
+                (try? broker.messages(topics: ["moodd/test/availability"], count: 1, timeout: 1).first?.payload) == "online"
+            }
+            #expect(online, "\(daemon.stderr)")
+            #expect(daemon.stop(timeout: 5) == 0)
+            let offline = try broker.messages(topics: ["moodd/test/availability"], count: 1, timeout: 3).first?.payload
+            #expect(offline == "offline")
+        }
+    }
+
+    /// The hostname as the discovery ids use it.
+    static let station: String = {
+        var buffer = [CChar](repeating: 0, count: 256)
+        gethostname(&buffer, 255)
+        return MQTTPlan.idSafe(String(cString: buffer))
+    }()
+}
