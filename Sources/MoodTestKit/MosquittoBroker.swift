@@ -39,6 +39,9 @@ public final class MosquittoBroker {
         process = nil
     }
 
+    /// The broker's process id (to freeze it with SIGSTOP); -1 when not running.
+    public var pid: Int32 { process?.pid ?? -1 }
+
     public var log: String { (try? String(contentsOfFile: directory.path + "/broker.log", encoding: .utf8)) ?? "" }
 
     /// The first `count` messages a new subscriber to `topics` receives within `timeout` seconds

@@ -70,6 +70,36 @@ struct DaemonMQTTTests {
         }
     }
 
+    /// A broker that stops reading (SIGSTOP: a hung host, a full network): the analysis keeps its
+    /// cadence and a socket subscriber keeps receiving; when the broker resumes, the state flows again.
+    @Test func aBrokerThatStopsReadingDelaysNeitherTheAnalysisNorTheSocket() async throws {
+        let (moods, resumed) = try await offPool { () -> (Int, Bool) in
+            let broker = try MosquittoBroker()
+            try broker.start()
+            let daemon = try Self.daemon(port: broker.port, extra: ["--hop", "0.5"])
+            let online = waitUntil(timeout: 10) {
+                (try? broker.messages(topics: ["moodd/test/availability"], count: 1, timeout: 1).first?.payload) == "online"
+            }
+            guard online else { return (0, false) }
+            let client = try UnixLineClient(path: daemon.socketPath)
+            while let line = try client.readLine(timeout: 10), !line.hasPrefix("{\"event\":\"mood\"") {}  // analysing now
+            kill(broker.pid, SIGSTOP)
+            let end = monotonicSeconds() + 10
+            var moods = 0
+            while monotonicSeconds() < end, let line = try? client.readLine(timeout: max(0.1, end - monotonicSeconds())) {
+                if line.hasPrefix("{\"event\":\"mood\"") { moods += 1 }
+            }
+            kill(broker.pid, SIGCONT)
+            let resumed = waitUntil(timeout: 10) {
+                (try? broker.messages(topics: ["moodd/test/state"], count: 1, timeout: 1).count) == 1
+            }
+            return (moods, resumed)
+        }
+        // 20 analyses in 10 s at hop 0.5; a stalled publisher would leave the socket silent.
+        #expect(moods >= 18, "\(moods) moods in 10 s")
+        #expect(resumed)
+    }
+
     /// The hostname as the discovery ids use it.
     static let station: String = {
         var buffer = [CChar](repeating: 0, count: 256)
