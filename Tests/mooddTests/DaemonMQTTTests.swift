@@ -100,6 +100,23 @@ struct DaemonMQTTTests {
         #expect(resumed)
     }
 
+    /// A broker that refuses the credentials: one journal line per attempt (1 s, 2 s, 4 s... apart),
+    /// no crash, the socket served meanwhile.
+    @Test func refusedCredentialsAreAJournalLineAndRetriedNeverACrash() async throws {
+        let (stderr, running, hello) = try await offPool { () -> (String, Bool, String?) in
+            let broker = try MosquittoBroker(anonymous: false)
+            try broker.start()
+            let daemon = try Self.daemon(port: broker.port, extra: ["--set", "mqtt.username=moodd"])
+            _ = waitUntil(timeout: 10) { daemon.stderr.components(separatedBy: "MQTT connection refused").count > 2 }
+            let hello = try UnixLineClient(path: daemon.socketPath).readEvent(timeout: 5)?.name
+            return (daemon.stderr, daemon.process.isRunning, hello)
+        }
+        let refusals = stderr.split(separator: "\n").filter { $0.contains("MQTT connection refused") }
+        #expect(refusals.count >= 2, "\(stderr)")
+        #expect(refusals.allSatisfy { $0.contains("not authorised") }, "\(refusals)")
+        #expect(running && hello == "hello")
+    }
+
     /// The hostname as the discovery ids use it.
     static let station: String = {
         var buffer = [CChar](repeating: 0, count: 256)
