@@ -32,6 +32,10 @@ public enum ConfigCheck {
         {
             problems.append(Problem(key: "audio.source", message: "\(path): \(reason)"))
         }
+        for (key, path) in [("mqtt.password_file", config.mqttPasswordFile), ("mqtt.tls", config.mqttTLS)]
+        where !config.mqttHost.isEmpty && !path.isEmpty {
+            if let reason = unreadable(path, allowFIFO: false) { problems.append(Problem(key: key, message: "\(path): \(reason)")) }
+        }
         if !config.modelPath.isEmpty, let reason = unreadable(config.modelPath, allowFIFO: false) {
             problems.append(Problem(key: "model.path", message: "\(config.modelPath): \(reason)"))
         }

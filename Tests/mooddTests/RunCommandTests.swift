@@ -109,6 +109,22 @@ import Testing
             """)
     }
 
+    /// The MQTT password and CA files are checked like the model: named with their key, exit 78.
+    @Test func checkConfigNamesUnreadableMQTTFiles() async throws {
+        let directory = try TemporaryDirectory()
+        let file = try Self.write("""
+            [mqtt]
+            host = "broker.lan"
+            password_file = "\(directory.path)/missing-password"
+            tls = "\(directory.path)"
+
+            """, in: directory)
+        let result = try await offPool { try Command.run("moodd", ["check-config", "--config", file]) }
+        #expect(result.status == 78)
+        #expect(result.stderr.contains("moodd: \(file):3: key 'mqtt.password_file': \(directory.path)/missing-password: No such file or directory\n"), "\(result.stderr)")
+        #expect(result.stderr.contains("moodd: \(file):4: key 'mqtt.tls': \(directory.path): is a directory, not a file\n"), "\(result.stderr)")
+    }
+
     /// `run` refuses the same before anything starts (status 78, nothing created), and a socket
     /// directory that does not exist is named with its key and a fix (it used to be
     /// `mkdtemp in /x/y: No such file or directory`, status 1).
