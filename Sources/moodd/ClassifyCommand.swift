@@ -112,14 +112,14 @@ struct ClassifyCommand: ParsableCommand {
 
     private func classifyFile(_ file: String, _ classifier: MoodClassifier) throws -> FileMood {
         var result = FileMood(file: file, labels: classifier.labels, hasContentHead: classifier.hasContentHead, timeline: timeline)
-        var levels = WindowLevels(hop: LogMelSpec.musicnn.hop)
+        var levels = WindowLevels(hop: ModelInput.musicnn().logMelSpec.hop)
         var mood = [Float](repeating: 0, count: classifier.labels.count)
         var content = [Float](repeating: 0, count: classifier.hasContentHead ? ContentKind.allCases.count : 0)
         let threshold = Float(silenceThresholdDb)
         let patchFrames = classifier.patchFrames
         var k = 0
         try PatchRunner.forEachPatch(of: file, patchFrames: patchFrames, hopFrames: hopFrames, samples: { levels.push($0) }) { patch in
-            var window = FileMood.Window(start: Double(k * hopFrames * LogMelSpec.musicnn.hop) / Double(LogMelSpec.musicnn.sampleRate))
+            var window = FileMood.Window(start: Double(k * hopFrames * ModelInput.musicnn().logMelSpec.hop) / Double(ModelInput.musicnn().logMelSpec.sampleRate))
             let silent = classifier.hasContentHead && !(levels.levelDB(frames: k * hopFrames..<k * hopFrames + patchFrames) >= threshold)
             if silent {
                 window.kind = FileMood.silence
