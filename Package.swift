@@ -41,7 +41,7 @@ let package = Package(
         .target(name: "MoodSystem", dependencies: [.product(name: "SystemPackage", package: "swift-system")]),
         .target(name: "MoodDSP", dependencies: ["CFFTW3f"]),
         .target(name: "MoodAudio", dependencies: ["MoodCore", "MoodSystem", "CSndfile", "CSoxr", "CALSA", "CPulseSimple"]),
-        .target(name: "MoodModel", dependencies: ["MoodCore", "MoodSystem", "COpenBLAS"]),
+        .target(name: "MoodModel", dependencies: ["MoodCore", "MoodSystem", "MoodDSP", "COpenBLAS"]),
         // The music library's database (moodd scan, moodd playlist): SQLite behind one file.
         .target(name: "MoodLibrary", dependencies: ["MoodCore", "CSQLite"]),
         .target(
@@ -76,7 +76,7 @@ let package = Package(
         .testTarget(name: "MoodSystemTests", dependencies: ["MoodSystem", "MoodTestKit"]),
         .testTarget(name: "MoodDSPTests", dependencies: ["MoodDSP", "MoodCore", "MoodTestKit"]),
         .testTarget(name: "MoodAudioTests", dependencies: ["MoodAudio", "MoodSystem", "MoodCore", "MoodTestKit"]),
-        .testTarget(name: "MoodModelTests", dependencies: ["MoodModel", "MoodSystem", "MoodCore", "MoodTestKit"]),
+        .testTarget(name: "MoodModelTests", dependencies: ["MoodModel", "MoodDSP", "MoodSystem", "MoodCore", "MoodTestKit"]),
         .testTarget(name: "MoodLibraryTests", dependencies: ["MoodLibrary", "MoodCore", "MoodTestKit"]),
         .testTarget(name: "MoodServiceTests", dependencies: ["MoodService", "MoodSystem", "MoodCore", "MoodTestKit"]),
         .testTarget(name: "mooddTests", dependencies: ["MoodCore", "MoodSystem", "MoodModel", "MoodTestKit"]),

@@ -42,7 +42,7 @@ public final class LogMelFrontEnd {
 
     /// Builds the plan, window, filterbank and buffers.
     /// - Throws: ``DSPParameterError`` if `spec` is not usable (see ``LogMelSpec/validate()``).
-    public init(spec: LogMelSpec = .musicnn, centered: Bool = true) throws(DSPParameterError) {
+    public init(spec: LogMelSpec, centered: Bool = true) throws(DSPParameterError) {
         try spec.validate()
         self.spec = spec
         self.centered = centered

@@ -3,6 +3,7 @@
 /// Frames are `nFFT` samples long, every `hop` samples; each is Hann-windowed (periodic), turned
 /// into a power spectrum `|X[k]|^2`, projected onto `nMels` Slaney mel bands spanning `fMin...fMax`
 /// with Slaney area norm, and compressed as `log10(1 + 10000 * mel)`. See docs/frontend.md.
+/// A model's spec comes from its file (`ModelInput.logMelSpec`); there is no built-in one.
 public struct LogMelSpec: Sendable, Equatable {
     /// Input sample rate, Hz (mono).
     public var sampleRate: Int
@@ -25,11 +26,6 @@ public struct LogMelSpec: Sendable, Equatable {
         self.fMin = fMin
         self.fMax = fMax
     }
-
-    /// musicnn's input (its `config.py`: SR 16000, FFT_SIZE 512, FFT_HOP 256, N_MELS 96; librosa's
-    /// default 0...sr/2 mel range): `librosa.feature.melspectrogram(sr=16000, n_fft=512,
-    /// hop_length=256, n_mels=96)`. One frame every 16 ms, 32 ms long.
-    public static let musicnn = LogMelSpec(sampleRate: 16000, nFFT: 512, hop: 256, nMels: 96, fMin: 0, fMax: 8000)
 
     /// The number of FFT bins per frame, `nFFT / 2 + 1`.
     public var binCount: Int { nFFT / 2 + 1 }

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import MoodCore
 import MoodDSP
+import MoodModel
 
 /// One analysis stream's state and buffers: samples from the ring, through the log-mel front end,
 /// into rolling windows of the latest samples (for the level) and the latest frames (for the model),
@@ -48,7 +49,7 @@ final class AnalysisPipeline {
         self.ring = ring
         self.classifier = classifier
         self.tracker = tracker
-        frontEnd = try LogMelFrontEnd(spec: .musicnn)
+        frontEnd = try LogMelFrontEnd(spec: ModelInput.musicnn().logMelSpec)
         precondition(classifier.melBands == frontEnd.spec.nMels, "the classifier expects \(classifier.melBands) mel bands")
         precondition(classifier.patchFrames > 0)
         patchFrames = classifier.patchFrames

@@ -88,7 +88,7 @@ func run() throws {
     let (stage, path) = (args[0], args[1])
     let audio = try decode(path, keep: true)
     let seconds = Double(audio.count) / Double(AudioFileDecoder.outputSampleRate)
-    let frontEnd = try LogMelFrontEnd(spec: .musicnn)
+    let frontEnd = try LogMelFrontEnd(spec: ModelInput.musicnn().logMelSpec)
 
     let work: () throws -> Void
     switch stage {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import MoodCore
 import MoodDSP
+import MoodModel
 
 /// `moodd features FILE --npy OUT.npy`: the log-mel frames the CNN sees, as float32 `[frames, 96]`.
 struct FeaturesCommand: ParsableCommand {
@@ -29,7 +30,7 @@ struct FeaturesCommand: ParsableCommand {
 
     /// Streams `file` through the decoder and the front end into `output`; returns the frame count.
     static func extract(file: String, to output: String) throws -> Int {
-        let writer = try NPYFileWriter(path: output, columns: LogMelSpec.musicnn.nMels)
+        let writer = try NPYFileWriter(path: output, columns: ModelInput.musicnn().logMelSpec.nMels)
         try FileFrames.forEachBlock(of: file) { try writer.append($0) }
         try writer.commit()
         return writer.rows

@@ -19,7 +19,8 @@ struct FileClassifier {
     /// The file's verdict and the seconds of audio it holds (16-kHz samples decoded).
     func classifyCountingSamples(_ file: String) throws -> (mood: FileMood, seconds: Double) {
         var result = FileMood(file: file, labels: classifier.labels, hasContentHead: classifier.hasContentHead, timeline: timeline)
-        var levels = WindowLevels(hop: LogMelSpec.musicnn.hop)
+        let spec = ModelInput.musicnn().logMelSpec
+        var levels = WindowLevels(hop: spec.hop)
         var mood = [Float](repeating: 0, count: classifier.labels.count)
         var content = [Float](repeating: 0, count: classifier.hasContentHead ? ContentKind.allCases.count : 0)
         let threshold = Float(silenceThresholdDB)
@@ -27,7 +28,7 @@ struct FileClassifier {
         var samples = 0
         var k = 0
         try PatchRunner.forEachPatch(of: file, patchFrames: patchFrames, hopFrames: hopFrames, samples: { levels.push($0); samples += $0.count }) { patch in
-            var window = FileMood.Window(start: Double(k * hopFrames * LogMelSpec.musicnn.hop) / Double(LogMelSpec.musicnn.sampleRate))
+            var window = FileMood.Window(start: Double(k * hopFrames * spec.hop) / Double(spec.sampleRate))
             let silent = classifier.hasContentHead && !(levels.levelDB(frames: k * hopFrames..<k * hopFrames + patchFrames) >= threshold)
             if silent {
                 window.kind = FileMood.silence
@@ -44,6 +45,6 @@ struct FileClassifier {
             result.add(window)
             k += 1
         }
-        return (result, Double(samples) / Double(LogMelSpec.musicnn.sampleRate))
+        return (result, Double(samples) / Double(spec.sampleRate))
     }
 }

@@ -1,5 +1,6 @@
 import MoodAudio
 import MoodDSP
+import MoodModel
 
 /// The offline twin of the daemon's capture and front end: decodes a file (mono, 16 kHz) and streams
 /// its log-mel frames in blocks, never holding the whole file.
@@ -12,7 +13,7 @@ enum FileFrames {
         _ body: (UnsafeBufferPointer<Float>) throws -> Void
     ) throws {
         let decoder = try AudioFileDecoder(path: file)
-        let frontEnd = try LogMelFrontEnd(spec: .musicnn)
+        let frontEnd = try LogMelFrontEnd(spec: ModelInput.musicnn().logMelSpec)
         var block = [Float](repeating: 0, count: 16_384)  // mono, 16 kHz
         var frames: [Float] = []                           // [n x nMels], one block's worth
         frames.reserveCapacity((block.count / frontEnd.spec.hop + 2) * frontEnd.spec.nMels)

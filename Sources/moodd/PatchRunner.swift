@@ -12,7 +12,7 @@ enum PatchRunner {
         of file: String, patchFrames: Int = 187, hopFrames: Int, samples: ((UnsafeBufferPointer<Float>) -> Void)? = nil,
         _ body: (UnsafeBufferPointer<Float>) throws -> Void
     ) throws -> Int {
-        let window = try PatchWindow(patchFrames: patchFrames, hopFrames: hopFrames, bands: LogMelSpec.musicnn.nMels)
+        let window = try PatchWindow(patchFrames: patchFrames, hopFrames: hopFrames, bands: ModelInput.musicnn().logMelSpec.nMels)
         try FileFrames.forEachBlock(of: file, samples: samples) { frames in try window.push(frames, patch: { try body($0) }) }
         try window.finishShortStream(patch: { try body($0) })
         return window.patchesEmitted

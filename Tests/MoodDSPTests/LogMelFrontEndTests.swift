@@ -8,7 +8,7 @@ import Testing
 
     /// All frames of `samples` pushed in one block and finished, row-major `[frames x nMels]`.
     static func frames(_ samples: [Float], centered: Bool = true) throws -> [Float] {
-        let frontEnd = try LogMelFrontEnd(centered: centered)
+        let frontEnd = try LogMelFrontEnd(spec: .musicnn, centered: centered)
         var out: [Float] = []
         frontEnd.push(samples, into: &out)
         frontEnd.finish(into: &out)
@@ -17,7 +17,7 @@ import Testing
 
     /// The same, pushed in consecutive blocks of the given sizes (cycled until the input runs out).
     static func frames(_ samples: [Float], blocks: [Int]) throws -> [Float] {
-        let frontEnd = try LogMelFrontEnd()
+        let frontEnd = try LogMelFrontEnd(spec: .musicnn)
         var out: [Float] = []
         var at = 0
         var i = 0
@@ -71,7 +71,7 @@ import Testing
 
     @Test(arguments: [0, 1, 255, 256, 257, 511, 512, 513, 16000, 16128])
     func yieldsLibrosaFrameCountAfterFinish(samples n: Int) throws {
-        let frontEnd = try LogMelFrontEnd()
+        let frontEnd = try LogMelFrontEnd(spec: .musicnn)
         var count = 0
         [Float](repeating: 0.25, count: n).withUnsafeBufferPointer { frontEnd.push($0) { _ in count += 1 } }
         frontEnd.finish { frame in
@@ -85,7 +85,7 @@ import Testing
 
     @Test func emitsEachFrameAsSoonAsItsLastSampleArrives() throws {
         // Centered frame k covers samples k*256 - 256 ..< k*256 + 256: it completes at sample k*256 + 255.
-        let frontEnd = try LogMelFrontEnd()
+        let frontEnd = try LogMelFrontEnd(spec: .musicnn)
         var emittedAt: [Int] = []
         var frames: [Float] = []
         for i in 0..<1024 {
@@ -113,7 +113,7 @@ import Testing
             input[i] = bad
             zeroed[i] = 0
         }
-        let frontEnd = try LogMelFrontEnd()
+        let frontEnd = try LogMelFrontEnd(spec: .musicnn)
         var out: [Float] = []
         frontEnd.push(input, into: &out)
         frontEnd.finish(into: &out)
@@ -124,7 +124,7 @@ import Testing
     }
 
     @Test func allNonFiniteInputGivesSilence() throws {
-        let frontEnd = try LogMelFrontEnd()
+        let frontEnd = try LogMelFrontEnd(spec: .musicnn)
         var out: [Float] = []
         frontEnd.push([Float](repeating: .nan, count: 1000), into: &out)
         frontEnd.finish(into: &out)
@@ -136,7 +136,7 @@ import Testing
     @Test func finishStartsAFreshStreamAndResetForgetsEverything() throws {
         let a = try Fixtures.npy("mel/sine3000.npy").values
         let b = try Fixtures.npy("mel/chirp.npy").values
-        let frontEnd = try LogMelFrontEnd()
+        let frontEnd = try LogMelFrontEnd(spec: .musicnn)
         var first: [Float] = []
         frontEnd.push(a, into: &first)
         frontEnd.finish(into: &first)
