@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import ArgumentParser
 import MoodSystem
 import SystemPackage
 
@@ -21,6 +22,29 @@ enum AudioFileList {
                 return audioExtensions.contains(pathExtension(name).lowercased()) ? [child] : []
             }
         }
+    }
+
+    /// What `classify` and `tags` do with their arguments: `describe` each file (C libraries' own
+    /// stderr chatter silenced) and print what it returns; a file it fails on is one line on stderr and
+    /// the others go on, then exit status 1. A progress line on a terminal.
+    static func report(_ paths: [String], _ describe: (String) throws -> String) throws {
+        let inputs = expand(paths)
+        let progress = Progress(total: inputs.count)
+        var failed = false
+        for (i, file) in inputs.enumerated() {
+            progress.show(i, file)
+            do {
+                let text = try Diagnostics.silencingLibraries { try describe(file) }
+                progress.clear()
+                print(text)
+            } catch {
+                progress.clear()
+                Diagnostics.error(String(describing: error))
+                failed = true
+            }
+        }
+        progress.clear()
+        if failed { throw ExitCode(1) }
     }
 
     /// `song.MP3` -> `MP3`; `README` and `.hidden` -> "".

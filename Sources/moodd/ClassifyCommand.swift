@@ -68,39 +68,9 @@ struct ClassifyCommand: ParsableCommand {
         }
         let fileClassifier = FileClassifier(classifier: classifier, hopFrames: hopFrames,
                                             silenceThresholdDB: silenceThresholdDb, timeline: timeline)
-        let inputs = AudioFileList.expand(files)
-        let progress = Progress(total: inputs.count)
-        var failed = false
-        for (i, file) in inputs.enumerated() {
-            progress.show(i, file)
-            do {
-                let result = try Diagnostics.silencingLibraries { try fileClassifier.classify(file) }
-                progress.clear()
-                print(json ? result.jsonLine() : result.text())
-            } catch {
-                progress.clear()
-                Diagnostics.error(String(describing: error))
-                failed = true
-            }
+        try AudioFileList.report(files) { file in
+            let result = try fileClassifier.classify(file)
+            return json ? result.jsonLine() : result.text()
         }
-        progress.clear()
-        if failed { throw ExitCode(1) }
-    }
-}
-
-/// "[3/40] song.mp3" on stderr, rewritten in place, only when stderr is a terminal.
-struct Progress {
-    let total: Int
-    let enabled = isatty(2) != 0
-
-    func show(_ index: Int, _ file: String) {
-        guard enabled, total > 1 else { return }
-        let name = file.split(separator: "/").last.map(String.init) ?? file
-        writeStandardError("\r\u{1B}[K[\(index + 1)/\(total)] \(name)")
-    }
-
-    func clear() {
-        guard enabled, total > 1 else { return }
-        writeStandardError("\r\u{1B}[K")
     }
 }

@@ -2,7 +2,7 @@ import MoodCore
 import MoodModel
 import MoodSystem
 
-/// Classifies `items` on one thread per classifier (each thread owns one: their scratch buffers are
+/// Classifies `paths` on one thread per classifier (each thread owns one: their scratch buffers are
 /// not shared) and hands every outcome to the calling thread, which alone writes the database.
 /// Memory is bounded per job: a worker holds one file's decoding state at a time.
 final class ParallelScan: @unchecked Sendable {
@@ -16,8 +16,8 @@ final class ParallelScan: @unchecked Sendable {
     private var results: [(Int, Outcome)] = []
     private var running = 0
 
-    init(items: [(path: String, fingerprint: some Any)], classifiers: [MoodClassifier]) {
-        paths = items.map(\.path)
+    init(paths: [String], classifiers: [MoodClassifier]) {
+        self.paths = paths
         self.classifiers = classifiers
     }
 

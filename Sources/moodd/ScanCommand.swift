@@ -58,10 +58,11 @@ struct ScanCommand: ParsableCommand {
         }
         let modelPath: String
         let identity: String
+        let first: MoodClassifier
         do {
             modelPath = try model ?? ModelLocator.path(ModelLocator.mood)
             identity = try ModelIdentity.of(path: modelPath)
-            _ = try MoodClassifier(contentsOfFile: modelPath)  // a bad model is refused before any file is touched
+            first = try MoodClassifier(contentsOfFile: modelPath)  // a bad model is refused before any file is touched
         } catch {
             throw Diagnostics.fail(error)
         }
@@ -90,11 +91,11 @@ struct ScanCommand: ParsableCommand {
         let workers = min(jobs ?? max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))), todo.count)
         let classifiers: [MoodClassifier]
         do {
-            classifiers = try (0..<workers).map { _ in try MoodClassifier(contentsOfFile: modelPath) }
+            classifiers = try (0..<workers).map { $0 == 0 ? first : try MoodClassifier(contentsOfFile: modelPath) }
         } catch {
             throw Diagnostics.fail(error)
         }
-        let scan = ParallelScan(items: todo, classifiers: classifiers)
+        let scan = ParallelScan(paths: todo.map(\.path), classifiers: classifiers)
         let (failed, progress, storeFailure) = try Diagnostics.silencingLibrariesForTheRun { stderr in
             var progress = ScanProgress(total: todo.count, unchanged: unchanged, output: stderr)
             var failed = 0

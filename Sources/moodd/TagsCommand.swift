@@ -44,23 +44,7 @@ struct TagsCommand: ParsableCommand {
         } catch {
             throw Diagnostics.fail(error)
         }
-        let inputs = AudioFileList.expand(files)
-        let progress = Progress(total: inputs.count)
-        var failed = false
-        for (i, file) in inputs.enumerated() {
-            progress.show(i, file)
-            do {
-                let lines = try Diagnostics.silencingLibraries { try tag(file, network) }
-                progress.clear()
-                print(lines)
-            } catch {
-                progress.clear()
-                Diagnostics.error(String(describing: error))
-                failed = true
-            }
-        }
-        progress.clear()
-        if failed { throw ExitCode(1) }
+        try AudioFileList.report(files) { try tag($0, network) }
     }
 
     /// The file's report: one JSON line, or a header line and a line per tag.
