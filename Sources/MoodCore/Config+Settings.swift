@@ -61,6 +61,9 @@ extension Config {
             topic("mqtt.topic", \.mqttTopic, "the station's root topic; empty = moodd/<hostname>", allowEmpty: true),
             topic("mqtt.discovery_prefix", \.mqttDiscoveryPrefix, "Home Assistant's discovery prefix; empty = no discovery", allowEmpty: true),
             seconds("mqtt.publish_interval", \.mqttPublishInterval, above: 0, "seconds between periodic state messages (changes go at once)"),
+            listen("http.listen", \.httpListen,
+                   "moodd-web's address, HOST:PORT (docs/web.md); empty = no page; a LAN address lets anyone there see it"),
+            count("http.max_upload_bytes", \.httpMaxUploadBytes, 1...2_000_000_000, "largest file the page's \"try a file\" accepts, bytes"),
         ]
     }
 
@@ -118,6 +121,24 @@ extension Config {
                 }
             },
             value: { .string($0[keyPath: path].description) }, isText: true)
+    }
+
+    /// `HOST:PORT` (`HTTPListenAddress(parsing:)`), or empty for none.
+    private static func listen(_ key: String, _ path: WritableKeyPath<Config, HTTPListenAddress?>, _ comment: String) -> Setting {
+        Setting(
+            key: key, comment: comment,
+            apply: { config, value in
+                switch checkedText(value, allowEmpty: true, maxBytes: 300) {
+                case .success(let s):
+                    if s.isEmpty { config[keyPath: path] = nil; return nil }
+                    switch HTTPListenAddress.parse(s) {
+                    case .success(let address): config[keyPath: path] = address; return nil
+                    case .failure(let problem): return problem.message
+                    }
+                case .failure(let problem): return problem.message
+                }
+            },
+            value: { .string($0[keyPath: path]?.description ?? "") }, isText: true)
     }
 
     private struct TextProblem: Error { var message: String }

@@ -102,6 +102,12 @@ public struct Config: Sendable, Equatable {
     /// Seconds between periodic state messages (changes are published at once).
     public var mqttPublishInterval = 10.0
 
+    // [http] (docs/web.md): moodd-web's page
+    /// Where moodd-web listens; nil (empty in the file): no page.
+    public var httpListen: HTTPListenAddress? = nil
+    /// Largest upload `POST /api/classify` accepts, bytes.
+    public var httpMaxUploadBytes = 50_000_000
+
     public init() {}
 
     /// The history ring these values describe.

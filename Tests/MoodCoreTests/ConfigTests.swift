@@ -229,6 +229,10 @@ import Testing
             discovery_prefix = "homeassistant"
             publish_interval = 10.0
 
+            [http]
+            listen = ""
+            max_upload_bytes = 50000000
+
             """)
     }
 
