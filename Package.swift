@@ -16,6 +16,7 @@ let package = Package(
         .executable(name: "moodd", targets: ["moodd"]),
         .executable(name: "moodd-bench", targets: ["moodd-bench"]),
         .executable(name: "moodctl", targets: ["moodctl"]),
+        .executable(name: "moodd-web", targets: ["moodd-web"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -24,6 +25,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
     ],
     targets: [
         systemLibrary("CALSA", pkg: "alsa", apt: "libasound2-dev"),
@@ -55,11 +60,27 @@ let package = Package(
             ]
         ),
         .target(name: "MoodTestKit", dependencies: ["MoodCore", "MoodSystem"]),
+        // What the command-line programs share: the configuration file read, parsed and overridden.
+        .target(name: "MoodCLI", dependencies: ["MoodCore", "MoodSystem", .product(name: "SystemPackage", package: "swift-system")]),
+        // The live page (moodd-web): a subscriber of the daemon's socket served over HTTP by Hummingbird.
+        .target(
+            name: "MoodWeb",
+            dependencies: [
+                "MoodCore", "MoodSystem",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
 
         .executableTarget(
             name: "moodd",
             dependencies: [
-                "MoodCore", "MoodSystem", "MoodDSP", "MoodAudio", "MoodModel", "MoodService", "MoodLibrary",
+                "MoodCore", "MoodSystem", "MoodDSP", "MoodAudio", "MoodModel", "MoodService", "MoodLibrary", "MoodCLI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -69,6 +90,16 @@ let package = Package(
         .executableTarget(
             name: "moodctl",
             dependencies: ["MoodCore", "MoodSystem", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .executableTarget(
+            name: "moodd-web",
+            dependencies: [
+                "MoodCore", "MoodSystem", "MoodCLI", "MoodWeb",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
         .executableTarget(name: "moodd-bench", dependencies: ["MoodCore", "MoodSystem", "MoodDSP", "MoodAudio", "MoodModel", "MoodTestKit"]),
 
@@ -80,6 +111,10 @@ let package = Package(
         .testTarget(name: "MoodLibraryTests", dependencies: ["MoodLibrary", "MoodCore", "MoodTestKit"]),
         .testTarget(name: "MoodServiceTests", dependencies: ["MoodService", "MoodSystem", "MoodCore", "MoodTestKit"]),
         .testTarget(name: "mooddTests", dependencies: ["MoodCore", "MoodSystem", "MoodModel", "MoodTestKit"]),
+        .testTarget(
+            name: "MoodWebTests",
+            dependencies: ["MoodWeb", "MoodCore", "MoodSystem", "MoodTestKit", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         .testTarget(name: "moodctlTests", dependencies: ["MoodCore", "MoodSystem", "MoodTestKit"]),
     ]
 )

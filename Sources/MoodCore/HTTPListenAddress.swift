@@ -1,5 +1,5 @@
 /// Where moodd-web listens: `[http] listen = "HOST:PORT"`. HOST is an IPv4 address, a bracketed IPv6
-/// address (`[::1]:8080`) or a host name; PORT is 1...65535. Parsed here once so a bad value is one
+/// address (`[::1]:8080`) or a host name; PORT is 0...65535 (0: any free port, which moodd-web prints). Parsed here once so a bad value is one
 /// line at load time, not a bind error later.
 public struct HTTPListenAddress: Equatable, Sendable, CustomStringConvertible {
     public var host: String
@@ -18,8 +18,8 @@ public struct HTTPListenAddress: Equatable, Sendable, CustomStringConvertible {
         }
         var host = String(text[..<colon])
         let portText = text[text.index(after: colon)...]
-        guard let port = Int(portText), (1...65535).contains(port), portText.allSatisfy(\.isASCII) else {
-            return .failure(Problem(message: "the port must be between 1 and 65535, got \"\(portText)\""))
+        guard let port = Int(portText), (0...65535).contains(port), portText.allSatisfy(\.isASCII) else {
+            return .failure(Problem(message: "the port must be between 0 and 65535, got \"\(portText)\""))
         }
         if host.hasPrefix("[") {
             guard host.hasSuffix("]"), host.count > 2 else { return .failure(Problem(message: "an IPv6 host is written [ADDRESS], got \"\(host)\"")) }

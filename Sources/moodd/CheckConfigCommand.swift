@@ -1,8 +1,8 @@
 import ArgumentParser
+import MoodCLI
 import MoodCore
 import MoodService
 import MoodSystem
-import SystemPackage
 
 /// `moodd check-config`: the effective configuration (file + flags) as TOML on stdout, warnings on
 /// stderr, exit status 78 (EX_CONFIG) with every problem listed when it is invalid.
@@ -31,11 +31,11 @@ struct CheckConfigCommand: ParsableCommand {
     }
 }
 
-/// The flags `run` and `check-config` share: where the file is, and overrides of its keys.
+/// The flags `run` and `check-config` share: where the file is, and overrides of its keys (read,
+/// parsed and applied by `ConfigFile`, which moodd-web shares).
 struct ConfigOptions: ParsableArguments {
-    /// EX_CONFIG from sysexits.h: "something was found in an unconfigured or misconfigured state".
-    static let exConfig: Int32 = 78
-    static let defaultPath = "/etc/moodd/moodd.conf"
+    static let exConfig = ConfigFile.exConfig
+    static let defaultPath = ConfigFile.defaultPath
 
     @Option(name: .long, help: ArgumentHelp("Configuration file (TOML).", valueName: "file"))
     var config: String?
@@ -61,60 +61,27 @@ struct ConfigOptions: ParsableArguments {
     @Option(name: .customLong("set"), help: ArgumentHelp("Any key: --set smoothing.dwell=5 (repeatable).", valueName: "key=value"))
     var assignments: [String] = []
 
-    /// Every problem, one line each, ready for stderr.
-    struct Failure: Error {
-        var messages: [String]
-    }
+    typealias Failure = ConfigFile.Failure
 
     /// The overrides the flags stand for, keyed by full dotted key.
     func overrides() throws(Failure) -> [String: String] {
-        var result: [String: String] = [:]
+        var result = try ConfigFile.overrides(assignments: assignments)
         let named: [(String, String?)] = [
             ("audio.source", source), ("socket.path", socket), ("log.path", log), ("log.format", logFormat),
             ("model.path", model), ("analysis.hop", hop),
         ]
-        for (key, value) in named { if let value { result[key] = value } }
-        for assignment in assignments {
-            guard let equals = assignment.firstIndex(of: "="), equals != assignment.startIndex else {
-                throw Failure(messages: ["command line: --set \(assignment): expected key=value, like smoothing.dwell=5"])
-            }
-            result[String(assignment[..<equals])] = String(assignment[assignment.index(after: equals)...])
-        }
+        for (key, value) in named { if let value, result[key] == nil { result[key] = value } }
         return result
     }
 
-    /// Reads the file (the default one may be missing: defaults), applies the flags, and checks what
-    /// the values name outside the file (`ConfigCheck`, the shipped model). Every problem is listed:
-    /// the file's, the flags' (applied to the defaults when the file is invalid) and the checks'.
+    /// Reads the file, applies the flags, and checks what the values name outside the file
+    /// (`ConfigCheck`, the shipped model). Every problem is listed: the file's, the flags' (applied to
+    /// the defaults when the file is invalid) and the checks'.
     /// - Parameter forRun: also check what must hold when the daemon starts (the socket's directory).
     func load(forRun: Bool = false) throws(Failure) -> Config.Loaded {
-        let path = config ?? Self.defaultPath
-        var loaded = Config.Loaded(config: Config(), warnings: [])
-        var messages: [String] = []
-        var fileRead = false
-        if let text = try Self.read(path, required: config != nil) {
-            fileRead = true
-            do {
-                loaded = try Config.parse(text, file: path)
-            } catch {
-                messages += error.diagnostics.map(\.description)
-            }
-        }
-        let overrides = try overrides()
-        do {
-            loaded.config = try loaded.config.applying(overrides: overrides)
-        } catch {
-            messages += error.diagnostics.map(\.description)
-        }
-        /// Where a key's value came from: `command line`, `FILE:LINE`, or the file (or the defaults).
-        func origin(_ key: String) -> String {
-            if overrides[key] != nil { return "command line" }
-            if let line = loaded.lines[key] { return "\(path):\(line)" }
-            return fileRead ? path : "defaults"
-        }
-        guard messages.isEmpty else { throw Failure(messages: messages) }
-        var problems = ConfigCheck.problems(loaded.config, socketDirectory: forRun)
-        if loaded.config.modelPath.isEmpty {
+        let file = try ConfigFile.load(path: config, overrides: try overrides())
+        var problems = ConfigCheck.problems(file.loaded.config, socketDirectory: forRun)
+        if file.loaded.config.modelPath.isEmpty {
             do {
                 _ = try ModelLocator.path(ModelLocator.mood)
             } catch {
@@ -123,33 +90,7 @@ struct ConfigOptions: ParsableArguments {
         }
         let order = Config.keys
         problems.sort { (order.firstIndex(of: $0.key) ?? 0) < (order.firstIndex(of: $1.key) ?? 0) }
-        guard problems.isEmpty else { throw Failure(messages: problems.map { "\(origin($0.key)): \($0)" }) }
-        return loaded
-    }
-
-    /// The file's text; nil if it is the default path and absent. Read with open(2)/read(2), so pipes
-    /// (`--config <(...)`) work, errors carry strerror's words, and a huge or endless file (`/dev/zero`)
-    /// is refused at 1 MiB instead of filling memory.
-    private static func read(_ path: String, required: Bool) throws(Failure) -> String? {
-        func failure(_ reason: String) -> Failure { Failure(messages: ["\(path): cannot read the configuration: \(reason)"]) }
-        let fd: FileDescriptor
-        do {
-            fd = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec])
-        } catch {
-            let code = error as? Errno ?? .ioError
-            if code == .noSuchFileOrDirectory, !required { return nil }
-            throw failure(code.description)
-        }
-        defer { try? fd.close() }
-        let limit = 1 << 20
-        let bytes: [UInt8]
-        do {
-            bytes = try fd.read(upTo: limit + 1)
-        } catch {
-            throw failure(error.description)
-        }
-        guard bytes.count <= limit else { throw failure("larger than 1 MiB, not a configuration file") }
-        guard let text = String(validating: bytes, as: UTF8.self) else { throw failure("not UTF-8 text") }
-        return text
+        guard problems.isEmpty else { throw Failure(messages: problems.map { "\(file.origin($0.key)): \($0)" }) }
+        return file.loaded
     }
 }

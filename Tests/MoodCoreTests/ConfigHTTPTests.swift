@@ -23,9 +23,9 @@ struct ConfigHTTPTests {
     @Test(arguments: [
         ("8080", "expected HOST:PORT, like \"127.0.0.1:8080\", got \"8080\""),
         (":8080", "the host is missing (use 127.0.0.1 for this machine only), got \":8080\""),
-        ("127.0.0.1:0", "the port must be between 1 and 65535, got \"0\""),
-        ("127.0.0.1:http", "the port must be between 1 and 65535, got \"http\""),
-        ("127.0.0.1:70000", "the port must be between 1 and 65535, got \"70000\""),
+        ("127.0.0.1:-1", "the port must be between 0 and 65535, got \"-1\""),
+        ("127.0.0.1:http", "the port must be between 0 and 65535, got \"http\""),
+        ("127.0.0.1:70000", "the port must be between 0 and 65535, got \"70000\""),
         ("[::1:8080", "an IPv6 host is written [ADDRESS], got \"[::1\""),
         ("a b:80", "not a host name or IPv4 address: \"a b\""),
     ])
