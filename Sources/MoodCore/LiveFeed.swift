@@ -62,7 +62,14 @@ public struct LiveFeed: Sendable {
             if recent.count > capacity { recent.removeFirst() }
         default: break
         }
-        return Self.frame(event: name, data: line)
+        return Self.frame(event: Self.frameName(name), data: line)
+    }
+
+    /// The SSE event name for a daemon event: its own, except `error`, `open` and `message`, which an
+    /// `EventSource` reserves (an `event: error` frame would fire the page's connection-error handler):
+    /// those become `daemon-error`, `daemon-open`, `daemon-message`.
+    public static func frameName(_ event: String) -> String {
+        ["error", "open", "message"].contains(event) ? "daemon-" + event : event
     }
 
     /// `GET /api/state`: `{"down":false,"hello":…,"state":…,"mood":…,"change":…,"source":…}` (null where

@@ -64,10 +64,11 @@ enum Page {
     h2 { font-size:1rem; color:var(--dim); font-weight:500; margin:0 0 .5rem; }
     .chip { font-size:.8rem; padding:.15rem .5rem; border-radius:1rem; background:var(--card); color:var(--dim); }
     .chip.lost, .chip.ended { background:#5c2b29; color:#fff; }
-    main { display:grid; gap:1rem; padding:1rem; grid-template-columns: repeat(auto-fit, minmax(300px, 1fr)); max-width:1100px; margin:auto; }
+    main { display:grid; gap:1rem; padding:1rem; grid-template-columns: 1fr 1fr; max-width:1000px; margin:auto; }
+    @media (max-width: 700px) { main { grid-template-columns: 1fr; padding:.5rem; } }
     section { background:var(--card); border-radius:.75rem; padding:1rem; }
     section.hour, section.try { grid-column: 1 / -1; }
-    .label { font-size:clamp(3rem, 14vw, 6rem); font-weight:700; line-height:1; text-transform:lowercase; }
+    .label { font-size:clamp(2.5rem, 9vw, 4.5rem); font-weight:700; line-height:1.1; text-transform:lowercase; overflow-wrap:anywhere; }
     .label.small { font-size:2rem; }
     .detail { color:var(--dim); margin-top:.5rem; }
     .banner { background:#b3261e; color:#fff; padding:.75rem 1rem; font-weight:600; }
@@ -160,7 +161,8 @@ enum Page {
     function drawCircumplex() {
       const svg = $("circumplex");
       svg.replaceChildren();
-      el("circle", { cx: 0, cy: 0, r: 100, fill: "none", stroke: "#2c333d" }, svg);
+      el("rect", { x: -100, y: -100, width: 200, height: 200, fill: "none", stroke: "#2c333d" }, svg);
+      el("circle", { cx: 0, cy: 0, r: 100, fill: "none", stroke: "#2c333d", "stroke-dasharray": "2 3" }, svg);
       el("line", { x1: -110, y1: 0, x2: 110, y2: 0, stroke: "#2c333d" }, svg);
       el("line", { x1: 0, y1: -110, x2: 0, y2: 110, stroke: "#2c333d" }, svg);
       const q = [["happy", 55, -55], ["angry", -55, -55], ["sad", -55, 62], ["relaxed", 55, 62]];
@@ -204,7 +206,7 @@ enum Page {
     }
     function drawLegend() {
       const names = labels.length ? labels : Object.keys(PALETTE);
-      $("legend").replaceChildren(...names.map((n) => { const s = document.createElement("span"); s.innerHTML = '<i style="background:' + colour(n) + '"></i>'; s.append(n); return s; }), (() => { const s = document.createElement("span"); s.textContent = "gap: silence, speech, noise or no source"; return s; })());
+      $("legend").replaceChildren(...names.map((n) => { const s = document.createElement("span"), i = document.createElement("i"); i.style.background = colour(n); s.append(i, n); return s; }), (() => { const s = document.createElement("span"); s.textContent = "gap: silence, speech, noise or no source"; return s; })());
     }
     function redraw() { prune(); showNow(); drawCircumplex(); drawTimeline(); }
 

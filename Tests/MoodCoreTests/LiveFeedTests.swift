@@ -51,3 +51,16 @@ struct LiveFeedTests {
         #expect(Array(feed.recent) == (2..<5).map { #"{"event":"mood","n":\#($0)}"# })
     }
 }
+
+@Suite struct LiveFeedFrameNameTests {
+    /// Regression: the daemon's `error` event ("moodd is shutting down") went out as `event: error`,
+    /// which fires an EventSource's connection-error handler: the page said moodd-web was unreachable.
+    @Test func eventsAnEventSourceReservesAreRenamed() {
+        var feed = LiveFeed(since: "2026-12-04T10:00:00.000Z")
+        #expect(feed.received("{\"event\":\"error\",\"error\":\"moodd is shutting down\"}")
+            == "event: daemon-error\ndata: {\"event\":\"error\",\"error\":\"moodd is shutting down\"}\n\n")
+        #expect(LiveFeed.frameName("open") == "daemon-open")
+        #expect(LiveFeed.frameName("message") == "daemon-message")
+        #expect(LiveFeed.frameName("mood") == "mood")
+    }
+}
