@@ -23,6 +23,8 @@ enum Page {
         <div id="label" class="label">…</div>
         <div class="detail"><span id="confidence"></span> <span id="since"></span></div>
         <div id="content" class="detail"></div>
+        <h2 class="recent">Recent changes</h2>
+        <ol id="changes" class="changes"></ol>
       </section>
       <section class="plane">
         <h2>Valence and arousal <small>(last 5 minutes)</small></h2>
@@ -71,6 +73,10 @@ enum Page {
     .label { font-size:clamp(2.5rem, 9vw, 4.5rem); font-weight:700; line-height:1.1; text-transform:lowercase; overflow-wrap:anywhere; }
     .label.small { font-size:2rem; }
     .detail { color:var(--dim); margin-top:.5rem; }
+    h2.recent { margin-top:1.5rem; }
+    .changes { list-style:none; padding:0; margin:0; font-size:.9rem; color:var(--dim); }
+    .changes li { display:flex; gap:.75rem; padding:.15rem 0; border-bottom:1px solid var(--line); }
+    .changes b { font-weight:600; }
     .banner { background:#b3261e; color:#fff; padding:.75rem 1rem; font-weight:600; }
     svg { width:100%; display:block; }
     #circumplex { max-width:360px; margin:auto; }
@@ -208,7 +214,15 @@ enum Page {
       const names = labels.length ? labels : Object.keys(PALETTE);
       $("legend").replaceChildren(...names.map((n) => { const s = document.createElement("span"), i = document.createElement("i"); i.style.background = colour(n); s.append(i, n); return s; }), (() => { const s = document.createElement("span"); s.textContent = "gap: silence, speech, noise or no source"; return s; })());
     }
-    function redraw() { prune(); showNow(); drawCircumplex(); drawTimeline(); }
+    function drawChanges() {
+      $("changes").replaceChildren(...changes.slice(-6).reverse().map((c) => {
+        const li = document.createElement("li"), t = document.createElement("span"), b = document.createElement("b");
+        t.textContent = clock(c.t); b.textContent = c.to; b.style.color = colour(c.to) || "var(--fg)";
+        li.append(t, b);
+        return li;
+      }));
+    }
+    function redraw() { prune(); showNow(); drawCircumplex(); drawTimeline(); drawChanges(); }
 
     function applyHello(h) {
       if (!h) return;
