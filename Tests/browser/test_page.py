@@ -106,6 +106,20 @@ def test_page_is_small_and_paints_fast(station, page):
     assert 0 < weight < 200 * 1024
 
 
+def test_readable_on_a_phone(station, page):
+    phone = page.context.browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=3, is_mobile=True, has_touch=True)
+    try:
+        p = phone.new_page()
+        p.goto(station.url)
+        expect(p.locator("body")).to_have_attribute("data-state", "up", timeout=10_000)
+        overflow = p.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, "the page is %d px wider than a 390-px phone" % overflow
+        label_box = p.locator("#label").bounding_box()
+        assert label_box["x"] >= 0 and label_box["x"] + label_box["width"] <= 390
+    finally:
+        phone.close()
+
+
 def test_label_matches_moodctl_status(station, page):
     expect(page.locator("body")).to_have_attribute("data-state", "up", timeout=10_000)
     # The label can change between the two readings; they must agree at a quiet moment.
