@@ -139,7 +139,12 @@ public struct WebServer: Sendable {
             stored = scratch + ".part"
             defer { try? fd.close() }
             let receiver = UploadReceiver(boundary: boundary, limit: settings.maxUploadBytes, output: fd)
-            for try await chunk in request.body { try receiver.receive(chunk) }
+            for try await chunk in request.body {
+                try receiver.receive(chunk)
+                // A body that arrives faster than it is parsed never suspends the loop above, and the
+                // pool has a thread per core: let the live view's requests in between chunks.
+                await Task.yield()
+            }
             part = try receiver.finish()
         } catch let failure as UploadReceiver.Failure {
             if case .tooLarge = failure { return Self.error(.contentTooLarge, failure.description, close: true) }
