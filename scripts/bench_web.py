@@ -21,6 +21,8 @@ import threading
 import time
 import urllib.request
 
+from bench_hostile import Healthy  # the subscriber that times the mood events
+
 
 def proc_cpu(pid):
     with open("/proc/%d/stat" % pid) as f:
@@ -34,25 +36,6 @@ def proc_rss_mib(pid):
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     return 0.0
-
-
-class Healthy(threading.Thread):
-    def __init__(self, path):
-        super().__init__(daemon=True)
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.connect(path)
-        self.arrivals = []
-        self.clients = []
-
-    def run(self):
-        buffer = b""
-        while data := self.sock.recv(65536):
-            buffer += data
-            *lines, buffer = buffer.split(b"\n")
-            for line in lines:
-                event = json.loads(line)
-                if event["event"] == "mood":
-                    self.arrivals.append(time.monotonic())
 
 
 class Page(threading.Thread):
@@ -102,13 +85,13 @@ def phase(args, daemon, healthy, socket_path, folder, pages):
         time.sleep(2)
     start_cpu, start = proc_cpu(daemon.pid), time.monotonic()
     web_cpu = proc_cpu(web.pid) if web else 0
-    first = len(healthy.arrivals)
+    first = len(healthy.moods)
     time.sleep(args.seconds)
     elapsed = time.monotonic() - start
     row = {
         "cpu": 100 * (proc_cpu(daemon.pid) - start_cpu) / elapsed,
         "rss": proc_rss_mib(daemon.pid),
-        "intervals": [b - a for a, b in zip(healthy.arrivals[first:], healthy.arrivals[first + 1:])],
+        "intervals": [b[0] - a[0] for a, b in zip(healthy.moods[first:], healthy.moods[first + 1:])],
         "clients": status_clients(socket_path),
         "web_cpu": 100 * (proc_cpu(web.pid) - web_cpu) / elapsed if web else None,
         "web_rss": proc_rss_mib(web.pid) if web else None,
