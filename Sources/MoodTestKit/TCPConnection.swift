@@ -84,5 +84,6 @@ public final class TCPConnection {
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
+        public init(description: String) { self.description = description }
     }
 }

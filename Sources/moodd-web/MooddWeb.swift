@@ -6,6 +6,7 @@ import MoodCLI
 import MoodCore
 import MoodSystem
 import MoodWeb
+import NIOCore
 import ServiceLifecycle
 import SystemPackage
 
@@ -79,7 +80,15 @@ struct MooddWeb: AsyncParsableCommand {
             services: [.init(service: app), .init(service: LiveStreams(hub: hub, link: link))],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
         ))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch let error as IOError {
+            Self.fail("\(listen): cannot listen: \(String(cString: strerror(error.errnoCode)))")
+            throw ExitCode(1)
+        } catch {
+            Self.fail("\(listen): cannot serve: \(error)")
+            throw ExitCode(1)
+        }
     }
 
     static func fail(_ message: String) {
