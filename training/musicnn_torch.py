@@ -86,6 +86,19 @@ class MusicnnTorch(nn.Module):
 
     def forward(self, patches):
         """patches [B, T, 96] -> (penultimate [B, 200], tags [B, 50])"""
+        mid = self.mid_end(patches)
+        pooled = torch.stack([mid.amax(dim=2), mid.mean(dim=2)], dim=2).flatten(1)  # [max0, mean0, ...]
+        penultimate = self.dense_bn(F.relu(self.dense(self.back_bn(pooled))))
+        return penultimate, torch.sigmoid(self.output(penultimate))
+
+    def pooled(self, patches):
+        """patches [B, T, 96] -> [B, 1506]: the max over time of each of the 753 mid-end channels, then their
+        means (not interleaved): moodd's `pooled` layer, the input of a head with `"input": "pooled"`."""
+        mid = self.mid_end(patches)
+        return torch.cat([mid.amax(dim=2), mid.mean(dim=2)], dim=1)
+
+    def mid_end(self, patches):
+        """patches [B, T, 96] -> mid [B, 753, T]: front (561) | c1 | c2 | c3"""
         x = self.input_bn(patches[:, None])                         # [B, 1, T, 96]
         x7 = F.pad(x, (0, 0, 3, 3))                                  # zero pad 3/3 in time
         front = []
@@ -100,10 +113,7 @@ class MusicnnTorch(nn.Module):
         c1 = self.mid_bn[0](F.relu(self.mid[0](front)))
         c2 = self.mid_bn[1](F.relu(self.mid[1](c1))) + c1
         c3 = self.mid_bn[2](F.relu(self.mid[2](c2))) + c2
-        mid = torch.cat([front, c1, c2, c3], dim=1)                  # [B, 753, T]
-        pooled = torch.stack([mid.amax(dim=2), mid.mean(dim=2)], dim=2).flatten(1)  # [max0, mean0, ...]
-        penultimate = self.dense_bn(F.relu(self.dense(self.back_bn(pooled))))
-        return penultimate, torch.sigmoid(self.output(penultimate))
+        return torch.cat([front, c1, c2, c3], dim=1)                 # [B, 753, T]
 
 
 # -----------------------------------------------------------------------------
