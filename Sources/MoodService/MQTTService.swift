@@ -3,6 +3,7 @@ import Logging
 import MoodCore
 import MoodSystem
 import ServiceLifecycle
+import Synchronization
 import SystemPackage
 
 /// Publishes the station to an MQTT broker (docs/mqtt.md): `MQTTPlan` decides what, libmosquitto
@@ -53,8 +54,12 @@ public final class MQTTService: Service, EventSubscriber, @unchecked Sendable {
     private var inFlight = 0
     private var stopping = false
     private var finished = false
-    private var dropped = 0
+    private var dropped = 0  // this episode's, for the journal
     private var dropping = false
+    // What `status` reports, read from the hub's lock without taking `condition`.
+    private let droppedTotal = Atomic<Int>(0)
+    private let isConnected = Atomic<Bool>(false)
+    private let connections = Atomic<Int>(0)
 
     /// - Parameter snapshot: the hub's current state (called on the MQTT thread, never under the hub's lock).
     public init(settings: Settings, snapshot: @escaping @Sendable () -> MoodEvent.Snapshot, logger: Logger) {
@@ -62,6 +67,12 @@ public final class MQTTService: Service, EventSubscriber, @unchecked Sendable {
         self.snapshot = snapshot
         self.logger = logger
         plan = MQTTPlan(settings.plan)
+    }
+
+    /// For the `state` and `status` snapshots (the `mqtt` object): lock-free, any thread.
+    public var status: MoodEvent.MQTTStatus {
+        MoodEvent.MQTTStatus(connected: isConnected.load(ordering: .relaxed), dropped: droppedTotal.load(ordering: .relaxed),
+                             reconnects: max(0, connections.load(ordering: .relaxed) - 1))
     }
 
     /// From the hub, under its lock: enqueue, never wait.
@@ -74,6 +85,7 @@ public final class MQTTService: Service, EventSubscriber, @unchecked Sendable {
             if pending.count >= Self.maxPending {
                 pending.removeFirst()
                 dropped += 1
+                droppedTotal.add(1, ordering: .relaxed)
             }
             pending.append((event, line))
             condition.broadcast()
@@ -129,16 +141,20 @@ public final class MQTTService: Service, EventSubscriber, @unchecked Sendable {
         switch event {
         case .connected:
             logger.notice("MQTT connected", metadata: ["broker": "\(settings.host):\(settings.port)"])
+            connections.add(1, ordering: .relaxed)
+            isConnected.store(true, ordering: .relaxed)
             condition.withLock {
                 connection = true
                 inFlight = 0
                 condition.broadcast()
             }
         case .refused(let reason):
+            isConnected.store(false, ordering: .relaxed)
             // libmosquitto retries with the backoff; one line per attempt is what an operator needs
             // to see a wrong password, and the backoff caps it at one a minute.
             logger.error("MQTT connection refused; retrying", metadata: ["broker": "\(settings.host):\(settings.port)", "reason": "\(reason)"])
         case .disconnected(let reason):
+            isConnected.store(false, ordering: .relaxed)
             let wasUp = condition.withLock { () -> Bool in
                 let up = connection != false
                 connection = false
@@ -204,6 +220,7 @@ public final class MQTTService: Service, EventSubscriber, @unchecked Sendable {
             let room = condition.withLock { () -> Bool in
                 guard inFlight < Self.maxInFlight else {
                     dropped += 1
+                    droppedTotal.add(1, ordering: .relaxed)
                     return false
                 }
                 inFlight += 1
