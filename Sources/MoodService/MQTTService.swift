@@ -54,7 +54,8 @@ public final class MQTTService: Service, EventSubscriber, @unchecked Sendable {
     private var inFlight = 0
     private var stopping = false
     private var finished = false
-    private var dropped = 0  // this episode's, for the journal
+    private var dropped = 0  // since the last `reportDrops`
+    private var episodeDrops = 0
     private var dropping = false
     // What `status` reports, read from the hub's lock without taking `condition`.
     private let droppedTotal = Atomic<Int>(0)
@@ -233,21 +234,29 @@ public final class MQTTService: Service, EventSubscriber, @unchecked Sendable {
         }
     }
 
-    /// One line when messages start being dropped, one when they stop, with the count.
+    /// One line when messages start being dropped, one when the episode is over, with the count. It
+    /// is over when nothing was dropped since the last call and at most half of `maxInFlight` are still
+    /// on their way: a broker that stops reading frees a slot now and then (the kernel takes a little
+    /// more), which used to end and restart the episode, a pair of lines each time.
     private func reportDrops() {
         let (count, started, ended) = condition.withLock { () -> (Int, Bool, Bool) in
-            let now = dropped > 0
-            defer {
-                if !now { dropping = false } else { dropping = true }
+            if dropped > 0 {
+                episodeDrops += dropped
                 dropped = 0
+                guard !dropping else { return (0, false, false) }
+                dropping = true
+                return (episodeDrops, true, false)
             }
-            return (dropped, now && !dropping, !now && dropping)
+            guard dropping, inFlight <= Self.maxInFlight / 2 else { return (0, false, false) }
+            dropping = false
+            defer { episodeDrops = 0 }
+            return (episodeDrops, false, true)
         }
         if started {
             logger.warning("MQTT broker is not keeping up; dropping messages (the analysis and the socket are unaffected)",
                            metadata: ["dropped": "\(count)"])
         } else if ended {
-            logger.notice("MQTT broker keeps up again")
+            logger.notice("MQTT broker keeps up again", metadata: ["dropped": "\(count)"])
         }
     }
 

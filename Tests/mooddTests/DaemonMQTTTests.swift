@@ -100,6 +100,75 @@ struct DaemonMQTTTests {
         #expect(resumed)
     }
 
+    /// What the MQTT publisher reports in `status` (docs/protocol.md), and how often the journal says
+    /// that the broker does not keep up. A broker that stops reading for long enough to fill the socket's
+    /// buffers (up to 4 MB on loopback) and the 64 messages on their way, at 1 KB a message (the topic)
+    /// and 1,000 state messages a second: `dropped` rises while `connected` stays true (nothing told the
+    /// daemon otherwise), with one journal line for the episode; a broker restart makes `connected` false,
+    /// then true with `reconnects` 1 and the station retained again.
+    @Test func dropsAndReconnectionsAreCountedInStatus() async throws {
+        try await offPool {
+            let broker = try MosquittoBroker()
+            try broker.start()
+            let topic = "moodd/" + String(repeating: "x", count: 1000)
+            let daemon = try Self.daemon(port: broker.port, extra: ["--set", "mqtt.topic=" + topic, "--set", "mqtt.publish_interval=0.001"])
+            let online = waitUntil(timeout: 10) {
+                (try? broker.messages(topics: [topic + "/availability"], count: 1, timeout: 1).first?.payload) == "online"
+            }
+            #expect(online, "\(daemon.stderr)")
+            let client = try UnixLineClient(path: daemon.socketPath)
+            #expect(try Self.mqttStatus(client) == .init(connected: true, dropped: 0, reconnects: 0))
+
+            kill(broker.pid, SIGSTOP)
+            let stopped = monotonicSeconds()
+            var first = MoodEvent.MQTTStatus(connected: false)
+            let dropping = Self.poll(timeout: 40) {
+                first = (try? Self.mqttStatus(client)) ?? first
+                return first.dropped > 0
+            }
+            #expect(dropping, "nothing dropped in \(monotonicSeconds() - stopped) s")
+            sleepSeconds(2)
+            let later = try Self.mqttStatus(client)
+            #expect(later.connected && later.dropped > first.dropped, "\(first) then \(later)")
+            let journal = daemon.stderr
+            kill(broker.pid, SIGCONT)
+            let episodes = journal.components(separatedBy: "MQTT broker is not keeping up").count - 1
+            #expect(episodes == 1, "one stuck broker, \(episodes) episodes in the journal:\n\(journal)")
+
+            broker.stop()
+            let down = Self.poll(timeout: 10) { (try? Self.mqttStatus(client).connected) == false }
+            #expect(down)
+            try broker.start()
+            var back = MoodEvent.MQTTStatus(connected: false)
+            let reconnected = Self.poll(timeout: 15) {
+                back = (try? Self.mqttStatus(client)) ?? back
+                return back.connected
+            }
+            #expect(reconnected && back.reconnects == 1 && back.dropped >= later.dropped, "\(back)")
+            let republished = try broker.messages(topics: [topic + "/availability"], count: 1, timeout: 5).first?.payload
+            #expect(republished == "online")
+        }
+    }
+
+    /// `condition` every 0.2 s (each call asks the daemon) until it holds or `timeout` s have passed.
+    static func poll(timeout: Double, _ condition: () -> Bool) -> Bool {
+        let deadline = monotonicSeconds() + timeout
+        repeat {
+            if condition() { return true }
+            sleepSeconds(0.2)
+        } while monotonicSeconds() < deadline
+        return false
+    }
+
+    /// The `mqtt` object of a `status` reply on `client`.
+    static func mqttStatus(_ client: UnixLineClient) throws -> MoodEvent.MQTTStatus {
+        try client.send("{\"cmd\":\"status\"}\n")
+        while true {
+            let event = try #require(try client.readEvent(timeout: 5), "the daemon closed the connection")
+            if case .status(let s) = event { return try #require(s.mqtt) }
+        }
+    }
+
     /// A broker that refuses the credentials: one journal line per attempt (1 s, 2 s, 4 s... apart),
     /// no crash, the socket served meanwhile.
     @Test func refusedCredentialsAreAJournalLineAndRetriedNeverACrash() async throws {
