@@ -51,6 +51,7 @@ public final class MQTTService: Service, EventSubscriber, @unchecked Sendable {
     private var plan: MQTTPlan
     private var pending = Deque<(MoodEvent, [UInt8])>()
     private var connection: Bool?  // a change of connection to handle; nil: none
+    private var networkStopped: String?  // libmosquitto's thread ended on this TLS error; nil: it runs
     private var inFlight = 0
     private var stopping = false
     private var finished = false
@@ -167,6 +168,13 @@ public final class MQTTService: Service, EventSubscriber, @unchecked Sendable {
             }
         case .sent:
             condition.withLock { inFlight = max(0, inFlight - 1) }
+        case .networkStopped(let reason):
+            isConnected.store(false, ordering: .relaxed)
+            condition.withLock {
+                connection = false
+                networkStopped = reason
+                condition.broadcast()
+            }
         }
     }
 
@@ -175,25 +183,51 @@ public final class MQTTService: Service, EventSubscriber, @unchecked Sendable {
         let clock = SystemClock()
         // Until a first connection is under way, this thread retries it: 1 s, 2 s, 4 s... at most 60 s.
         var firstConnection: (next: Double, delay: Double)? = (clock.now.seconds, 1)
+        // After a TLS error libmosquitto's thread has ended: when to start another (`restart`), and the
+        // delay after the next error, from 1 s again once connected.
+        var restartAt: Double?
+        var restartDelay = 1.0
         while true {
-            if let attempt = firstConnection, clock.now.seconds >= attempt.next {
+            let start = clock.now.seconds
+            if let attempt = firstConnection, start >= attempt.next {
                 if let reason = client.connect(host: settings.host, port: settings.port, keepalive: settings.keepalive) {
                     logger.error("MQTT broker unreachable; retrying in \(Int(attempt.delay)) s",
                                  metadata: ["broker": "\(settings.host):\(settings.port)", "reason": "\(reason)"])
-                    firstConnection = (clock.now.seconds + attempt.delay, min(attempt.delay * 2, 60))
+                    firstConnection = (start + attempt.delay, min(attempt.delay * 2, 60))
                 } else {
                     firstConnection = nil
                 }
             }
-            let work: (connection: Bool?, events: [(MoodEvent, [UInt8])], stopping: Bool) = condition.withLock {
+            if let at = restartAt, start >= at {
+                restartAt = nil
+                do {
+                    if let reason = try client.restart(host: settings.host, port: settings.port, keepalive: settings.keepalive) {
+                        logger.warning("MQTT broker unreachable; reconnecting", metadata: ["broker": "\(settings.host):\(settings.port)", "reason": "\(reason)"])
+                    }
+                } catch {
+                    logger.error("MQTT disabled: \(error)", metadata: ["broker": "\(settings.host):\(settings.port)"])
+                }
+            }
+            let work: (connection: Bool?, events: [(MoodEvent, [UInt8])], stopping: Bool, stopped: String?) = condition.withLock {
                 var deadline = clock.now.advanced(bySeconds: min(settings.plan.publishInterval, 1))
-                if let attempt = firstConnection, attempt.next < deadline.seconds { deadline = MonotonicInstant(seconds: attempt.next) }
-                _ = clock.wait(condition, until: deadline, orUntil: { !pending.isEmpty || connection != nil || stopping })
+                for next in [firstConnection?.next, restartAt].compactMap({ $0 }) where next < deadline.seconds {
+                    deadline = MonotonicInstant(seconds: next)
+                }
+                _ = clock.wait(condition, until: deadline, orUntil: { !pending.isEmpty || connection != nil || stopping || networkStopped != nil })
                 defer {
                     pending.removeAll()
                     connection = nil
+                    networkStopped = nil
                 }
-                return (connection, Array(pending), stopping)
+                return (connection, Array(pending), stopping, networkStopped)
+            }
+            if work.connection == true { restartDelay = 1 }
+            if let reason = work.stopped, !work.stopping {
+                // One line per attempt, as for refused credentials; the backoff caps it at one a minute.
+                logger.error("MQTT TLS handshake failed; retrying in \(Int(restartDelay)) s",
+                             metadata: ["broker": "\(settings.host):\(settings.port)", "tls": "\(settings.caFile)", "reason": "\(reason)"])
+                restartAt = clock.now.seconds + restartDelay
+                restartDelay = min(restartDelay * 2, 60)
             }
             var messages: [MQTTPlan.Message] = []
             let now = clock.now.seconds

@@ -1,11 +1,18 @@
 import CMosquitto
+#if canImport(Glibc)
+import Glibc
+#endif
+import Synchronization
 
 /// The one file that talks to libmosquitto: a client whose network loop runs on libmosquitto's own
 /// thread (`mosquitto_loop_start`), which connects in the background and reconnects by itself with
 /// a capped exponential backoff. Callbacks arrive on that thread; `publish` may be called from any.
+/// Except after a TLS error: there libmosquitto 2.0's thread ends without a word (`mosquitto_loop_forever`
+/// returns on `MOSQ_ERR_TLS`) and never reconnects; its only trace is its log, which this client
+/// watches for OpenSSL's errors to say `networkStopped`, after which the owner calls `restart`.
 final class MosquittoClient: @unchecked Sendable {
     // @unchecked: libmosquitto is thread-safe for publish/disconnect with loop_start (it locks inside);
-    // `handle` is set once.
+    // `handle` is set once; `log` is behind its mutex.
 
     enum Event: Sendable {
         case connected
@@ -15,6 +22,20 @@ final class MosquittoClient: @unchecked Sendable {
         case disconnected(String)
         /// A QoS 0 message left for the network (it is no longer in libmosquitto's queue).
         case sent
+        /// The network thread met a TLS error (OpenSSL's words: `certificate verify failed`) and has
+        /// ended: nothing more happens until `restart` and `connect`. Once per connection attempt.
+        case networkStopped(String)
+    }
+
+    /// What libmosquitto logged that matters here.
+    private struct Log {
+        /// The thread inside `connect`: what libmosquitto logs on it belongs to `connect`'s answer.
+        var connectingThread: pthread_t?
+        /// The first error logged during `connect`.
+        var connectError: String?
+        /// Whether this attempt's TLS error was reported (libmosquitto logs each OpenSSL error, and
+        /// some of them twice).
+        var tlsErrorReported = false
     }
 
     struct Failure: Error, CustomStringConvertible {
@@ -23,6 +44,7 @@ final class MosquittoClient: @unchecked Sendable {
 
     private var handle: OpaquePointer?
     private let onEvent: @Sendable (Event) -> Void
+    private let log = Mutex(Log())
 
     private static let initialised: Void = { mosquitto_lib_init() }()
 
@@ -47,6 +69,27 @@ final class MosquittoClient: @unchecked Sendable {
             let client = Unmanaged<MosquittoClient>.fromOpaque(context!).takeUnretainedValue()
             client.onEvent(.sent)
         }
+        mosquitto_log_callback_set(handle) { _, context, level, text in
+            guard level == MOSQ_LOG_ERR, let text else { return }
+            Unmanaged<MosquittoClient>.fromOpaque(context!).takeUnretainedValue().logged(String(cString: text))
+        }
+    }
+
+    /// libmosquitto's error lines: during `connect`, kept for its answer; on the network thread, an
+    /// OpenSSL error means the thread has given up (see the type's comment).
+    private func logged(_ text: String) {
+        let openSSL = "OpenSSL Error["
+        let stopped = log.withLock { log -> String? in
+            if let thread = log.connectingThread, pthread_equal(thread, pthread_self()) != 0 {
+                if log.connectError == nil { log.connectError = text }
+                return nil
+            }
+            guard text.hasPrefix(openSSL), !log.tlsErrorReported else { return nil }
+            log.tlsErrorReported = true
+            // "OpenSSL Error[0]: error:0A000086:SSL routines::certificate verify failed"
+            return text.split(separator: ":", maxSplits: 1).last.map { $0.trimmingPrefix(" ") }.map(String.init) ?? text
+        }
+        if let stopped { onEvent(.networkStopped(stopped)) }
     }
 
     deinit {
@@ -80,8 +123,27 @@ final class MosquittoClient: @unchecked Sendable {
     /// it is under way, else why not (the broker refused it, no such host...). Never blocks for long:
     /// a local refusal is immediate, a remote host costs what the kernel's connect does.
     func connect(host: String, port: Int, keepalive: Int) -> String? {
+        log.withLock { $0 = Log(connectingThread: pthread_self()) }
         let rc = mosquitto_connect_async(handle, host, Int32(port), Int32(keepalive))
-        return rc == MOSQ_ERR_SUCCESS.rawValue ? nil : String(cString: mosquitto_strerror(rc))
+        let detail = log.withLock { log -> String? in
+            log.connectingThread = nil
+            return log.connectError
+        }
+        guard rc != MOSQ_ERR_SUCCESS.rawValue else { return nil }
+        return String(cString: mosquitto_strerror(rc)) + (detail.map { " (\($0))" } ?? "")
+    }
+
+    /// After `networkStopped`: joins what is left of the network thread, makes one connection attempt
+    /// (nil when under way, else why not) and starts another thread, which carries the attempt on or,
+    /// when it failed, retries by itself with the backoff. In this order, never `connect` while a
+    /// network thread runs: after a TLS error libmosquitto's state says connected, so a new thread
+    /// would reconnect at once by itself, and two threads in one handshake crash in libssl. Forced, as
+    /// in `stop`: should the old thread not have ended after all, it is cancelled, not waited for.
+    func restart(host: String, port: Int, keepalive: Int) throws(Failure) -> String? {
+        mosquitto_loop_stop(handle, true)
+        let reason = connect(host: host, port: port, keepalive: keepalive)
+        try check(mosquitto_loop_start(handle), "loop start")
+        return reason
     }
 
     /// Queues a QoS 0 message; false when there is no connection (nothing is queued then).

@@ -100,6 +100,57 @@ struct DaemonMQTTTests {
         #expect(resumed)
     }
 
+    /// `[mqtt] tls` (a CA file): against a TLS-only listener whose certificate that CA signed (all made
+    /// by `openssl` for the test), the station is retained as over plain TCP; a subscriber that
+    /// verifies the broker with the same CA sees it.
+    @Test(.enabled(if: TestCertificates.isAvailable, "openssl not installed (scripts/bootstrap --test)"))
+    func overTLSTheStationIsRetainedAsOverTCP() async throws {
+        try await offPool {
+            let certificates = try TestCertificates()
+            let broker = try MosquittoBroker(tls: certificates.trusted)
+            try broker.start()
+            let daemon = try Self.daemon(port: broker.port, extra: ["--set", "mqtt.tls=" + certificates.trusted.caFile])
+            let online = waitUntil(timeout: 10) {
+                (try? broker.messages(topics: ["moodd/test/availability"], count: 1, timeout: 1).first?.payload) == "online"
+            }
+            #expect(online, "\(daemon.stderr)\n\(broker.log)")
+            let state = try broker.messages(topics: ["moodd/test/state"], count: 1, timeout: 3).first?.payload
+            #expect(state?.hasPrefix("{\"label\":") == true, "\(state ?? "no state")")
+            #expect(daemon.stop(timeout: 5) == 0)
+        }
+    }
+
+    /// A broker whose certificate the configured CA did not sign (a wrong `mqtt.tls`, a broker that
+    /// changed its certificate): one journal line per attempt that says so in OpenSSL's words, retried
+    /// with the backoff, no crash, the socket served; once the broker presents a certificate the CA
+    /// signed, the station is online. (libmosquitto 2.0's network thread ends silently on a TLS
+    /// error and never retries: the daemon used to say nothing and stay offline for good.)
+    @Test(.enabled(if: TestCertificates.isAvailable, "openssl not installed (scripts/bootstrap --test)"))
+    func aCertificateTheCADidNotSignIsAClearLineAndRetried() async throws {
+        try await offPool {
+            let certificates = try TestCertificates()
+            let impostor = try MosquittoBroker(tls: certificates.other)
+            try impostor.start()
+            let daemon = try Self.daemon(port: impostor.port, extra: ["--set", "mqtt.tls=" + certificates.trusted.caFile])
+            let said = waitUntil(timeout: 10) { daemon.stderr.contains("MQTT TLS handshake failed") }
+            #expect(said, "\(daemon.stderr)")
+            #expect(try UnixLineClient(path: daemon.socketPath).readEvent(timeout: 5)?.name == "hello")
+            #expect(try impostor.messages(topics: ["moodd/test/availability"], count: 1, timeout: 1).isEmpty)
+            let failures = daemon.stderr.split(separator: "\n").filter { $0.contains("MQTT") && $0.contains("error") }
+            #expect(!failures.isEmpty && failures.allSatisfy { $0.contains("MQTT TLS handshake failed") && $0.contains("certificate verify failed") },
+                    "\(failures)")
+            #expect(daemon.process.isRunning)
+
+            impostor.stop()
+            let broker = try MosquittoBroker(tls: certificates.trusted, port: impostor.port)
+            try broker.start()
+            let online = waitUntil(timeout: 20) {
+                (try? broker.messages(topics: ["moodd/test/availability"], count: 1, timeout: 1).first?.payload) == "online"
+            }
+            #expect(online, "\(daemon.stderr)")
+        }
+    }
+
     /// What the MQTT publisher reports in `status` (docs/protocol.md), and how often the journal says
     /// that the broker does not keep up. A broker that stops reading for long enough to fill the socket's
     /// buffers (up to 4 MB on loopback) and the 64 messages on their way, at 1 KB a message (the topic)
