@@ -134,7 +134,7 @@ public final class MQTTService: Service, EventSubscriber, @unchecked Sendable {
         if !settings.caFile.isEmpty { try client.setTLS(caFile: settings.caFile) }
         let will = plan.lastWill
         try client.setWill(topic: will.topic, payload: will.payload, retain: will.retain)
-        try client.start(reconnectMin: 1, reconnectMax: 60)
+        try client.setReconnectDelay(min: 1, max: 60)
         return client
     }
 
@@ -181,38 +181,28 @@ public final class MQTTService: Service, EventSubscriber, @unchecked Sendable {
     /// The MQTT thread: turns connection changes, events and ticks into messages.
     private func publishLoop(_ client: MosquittoClient) {
         let clock = SystemClock()
-        // Until a first connection is under way, this thread retries it: 1 s, 2 s, 4 s... at most 60 s.
-        var firstConnection: (next: Double, delay: Double)? = (clock.now.seconds, 1)
-        // After a TLS error libmosquitto's thread has ended: when to start another (`restart`), and the
-        // delay after the next error, from 1 s again once connected.
-        var restartAt: Double?
-        var restartDelay = 1.0
+        // When this thread is to make a connection attempt (`MosquittoClient.connect`): at first, after
+        // one that failed at once, and after a TLS error ended libmosquitto's thread. 1 s, 2 s, 4 s...
+        // at most 60 s apart, from 1 s again once connected. Otherwise libmosquitto's thread reconnects.
+        var nextAttempt: Double? = clock.now.seconds
+        var backoff = 1.0
         while true {
-            let start = clock.now.seconds
-            if let attempt = firstConnection, start >= attempt.next {
-                if let reason = client.connect(host: settings.host, port: settings.port, keepalive: settings.keepalive) {
-                    logger.error("MQTT broker unreachable; retrying in \(Int(attempt.delay)) s",
-                                 metadata: ["broker": "\(settings.host):\(settings.port)", "reason": "\(reason)"])
-                    firstConnection = (start + attempt.delay, min(attempt.delay * 2, 60))
-                } else {
-                    firstConnection = nil
-                }
-            }
-            if let at = restartAt, start >= at {
-                restartAt = nil
-                do {
-                    if let reason = try client.restart(host: settings.host, port: settings.port, keepalive: settings.keepalive) {
-                        logger.warning("MQTT broker unreachable; reconnecting", metadata: ["broker": "\(settings.host):\(settings.port)", "reason": "\(reason)"])
+            if let next = nextAttempt, clock.now.seconds >= next {
+                nextAttempt = nil
+                if let failure = client.connect(host: settings.host, port: settings.port, keepalive: settings.keepalive) {
+                    if failure.isTLS {
+                        tlsFailed(failure.description, retryingIn: backoff)
+                    } else {
+                        logger.error("MQTT broker unreachable; retrying in \(Int(backoff)) s",
+                                     metadata: ["broker": "\(settings.host):\(settings.port)", "reason": "\(failure)"])
                     }
-                } catch {
-                    logger.error("MQTT disabled: \(error)", metadata: ["broker": "\(settings.host):\(settings.port)"])
+                    nextAttempt = clock.now.seconds + backoff
+                    backoff = min(backoff * 2, 60)
                 }
             }
             let work: (connection: Bool?, events: [(MoodEvent, [UInt8])], stopping: Bool, stopped: String?) = condition.withLock {
                 var deadline = clock.now.advanced(bySeconds: min(settings.plan.publishInterval, 1))
-                for next in [firstConnection?.next, restartAt].compactMap({ $0 }) where next < deadline.seconds {
-                    deadline = MonotonicInstant(seconds: next)
-                }
+                if let next = nextAttempt, next < deadline.seconds { deadline = MonotonicInstant(seconds: next) }
                 _ = clock.wait(condition, until: deadline, orUntil: { !pending.isEmpty || connection != nil || stopping || networkStopped != nil })
                 defer {
                     pending.removeAll()
@@ -221,13 +211,11 @@ public final class MQTTService: Service, EventSubscriber, @unchecked Sendable {
                 }
                 return (connection, Array(pending), stopping, networkStopped)
             }
-            if work.connection == true { restartDelay = 1 }
+            if work.connection == true { backoff = 1 }
             if let reason = work.stopped, !work.stopping {
-                // One line per attempt, as for refused credentials; the backoff caps it at one a minute.
-                logger.error("MQTT TLS handshake failed; retrying in \(Int(restartDelay)) s",
-                             metadata: ["broker": "\(settings.host):\(settings.port)", "tls": "\(settings.caFile)", "reason": "\(reason)"])
-                restartAt = clock.now.seconds + restartDelay
-                restartDelay = min(restartDelay * 2, 60)
+                tlsFailed(reason, retryingIn: backoff)
+                nextAttempt = clock.now.seconds + backoff
+                backoff = min(backoff * 2, 60)
             }
             var messages: [MQTTPlan.Message] = []
             let now = clock.now.seconds
@@ -248,6 +236,12 @@ public final class MQTTService: Service, EventSubscriber, @unchecked Sendable {
             finished = true
             condition.broadcast()
         }
+    }
+
+    /// One line per attempt, as for refused credentials; the backoff caps it at one a minute.
+    private func tlsFailed(_ reason: String, retryingIn delay: Double) {
+        logger.error("MQTT TLS handshake failed; retrying in \(Int(delay)) s",
+                     metadata: ["broker": "\(settings.host):\(settings.port)", "tls": "\(settings.caFile)", "reason": "\(reason)"])
     }
 
     private func send(_ messages: [MQTTPlan.Message], _ client: MosquittoClient) {
