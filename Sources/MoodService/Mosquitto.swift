@@ -117,9 +117,11 @@ final class MosquittoClient: @unchecked Sendable {
         try check(mosquitto_will_set(handle, topic, Int32(bytes.count), bytes, 0, retain), "will")
     }
 
-    /// The network thread's reconnection backoff, in seconds.
+    /// The network thread's reconnection backoff, in seconds: `min`, 2 `min`, 3 `min`... at most `max`
+    /// apart (libmosquitto's linear backoff). Its "exponential" one is quadratic (1, 4, 9, 16 ... s):
+    /// a broker back after 5 s waited 9 s more for its stations, one back after 20 s, 10 s more.
     func setReconnectDelay(min: Int, max: Int) throws(Failure) {
-        try check(mosquitto_reconnect_delay_set(handle, UInt32(min), UInt32(max), true), "reconnect delay")
+        try check(mosquitto_reconnect_delay_set(handle, UInt32(min), UInt32(max), false), "reconnect delay")
     }
 
     /// Why a connection attempt failed at once.
