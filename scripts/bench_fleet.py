@@ -270,6 +270,8 @@ def main():
           f"load average before {load_before[0]:.2f}; {len(subscriber.messages)} messages received in all\n")
     print("| measure | value |\n|---|---:|")
     print(f"| stations | {args.stations} |")
+    counts = [len(received[name]) for name in names]
+    print(f"| messages received per station, min / max (all, the downtime's included) | {min(counts)} / {max(counts)} |")
     print(f"| change/source events published while connected, lost | {lost_events} of {sent_events} |")
     print(f"| periodic state messages received / gaps over {args.interval + 1:g} s outside the downtime | {states} / {state_gaps} |")
     print(f"| republished after the broker returned, median / max | {statistics.median(republish):.2f} / {max(republish):.2f} s |")
