@@ -200,9 +200,10 @@ public final class MQTTService: Service, EventSubscriber, @unchecked Sendable {
                     backoff = min(backoff * 2, 60)
                 }
             }
+            let wakeUps = [nextAttempt, plan.nextTick].compactMap { $0 }
             let work: (connection: Bool?, events: [(MoodEvent, [UInt8])], stopping: Bool, stopped: String?) = condition.withLock {
                 var deadline = clock.now.advanced(bySeconds: min(settings.plan.publishInterval, 1))
-                if let next = nextAttempt, next < deadline.seconds { deadline = MonotonicInstant(seconds: next) }
+                for next in wakeUps where next < deadline.seconds { deadline = MonotonicInstant(seconds: next) }
                 _ = clock.wait(condition, until: deadline, orUntil: { !pending.isEmpty || connection != nil || stopping || networkStopped != nil })
                 defer {
                     pending.removeAll()

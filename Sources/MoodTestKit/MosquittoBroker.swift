@@ -53,12 +53,25 @@ public final class MosquittoBroker {
     /// The first `count` messages a new subscriber to `topics` receives within `timeout` seconds
     /// (retained ones first), as (topic, payload).
     public func messages(topics: [String], count: Int, timeout: Double) throws -> [(topic: String, payload: String)] {
+        try subscribe(["-v"], topics: topics, count: count, timeout: timeout).map { line -> (topic: String, payload: String) in
+            let parts = line.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: false)
+            return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
+        }
+    }
+
+    /// When (Unix time, seconds) each of the first `count` messages on `topic` arrived at a new
+    /// subscriber within `timeout` seconds.
+    public func arrivals(topic: String, count: Int, timeout: Double) throws -> [Double] {
+        try subscribe(["-F", "%U"], topics: [topic], count: count, timeout: timeout).compactMap { Double($0) }
+    }
+
+    private func subscribe(_ format: [String], topics: [String], count: Int, timeout: Double) throws -> [Substring] {
         let process = Process()
         // Through coreutils' timeout, which unblocks its signals: mosquitto_sub's own -W relies on
         // SIGALRM, which a child of the test process may inherit blocked (it then never times out).
         process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
         process.arguments = ["-s", "KILL", String(format: "%.1f", timeout), Self.subscriber!,
-                             "-h", "127.0.0.1", "-p", "\(port)", "-v", "-C", "\(count)"] + topics.flatMap { ["-t", $0] }
+                             "-h", "127.0.0.1", "-p", "\(port)", "-C", "\(count)"] + format + topics.flatMap { ["-t", $0] }
             + (caFile.map { ["--cafile", $0] } ?? [])
         let out = Pipe()
         process.standardOutput = out
@@ -66,9 +79,6 @@ public final class MosquittoBroker {
         try process.run()
         let data = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).split(separator: "\n").map { line -> (topic: String, payload: String) in
-            let parts = line.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: false)
-            return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
-        }
+        return String(decoding: data, as: UTF8.self).split(separator: "\n")
     }
 }
