@@ -239,6 +239,7 @@ def main():
 
     # Per station: republish time, lost events, missing periodic states, cadence.
     republish, lost_events, sent_events, state_gaps, states, intervals, moods = [], 0, 0, 0, 0, [], []
+    gap_notes = []
     received = {name: [] for name in names}
     for m in subscriber.messages:
         received[m[1]].append(m)
@@ -255,8 +256,9 @@ def main():
         times = [m[0] for m in mine if m[2] == "state" and start <= m[0] <= end]
         states += len(times)
         for a, b in zip(times, times[1:]):
-            if b - a > args.interval + 1 and not (a <= down and b >= up):
+            if b - a > args.interval + 1 and not (a <= up and b >= down):  # not overlapping the downtime
                 state_gaps += 1
+                gap_notes.append(f"{name}: {b - a:.2f} s from {a - start:.1f} s (broker down {down - start:.1f}-{up - start:.1f} s)")
         arrivals = [when for when, kind, _ in clients.events[name] if kind == "mood" and start <= when <= end]
         moods.append(len(arrivals))
         intervals += [b - a for a, b in zip(arrivals, arrivals[1:])]
@@ -285,6 +287,8 @@ def main():
           f"{max(intervals):.3f} s |")
     print(f"| status at the end: MQTT dropped (all stations) / reconnects per station | {dropped} / "
           f"{min(reconnects) if reconnects else '-'}-{max(reconnects) if reconnects else '-'} ({len(status)} answered) |")
+    if gap_notes:
+        print("\nstate gaps: " + "; ".join(gap_notes))
     shutil.rmtree(tmp, ignore_errors=True)
 
 
