@@ -87,6 +87,13 @@ public struct MQTTPlan: Sendable {
         return [stateMessage(state())]
     }
 
+    /// When the next periodic state is due (seconds on the clock of `now`); nil while not connected.
+    /// The shell wakes up then, so states come every `publishInterval`, whatever else wakes it between.
+    public var nextTick: Double? {
+        guard connected, let last = lastState else { return nil }
+        return last + settings.publishInterval
+    }
+
     /// Graceful shutdown: the station goes offline (retained).
     public mutating func shuttingDown() -> [Message] {
         connected = false

@@ -56,7 +56,8 @@ extension MoodEvent {
                 source: try source.sourceStatus(),
                 counters: Counters(
                     analyses: try counters.integer("analyses"), overruns: try counters.integer("overruns"),
-                    lostFrames: try counters.integer("lost_frames"), clients: try counters.integer("clients")))
+                    lostFrames: try counters.integer("lost_frames"), clients: try counters.integer("clients")),
+                mqtt: try f.present("mqtt").map { _ throws(DecodingError) in try f.object("mqtt").mqttStatus() })
             self = name == "state" ? .state(snapshot) : .status(snapshot)
         case "mood":
             self = .mood(Mood(
@@ -199,6 +200,12 @@ private struct Fields {
             name: try string("name"),
             state: try optionalString("state").map { s throws(MoodEvent.DecodingError) in try sourceState(s) },
             reason: try optionalString("reason"))
+    }
+
+    /// This object as the snapshot's `mqtt` object: `{"connected":...,"dropped":...,"reconnects":...}`.
+    func mqttStatus() throws(MoodEvent.DecodingError) -> MoodEvent.MQTTStatus {
+        guard case .bool(let connected)? = object["connected"] else { throw fail("connected", "true or false") }
+        return MoodEvent.MQTTStatus(connected: connected, dropped: try integer("dropped"), reconnects: try integer("reconnects"))
     }
 
     func sourceState(_ s: String) throws(MoodEvent.DecodingError) -> MoodEvent.SourceState {

@@ -69,6 +69,16 @@ extension MoodEvent {
             w.comma(); w.key("lost_frames"); w.integer(s.counters.lostFrames)
             w.comma(); w.key("clients"); w.integer(s.counters.clients)
             w.raw("}")
+            w.comma(); w.key("mqtt")
+            if let m = s.mqtt {
+                w.raw("{")
+                w.key("connected"); w.bool(m.connected)
+                w.comma(); w.key("dropped"); w.integer(m.dropped)
+                w.comma(); w.key("reconnects"); w.integer(m.reconnects)
+                w.raw("}")
+            } else {
+                w.null()
+            }
         case .mood(let m):
             w.comma(); w.key("time"); w.timestamp(m.time)
             w.comma(); w.key("label"); w.string(m.label.name)

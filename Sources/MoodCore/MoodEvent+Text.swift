@@ -48,6 +48,9 @@ extension MoodEvent {
             }
             text(" analyses=\(s.counters.analyses) overruns=\(s.counters.overruns)")
             text(" lost_frames=\(s.counters.lostFrames) clients=\(s.counters.clients)")
+            if let m = s.mqtt {
+                text(" mqtt=\(m.connected ? "connected" : "disconnected") mqtt_dropped=\(m.dropped) mqtt_reconnects=\(m.reconnects)")
+            }
         case .mood(let m):
             time(m.time)
             text("mood \(m.label.name) ")

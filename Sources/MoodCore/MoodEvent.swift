@@ -156,11 +156,13 @@ public enum MoodEvent: Sendable, Equatable {
         public var since: Timestamp?
         public var source: SourceStatus
         public var counters: Counters
+        /// The MQTT publisher's health; nil when MQTT is off (`mqtt.host` empty).
+        public var mqtt: MQTTStatus?
 
         public init(
             time: Timestamp, label: MoodState, confidence: Float, probabilities: Distribution?,
             content: Distribution? = nil, valence: Float?, arousal: Float?, since: Timestamp?, source: SourceStatus,
-            counters: Counters
+            counters: Counters, mqtt: MQTTStatus? = nil
         ) {
             self.time = time
             self.label = label
@@ -172,6 +174,7 @@ public enum MoodEvent: Sendable, Equatable {
             self.since = since
             self.source = source
             self.counters = counters
+            self.mqtt = mqtt
         }
     }
 
@@ -225,6 +228,23 @@ public enum MoodEvent: Sendable, Equatable {
             self.overruns = overruns
             self.lostFrames = lostFrames
             self.clients = clients
+        }
+    }
+
+    /// The MQTT publisher (docs/mqtt.md), as `state` and `status` report it: totals since the daemon started.
+    public struct MQTTStatus: Sendable, Equatable {
+        /// The broker has accepted the connection and it has not been lost since.
+        public var connected: Bool
+        /// Messages for the broker that were dropped because it did not keep up: events that fell off
+        /// the full queue (the oldest first) and messages refused while 64 were still on their way.
+        public var dropped: Int
+        /// Connections after the first (the broker restarted, the network came back).
+        public var reconnects: Int
+
+        public init(connected: Bool, dropped: Int = 0, reconnects: Int = 0) {
+            self.connected = connected
+            self.dropped = dropped
+            self.reconnects = reconnects
         }
     }
 }

@@ -61,6 +61,7 @@ public struct Daemon: Sendable {
             let mqtt = MQTTService(settings: MQTTService.Settings(config, labels: classifier.labels.names),
                                    snapshot: { [hub] in hub.snapshot() }, logger: logger)
             hub.attach(mqtt)
+            hub.attachMQTT(status: { [mqtt] in mqtt.status })
             self.mqtt = mqtt
         }
         if let notifier = SystemdNotifier(environment: environment) {

@@ -46,6 +46,8 @@ public final class EventHub: Sendable {
         /// By ticket number, which grows with each connection.
         var clients: [Int: any EventSubscriber] = [:]
         var sinks: [any EventSubscriber] = []
+        /// The snapshots' `mqtt` object; nil: MQTT is off.
+        var mqttStatus: (@Sendable () -> MoodEvent.MQTTStatus)?
         /// What `{"cmd":"history"}` answers from.
         var history: HistoryRing
         var nextID = 0
@@ -201,6 +203,12 @@ public final class EventHub: Sendable {
         state.withLock { $0.sinks.append(sink) }
     }
 
+    /// Makes `state` and `status` carry the MQTT publisher's health (`MQTTService.status`). Called
+    /// with the hub's lock held, like `receive`: it must return at once and not call back into the hub.
+    public func attachMQTT(status: @escaping @Sendable () -> MoodEvent.MQTTStatus) {
+        state.withLock { $0.mqttStatus = status }
+    }
+
     // MARK: State
 
     /// The reply to `{"cmd":"history"}`, one line of at most `maxBytes` (the newest entries that
@@ -251,6 +259,8 @@ public final class EventHub: Sendable {
     private static func snapshot(of state: State, at time: Timestamp) -> MoodEvent.Snapshot {
         var counters = state.counters
         counters.clients = state.clients.count
-        return state.tracker.snapshot(time: time, source: state.source, counters: counters)
+        var snapshot = state.tracker.snapshot(time: time, source: state.source, counters: counters)
+        snapshot.mqtt = state.mqttStatus?()
+        return snapshot
     }
 }

@@ -3,6 +3,7 @@ import Logging
 import MoodCore
 import MoodSystem
 import ServiceLifecycle
+import Synchronization
 import SystemPackage
 
 /// Publishes the station to an MQTT broker (docs/mqtt.md): `MQTTPlan` decides what, libmosquitto
@@ -50,11 +51,17 @@ public final class MQTTService: Service, EventSubscriber, @unchecked Sendable {
     private var plan: MQTTPlan
     private var pending = Deque<(MoodEvent, [UInt8])>()
     private var connection: Bool?  // a change of connection to handle; nil: none
+    private var networkStopped: String?  // libmosquitto's thread ended on this TLS error; nil: it runs
     private var inFlight = 0
     private var stopping = false
     private var finished = false
-    private var dropped = 0
+    private var dropped = 0  // since the last `reportDrops`
+    private var episodeDrops = 0
     private var dropping = false
+    // What `status` reports, read from the hub's lock without taking `condition`.
+    private let droppedTotal = Atomic<Int>(0)
+    private let isConnected = Atomic<Bool>(false)
+    private let connections = Atomic<Int>(0)
 
     /// - Parameter snapshot: the hub's current state (called on the MQTT thread, never under the hub's lock).
     public init(settings: Settings, snapshot: @escaping @Sendable () -> MoodEvent.Snapshot, logger: Logger) {
@@ -62,6 +69,12 @@ public final class MQTTService: Service, EventSubscriber, @unchecked Sendable {
         self.snapshot = snapshot
         self.logger = logger
         plan = MQTTPlan(settings.plan)
+    }
+
+    /// For the `state` and `status` snapshots (the `mqtt` object): lock-free, any thread.
+    public var status: MoodEvent.MQTTStatus {
+        MoodEvent.MQTTStatus(connected: isConnected.load(ordering: .relaxed), dropped: droppedTotal.load(ordering: .relaxed),
+                             reconnects: max(0, connections.load(ordering: .relaxed) - 1))
     }
 
     /// From the hub, under its lock: enqueue, never wait.
@@ -74,6 +87,7 @@ public final class MQTTService: Service, EventSubscriber, @unchecked Sendable {
             if pending.count >= Self.maxPending {
                 pending.removeFirst()
                 dropped += 1
+                droppedTotal.add(1, ordering: .relaxed)
             }
             pending.append((event, line))
             condition.broadcast()
@@ -120,7 +134,7 @@ public final class MQTTService: Service, EventSubscriber, @unchecked Sendable {
         if !settings.caFile.isEmpty { try client.setTLS(caFile: settings.caFile) }
         let will = plan.lastWill
         try client.setWill(topic: will.topic, payload: will.payload, retain: will.retain)
-        try client.start(reconnectMin: 1, reconnectMax: 60)
+        try client.setReconnectDelay(min: 1, max: 60)
         return client
     }
 
@@ -129,16 +143,20 @@ public final class MQTTService: Service, EventSubscriber, @unchecked Sendable {
         switch event {
         case .connected:
             logger.notice("MQTT connected", metadata: ["broker": "\(settings.host):\(settings.port)"])
+            connections.add(1, ordering: .relaxed)
+            isConnected.store(true, ordering: .relaxed)
             condition.withLock {
                 connection = true
                 inFlight = 0
                 condition.broadcast()
             }
         case .refused(let reason):
+            isConnected.store(false, ordering: .relaxed)
             // libmosquitto retries with the backoff; one line per attempt is what an operator needs
             // to see a wrong password, and the backoff caps it at one a minute.
             logger.error("MQTT connection refused; retrying", metadata: ["broker": "\(settings.host):\(settings.port)", "reason": "\(reason)"])
         case .disconnected(let reason):
+            isConnected.store(false, ordering: .relaxed)
             let wasUp = condition.withLock { () -> Bool in
                 let up = connection != false
                 connection = false
@@ -150,33 +168,55 @@ public final class MQTTService: Service, EventSubscriber, @unchecked Sendable {
             }
         case .sent:
             condition.withLock { inFlight = max(0, inFlight - 1) }
+        case .networkStopped(let reason):
+            isConnected.store(false, ordering: .relaxed)
+            condition.withLock {
+                connection = false
+                networkStopped = reason
+                condition.broadcast()
+            }
         }
     }
 
     /// The MQTT thread: turns connection changes, events and ticks into messages.
     private func publishLoop(_ client: MosquittoClient) {
         let clock = SystemClock()
-        // Until a first connection is under way, this thread retries it: 1 s, 2 s, 4 s... at most 60 s.
-        var firstConnection: (next: Double, delay: Double)? = (clock.now.seconds, 1)
+        // When this thread is to make a connection attempt (`MosquittoClient.connect`): at first, after
+        // one that failed at once, and after a TLS error ended libmosquitto's thread. 1 s, 2 s, 4 s...
+        // at most 60 s apart, from 1 s again once connected. Otherwise libmosquitto's thread reconnects.
+        var nextAttempt: Double? = clock.now.seconds
+        var backoff = 1.0
         while true {
-            if let attempt = firstConnection, clock.now.seconds >= attempt.next {
-                if let reason = client.connect(host: settings.host, port: settings.port, keepalive: settings.keepalive) {
-                    logger.error("MQTT broker unreachable; retrying in \(Int(attempt.delay)) s",
-                                 metadata: ["broker": "\(settings.host):\(settings.port)", "reason": "\(reason)"])
-                    firstConnection = (clock.now.seconds + attempt.delay, min(attempt.delay * 2, 60))
-                } else {
-                    firstConnection = nil
+            if let next = nextAttempt, clock.now.seconds >= next {
+                nextAttempt = nil
+                if let failure = client.connect(host: settings.host, port: settings.port, keepalive: settings.keepalive) {
+                    if failure.isTLS {
+                        tlsFailed(failure.description, retryingIn: backoff)
+                    } else {
+                        logger.error("MQTT broker unreachable; retrying in \(Int(backoff)) s",
+                                     metadata: ["broker": "\(settings.host):\(settings.port)", "reason": "\(failure)"])
+                    }
+                    nextAttempt = clock.now.seconds + backoff
+                    backoff = min(backoff * 2, 60)
                 }
             }
-            let work: (connection: Bool?, events: [(MoodEvent, [UInt8])], stopping: Bool) = condition.withLock {
+            let wakeUps = [nextAttempt, plan.nextTick].compactMap { $0 }
+            let work: (connection: Bool?, events: [(MoodEvent, [UInt8])], stopping: Bool, stopped: String?) = condition.withLock {
                 var deadline = clock.now.advanced(bySeconds: min(settings.plan.publishInterval, 1))
-                if let attempt = firstConnection, attempt.next < deadline.seconds { deadline = MonotonicInstant(seconds: attempt.next) }
-                _ = clock.wait(condition, until: deadline, orUntil: { !pending.isEmpty || connection != nil || stopping })
+                for next in wakeUps where next < deadline.seconds { deadline = MonotonicInstant(seconds: next) }
+                _ = clock.wait(condition, until: deadline, orUntil: { !pending.isEmpty || connection != nil || stopping || networkStopped != nil })
                 defer {
                     pending.removeAll()
                     connection = nil
+                    networkStopped = nil
                 }
-                return (connection, Array(pending), stopping)
+                return (connection, Array(pending), stopping, networkStopped)
+            }
+            if work.connection == true { backoff = 1 }
+            if let reason = work.stopped, !work.stopping {
+                tlsFailed(reason, retryingIn: backoff)
+                nextAttempt = clock.now.seconds + backoff
+                backoff = min(backoff * 2, 60)
             }
             var messages: [MQTTPlan.Message] = []
             let now = clock.now.seconds
@@ -199,11 +239,18 @@ public final class MQTTService: Service, EventSubscriber, @unchecked Sendable {
         }
     }
 
+    /// One line per attempt, as for refused credentials; the backoff caps it at one a minute.
+    private func tlsFailed(_ reason: String, retryingIn delay: Double) {
+        logger.error("MQTT TLS handshake failed; retrying in \(Int(delay)) s",
+                     metadata: ["broker": "\(settings.host):\(settings.port)", "tls": "\(settings.caFile)", "reason": "\(reason)"])
+    }
+
     private func send(_ messages: [MQTTPlan.Message], _ client: MosquittoClient) {
         for m in messages {
             let room = condition.withLock { () -> Bool in
                 guard inFlight < Self.maxInFlight else {
                     dropped += 1
+                    droppedTotal.add(1, ordering: .relaxed)
                     return false
                 }
                 inFlight += 1
@@ -216,21 +263,29 @@ public final class MQTTService: Service, EventSubscriber, @unchecked Sendable {
         }
     }
 
-    /// One line when messages start being dropped, one when they stop, with the count.
+    /// One line when messages start being dropped, one when the episode is over, with the count. It
+    /// is over when nothing was dropped since the last call and at most half of `maxInFlight` are still
+    /// on their way: a broker that stops reading frees a slot now and then (the kernel takes a little
+    /// more), which used to end and restart the episode, a pair of lines each time.
     private func reportDrops() {
         let (count, started, ended) = condition.withLock { () -> (Int, Bool, Bool) in
-            let now = dropped > 0
-            defer {
-                if !now { dropping = false } else { dropping = true }
+            if dropped > 0 {
+                episodeDrops += dropped
                 dropped = 0
+                guard !dropping else { return (0, false, false) }
+                dropping = true
+                return (episodeDrops, true, false)
             }
-            return (dropped, now && !dropping, !now && dropping)
+            guard dropping, inFlight <= Self.maxInFlight / 2 else { return (0, false, false) }
+            dropping = false
+            defer { episodeDrops = 0 }
+            return (episodeDrops, false, true)
         }
         if started {
             logger.warning("MQTT broker is not keeping up; dropping messages (the analysis and the socket are unaffected)",
                            metadata: ["dropped": "\(count)"])
         } else if ended {
-            logger.notice("MQTT broker keeps up again")
+            logger.notice("MQTT broker keeps up again", metadata: ["dropped": "\(count)"])
         }
     }
 

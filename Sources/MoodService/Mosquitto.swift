@@ -1,11 +1,20 @@
 import CMosquitto
+#if canImport(Glibc)
+import Glibc
+#endif
+import Synchronization
 
 /// The one file that talks to libmosquitto: a client whose network loop runs on libmosquitto's own
-/// thread (`mosquitto_loop_start`), which connects in the background and reconnects by itself with
-/// a capped exponential backoff. Callbacks arrive on that thread; `publish` may be called from any.
+/// thread (`mosquitto_loop_start`), which, once a connection is under way, carries it on and
+/// reconnects by itself with a capped exponential backoff. Callbacks arrive on that thread; `publish`
+/// may be called from any. The owner makes each connection attempt that no network thread is there to
+/// make (`connect`): the first, one that failed at once, and one after a TLS error, on which libmosquitto
+/// 2.0's thread ends without a word (`mosquitto_loop_forever` returns on `MOSQ_ERR_TLS`) and never
+/// reconnects; its only trace is its log, which this client watches for OpenSSL's errors to say
+/// `networkStopped`.
 final class MosquittoClient: @unchecked Sendable {
     // @unchecked: libmosquitto is thread-safe for publish/disconnect with loop_start (it locks inside);
-    // `handle` is set once.
+    // `handle` is set once; `log` is behind its mutex.
 
     enum Event: Sendable {
         case connected
@@ -15,6 +24,20 @@ final class MosquittoClient: @unchecked Sendable {
         case disconnected(String)
         /// A QoS 0 message left for the network (it is no longer in libmosquitto's queue).
         case sent
+        /// The network thread met a TLS error (OpenSSL's words: `certificate verify failed`) and has
+        /// ended: nothing more happens until the next `connect`. Once per connection attempt.
+        case networkStopped(String)
+    }
+
+    /// What libmosquitto logged that matters here.
+    private struct Log {
+        /// The thread inside `connect`: what libmosquitto logs on it belongs to `connect`'s answer.
+        var connectingThread: pthread_t?
+        /// The first error logged during `connect`.
+        var connectError: String?
+        /// Whether this attempt's TLS error was reported (libmosquitto logs each OpenSSL error, and
+        /// some of them twice).
+        var tlsErrorReported = false
     }
 
     struct Failure: Error, CustomStringConvertible {
@@ -23,6 +46,7 @@ final class MosquittoClient: @unchecked Sendable {
 
     private var handle: OpaquePointer?
     private let onEvent: @Sendable (Event) -> Void
+    private let log = Mutex(Log())
 
     private static let initialised: Void = { mosquitto_lib_init() }()
 
@@ -47,6 +71,32 @@ final class MosquittoClient: @unchecked Sendable {
             let client = Unmanaged<MosquittoClient>.fromOpaque(context!).takeUnretainedValue()
             client.onEvent(.sent)
         }
+        mosquitto_log_callback_set(handle) { _, context, level, text in
+            guard level == MOSQ_LOG_ERR, let text else { return }
+            Unmanaged<MosquittoClient>.fromOpaque(context!).takeUnretainedValue().logged(String(cString: text))
+        }
+    }
+
+    /// libmosquitto's error lines: during `connect`, kept for its answer; on the network thread, an
+    /// OpenSSL error means the thread has given up (see the type's comment).
+    private func logged(_ text: String) {
+        let stopped = log.withLock { log -> String? in
+            if let thread = log.connectingThread, pthread_equal(thread, pthread_self()) != 0 {
+                if log.connectError == nil { log.connectError = text }
+                return nil
+            }
+            guard let error = Self.openSSLError(text), !log.tlsErrorReported else { return nil }
+            log.tlsErrorReported = true
+            return error
+        }
+        if let stopped { onEvent(.networkStopped(stopped)) }
+    }
+
+    /// `error:0A000086:SSL routines::certificate verify failed` from libmosquitto's
+    /// `OpenSSL Error[0]: error:0A000086:SSL routines::certificate verify failed`; nil for other lines.
+    private static func openSSLError(_ text: String) -> String? {
+        guard text.hasPrefix("OpenSSL Error[") else { return nil }
+        return text.split(separator: ":", maxSplits: 1).last.map { String($0.drop { $0 == " " }) }
     }
 
     deinit {
@@ -67,21 +117,46 @@ final class MosquittoClient: @unchecked Sendable {
         try check(mosquitto_will_set(handle, topic, Int32(bytes.count), bytes, 0, retain), "will")
     }
 
-    /// Starts the network thread; `connect` then opens the connection. Once one connection has been
-    /// made, libmosquitto's thread reconnects by itself with the backoff; before that (a broker that
-    /// is not there at start), libmosquitto 2.0's thread waits for a first connection that it never
-    /// retries, so the caller retries `connect` itself.
-    func start(reconnectMin: Int, reconnectMax: Int) throws(Failure) {
-        try check(mosquitto_reconnect_delay_set(handle, UInt32(reconnectMin), UInt32(reconnectMax), true), "reconnect delay")
-        try check(mosquitto_loop_start(handle), "loop start")
+    /// The network thread's reconnection backoff, in seconds: `min`, 2 `min`, 3 `min`... at most `max`
+    /// apart (libmosquitto's linear backoff). Its "exponential" one is quadratic (1, 4, 9, 16 ... s):
+    /// a broker back after 5 s waited 9 s more for its stations, one back after 20 s, 10 s more.
+    func setReconnectDelay(min: Int, max: Int) throws(Failure) {
+        try check(mosquitto_reconnect_delay_set(handle, UInt32(min), UInt32(max), false), "reconnect delay")
     }
 
-    /// One attempt at the TCP connection (the MQTT handshake follows on the network thread); nil when
-    /// it is under way, else why not (the broker refused it, no such host...). Never blocks for long:
-    /// a local refusal is immediate, a remote host costs what the kernel's connect does.
-    func connect(host: String, port: Int, keepalive: Int) -> String? {
+    /// Why a connection attempt failed at once.
+    struct ConnectFailure: Error, CustomStringConvertible {
+        var description: String
+        /// The TLS handshake failed (the broker's certificate, in OpenSSL's words in `description`).
+        var isTLS: Bool
+    }
+
+    /// One connection attempt, made while no network thread runs: what is left of the last one is
+    /// joined (forced, as in `stop`: should it not have ended, it is cancelled rather than waited
+    /// for), the TCP connection and the TLS handshake are started, and if they are under way a new
+    /// network thread carries them on (nil); else why not, and no thread runs. Never with a thread
+    /// running: after a TLS error libmosquitto's state says connected, so a thread would reconnect by
+    /// itself at the same time, and two threads in one handshake crash in libssl. Never blocks for
+    /// long: a local refusal is immediate, a remote host costs what the kernel's connect does.
+    func connect(host: String, port: Int, keepalive: Int) -> ConnectFailure? {
+        mosquitto_loop_stop(handle, true)
+        log.withLock { $0 = Log(connectingThread: pthread_self()) }
         let rc = mosquitto_connect_async(handle, host, Int32(port), Int32(keepalive))
-        return rc == MOSQ_ERR_SUCCESS.rawValue ? nil : String(cString: mosquitto_strerror(rc))
+        let detail = log.withLock { log -> String? in
+            log.connectingThread = nil
+            return log.connectError
+        }
+        guard rc == MOSQ_ERR_SUCCESS.rawValue else {
+            if rc == MOSQ_ERR_TLS.rawValue, let detail, let openSSL = Self.openSSLError(detail) {
+                return ConnectFailure(description: openSSL, isTLS: true)
+            }
+            return ConnectFailure(description: String(cString: mosquitto_strerror(rc)) + (detail.map { " (\($0))" } ?? ""), isTLS: rc == MOSQ_ERR_TLS.rawValue)
+        }
+        let started = mosquitto_loop_start(handle)
+        guard started == MOSQ_ERR_SUCCESS.rawValue else {
+            return ConnectFailure(description: "loop start: " + String(cString: mosquitto_strerror(started)), isTLS: false)
+        }
+        return nil
     }
 
     /// Queues a QoS 0 message; false when there is no connection (nothing is queued then).

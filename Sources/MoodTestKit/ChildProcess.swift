@@ -17,7 +17,8 @@ public func executablePath(_ name: String) -> String? {
     return nil
 }
 
-/// A child process started with posix_spawn, stdin/stdout/stderr on /dev/null.
+/// A child process started with posix_spawn, stdin/stdout/stderr on /dev/null, no signal blocked or
+/// ignored.
 ///
 /// Not Foundation's `Process`: pulseaudio closes every inherited descriptor at startup, which makes
 /// Foundation (swift-corelibs) believe the child exited and block its monitoring thread in
@@ -46,8 +47,22 @@ public final class ChildProcess {
         let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
         let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { (argv + envp).forEach { free($0) } }
+        // The child starts with no signal blocked and none ignored, whatever the spawning thread has
+        // (SystemThread's and libdispatch's threads block most; a daemon run in process ignores
+        // SIGPIPE): posix_spawn would pass both on, and a broker that blocks SIGTERM ignores `terminate`.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t()
+        sigemptyset(&none)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        var all = sigset_t()
+        sigemptyset(&all)
+        for signal: Int32 in 1...31 where signal != SIGKILL && signal != SIGSTOP { sigaddset(&all, signal) }  // the standard signals
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+        let rc = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
         guard rc == 0 else { throw SpawnError(description: "posix_spawn \(executable): \(String(cString: strerror(rc)))") }
         self.pid = pid
     }

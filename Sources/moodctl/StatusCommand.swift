@@ -5,7 +5,7 @@ import MoodCore
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Print the current mood, its confidence and since when, the source, and counters."
+        abstract: "Print the current mood, its confidence and since when, the source, counters, and the MQTT publisher's health."
     )
 
     @OptionGroup var connection: ConnectionOptions

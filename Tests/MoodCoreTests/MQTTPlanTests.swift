@@ -19,7 +19,9 @@ import Testing
         let mood = MoodEvent.mood(.init(time: Timestamp(millisecondsSinceEpoch: 1), label: .label("happy"), confidence: 0.7,
                                         probabilities: nil, raw: nil, valence: 0.5, arousal: 0.5, levelDB: -20))
         #expect(plan.published(mood, line: "{}", state: Self.snapshot(.label("happy")), now: 0).isEmpty)  // not connected yet
+        #expect(plan.nextTick == nil)
         let first = plan.connected(state: Self.snapshot(.label("relaxed")), now: 100)
+        #expect(plan.nextTick == 110)
         #expect(first.first == .init(topic: "moodd/den/availability", payload: "online", retain: true))
         #expect(first.allSatisfy { $0.retain })
         let discovery = first.filter { $0.topic.hasPrefix("homeassistant/") }
@@ -45,6 +47,7 @@ import Testing
         let change = MoodEvent.change(.init(from: .label("relaxed"), to: .speech, time: Timestamp(millisecondsSinceEpoch: 2)))
         let sent = plan.published(change, line: #"{"event":"change"}"#, state: Self.snapshot(.speech, valence: nil), now: 111)
         #expect(sent.map(\.topic) == ["moodd/den/event", "moodd/den/state"])
+        #expect(plan.nextTick == 121)  // the interval counts from the last state, periodic or not
         #expect(sent[0] == .init(topic: "moodd/den/event", payload: #"{"event":"change"}"#, retain: false))
         let speech = try JSONValue.parse(sent[1].payload)
         #expect(speech["music"]?.stringValue == "OFF" && speech["valence"] == .null)
@@ -53,6 +56,7 @@ import Testing
 
         plan.disconnected()
         #expect(plan.tick(state: Self.snapshot(.speech), now: 200).isEmpty)
+        #expect(plan.nextTick == nil)
         #expect(plan.shuttingDown() == [.init(topic: "moodd/den/availability", payload: "offline", retain: true)])
     }
 

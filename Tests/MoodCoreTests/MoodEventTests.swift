@@ -43,13 +43,17 @@ import Testing
         (.source(.init(state: .started, source: "alsa:hw:0", overruns: 0, lostFrames: 0, time: t0)),
          #"{"event":"source","time":"2026-11-21T10:00:00.000Z","source":{"name":"alsa:hw:0","state":"started","reason":null},"overruns":0,"lost_frames":0}"#),
         (.state(snapshot),
-         #"{"event":"state","time":"2026-11-21T10:00:01.500Z","label":"relaxed","confidence":0.71,"probabilities":{"happy":0.1,"angry":0.05,"sad":0.14,"relaxed":0.71},"content":{"music":0.93,"speech":0.05,"noise":0.02},"valence":0.62,"arousal":-0.7,"since":"2026-11-21T10:00:00.000Z","source":{"name":"pulse:@DEFAULT_MONITOR@","state":"started","reason":null},"counters":{"analyses":12,"overruns":0,"lost_frames":3,"clients":2}}"#),
+         #"{"event":"state","time":"2026-11-21T10:00:01.500Z","label":"relaxed","confidence":0.71,"probabilities":{"happy":0.1,"angry":0.05,"sad":0.14,"relaxed":0.71},"content":{"music":0.93,"speech":0.05,"noise":0.02},"valence":0.62,"arousal":-0.7,"since":"2026-11-21T10:00:00.000Z","source":{"name":"pulse:@DEFAULT_MONITOR@","state":"started","reason":null},"counters":{"analyses":12,"overruns":0,"lost_frames":3,"clients":2},"mqtt":null}"#),
         (.status(.init(time: t0, label: .listening, confidence: 0, probabilities: nil, valence: nil, arousal: nil, since: nil,
                        source: .init(name: "stdin", state: nil), counters: .init())),
-         #"{"event":"status","time":"2026-11-21T10:00:00.000Z","label":"listening","confidence":0,"probabilities":null,"content":null,"valence":null,"arousal":null,"since":null,"source":{"name":"stdin","state":null,"reason":null},"counters":{"analyses":0,"overruns":0,"lost_frames":0,"clients":0}}"#),
+         #"{"event":"status","time":"2026-11-21T10:00:00.000Z","label":"listening","confidence":0,"probabilities":null,"content":null,"valence":null,"arousal":null,"since":null,"source":{"name":"stdin","state":null,"reason":null},"counters":{"analyses":0,"overruns":0,"lost_frames":0,"clients":0},"mqtt":null}"#),
         (.status(.init(time: t0, label: .listening, confidence: 0, probabilities: nil, valence: nil, arousal: nil, since: t0,
                        source: .init(name: "pulse:@DEFAULT_MONITOR@", state: .lost, reason: "stalled"), counters: .init())),
-         #"{"event":"status","time":"2026-11-21T10:00:00.000Z","label":"listening","confidence":0,"probabilities":null,"content":null,"valence":null,"arousal":null,"since":"2026-11-21T10:00:00.000Z","source":{"name":"pulse:@DEFAULT_MONITOR@","state":"lost","reason":"stalled"},"counters":{"analyses":0,"overruns":0,"lost_frames":0,"clients":0}}"#),
+         #"{"event":"status","time":"2026-11-21T10:00:00.000Z","label":"listening","confidence":0,"probabilities":null,"content":null,"valence":null,"arousal":null,"since":"2026-11-21T10:00:00.000Z","source":{"name":"pulse:@DEFAULT_MONITOR@","state":"lost","reason":"stalled"},"counters":{"analyses":0,"overruns":0,"lost_frames":0,"clients":0},"mqtt":null}"#),
+        (.status(.init(time: t0, label: .listening, confidence: 0, probabilities: nil, valence: nil, arousal: nil, since: nil,
+                       source: .init(name: "stdin", state: .started), counters: .init(),
+                       mqtt: .init(connected: false, dropped: 317, reconnects: 2))),
+         #"{"event":"status","time":"2026-11-21T10:00:00.000Z","label":"listening","confidence":0,"probabilities":null,"content":null,"valence":null,"arousal":null,"since":null,"source":{"name":"stdin","state":"started","reason":null},"counters":{"analyses":0,"overruns":0,"lost_frames":0,"clients":0},"mqtt":{"connected":false,"dropped":317,"reconnects":2}}"#),
         (.error("unknown command 'play'"), #"{"event":"error","error":"unknown command 'play'"}"#),
         (.history(.init(time: t1, seconds: 600, step: 30, from: t0, events: [
             .source(.init(state: .started, source: "alsa:hw:0", overruns: 0, lostFrames: 0, time: t0)),
@@ -103,7 +107,17 @@ import Testing
         }
     }
 
+    /// A daemon before the `mqtt` key (protocol 3 as first published) sent none: read as MQTT off.
+    @Test func aSnapshotWithoutTheMQTTKeyDecodesAsMQTTOff() throws {
+        let old = #"{"event":"status","time":"2026-11-21T10:00:00.000Z","label":"listening","confidence":0,"probabilities":null,"content":null,"valence":null,"arousal":null,"since":null,"source":{"name":"stdin","state":null,"reason":null},"counters":{"analyses":0,"overruns":0,"lost_frames":0,"clients":0}}"#
+        guard case .status(let s) = try MoodEvent(json: old) else { Issue.record("not a status"); return }
+        #expect(s.mqtt == nil)
+    }
+
     @Test(arguments: [
+        (#"{"event":"status","time":"2026-11-21T10:00:00Z","label":"listening","confidence":0,"since":null,"source":{"name":"x","state":null},"counters":{"analyses":0,"overruns":0,"lost_frames":0,"clients":0},"mqtt":{"connected":1,"dropped":0,"reconnects":0}}"#, "'status' event: key 'connected': expected true or false"),
+        (#"{"event":"state","time":"2026-11-21T10:00:00Z","label":"listening","confidence":0,"since":null,"source":{"name":"x","state":null},"counters":{"analyses":0,"overruns":0,"lost_frames":0,"clients":0},"mqtt":{"connected":true,"reconnects":0}}"#, "'state' event: key 'dropped': expected an integer"),
+        (#"{"event":"state","time":"2026-11-21T10:00:00Z","label":"listening","confidence":0,"since":null,"source":{"name":"x","state":null},"counters":{"analyses":0,"overruns":0,"lost_frames":0,"clients":0},"mqtt":true}"#, "'state' event: key 'mqtt': expected an object"),
         (#"{"event":"change","from":"sad","time":"2026-11-21T10:00:00Z"}"#, "'change' event: key 'to': expected a string"),
         (#"{"event":"mood","time":"yesterday"}"#, "'mood' event: key 'time': expected an RFC 3339 time"),
         (#"{"event":"source","time":"2026-11-21T10:00:00Z","source":{"name":"x","state":"gone"},"overruns":0,"lost_frames":0}"#, "'source' event: unknown source state 'gone'"),
@@ -134,6 +148,9 @@ import Testing
             == #"2026-11-21T10:00:00.000Z source lost alsa:hw:0 overruns=1 lost_frames=2 reason="EPIPE\n""#)
         #expect(MoodEvent.state(Self.snapshot).textLine() == "2026-11-21T10:00:01.500Z state relaxed 0.71 content=music:0.93,speech:0.05,noise:0.02 since=2026-11-21T10:00:00.000Z source=pulse:@DEFAULT_MONITOR@(started) analyses=12 overruns=0 lost_frames=3 clients=2")
         #expect(MoodEvent.error("a\nb").textLine() == #"error "a\nb""#)
+        var withMQTT = Self.snapshot
+        withMQTT.mqtt = .init(connected: true, dropped: 5, reconnects: 1)
+        #expect(MoodEvent.status(withMQTT).textLine().hasSuffix(" clients=2 mqtt=connected mqtt_dropped=5 mqtt_reconnects=1"))
         var lost = Self.snapshot
         lost.source = .init(name: "stdin", state: .lost, reason: "stalled")
         #expect(MoodEvent.status(lost).textLine().contains(#" source=stdin(lost) reason="stalled" analyses="#))

@@ -39,6 +39,24 @@ final class LineSink: EventSubscriber {
         #expect(hub.counters.clients == 0)
     }
 
+    /// Without MQTT the snapshots say `"mqtt":null`; with it, what the publisher reports at that moment.
+    @Test func snapshotsCarryTheMQTTPublishersHealthWhenThereIsOne() throws {
+        let hub = Sample.hub()
+        #expect(hub.snapshot().mqtt == nil)
+        #expect(MoodEvent.status(hub.snapshot()).json.hasSuffix(#","mqtt":null}"#))
+        let reported = Mutex(MoodEvent.MQTTStatus(connected: false))
+        hub.attachMQTT(status: { reported.withLock { $0 } })
+        #expect(hub.snapshot().mqtt == .init(connected: false, dropped: 0, reconnects: 0))
+        reported.withLock { $0 = .init(connected: true, dropped: 42, reconnects: 1) }
+        let client = LineSink()
+        _ = hub.connect(client)
+        guard case .state(let s) = try MoodEvent(json: String(client.all[1].dropLast())) else {
+            Issue.record("no state")
+            return
+        }
+        #expect(s.mqtt == .init(connected: true, dropped: 42, reconnects: 1))
+    }
+
     @Test func fansOutInOrderToClientsAndSinksButGreetsOnlyClients() {
         let hub = Sample.hub()
         let sink = LineSink()

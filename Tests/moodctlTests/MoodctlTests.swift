@@ -8,7 +8,7 @@ import MoodTestKit
 import SystemPackage
 import Testing
 
-/// `moodctl`, run as a user runs it, against an in-memory publisher speaking protocol 2.
+/// `moodctl`, run as a user runs it, against an in-memory publisher speaking protocol 3.
 @Suite(.serialized, .timeLimit(.minutes(1))) struct MoodctlTests {
     static let t0 = Timestamp(millisecondsSinceEpoch: 1_795_255_200_000)
     static let labels = ["happy", "angry", "sad", "relaxed"]
@@ -60,6 +60,18 @@ import Testing
         expected.counters.clients = 1
         #expect(result.stdout == MoodEvent.status(expected).textLine() + "\n")
         #expect(result.stderr.isEmpty)
+    }
+
+    /// A daemon that publishes to MQTT: the human form ends with the publisher's health.
+    @Test func statusShowsTheMQTTPublisher() async throws {
+        let directory = try TemporaryDirectory()
+        var snapshot = Self.snapshot(.label("relaxed"))
+        snapshot.mqtt = .init(connected: false, dropped: 1398, reconnects: 2)
+        let server = try FakeMoodServer(path: directory.path + "/moodd.sock", hello: Self.hello(), snapshot: snapshot)
+        defer { server.stop(); withExtendedLifetime(directory) {} }
+        let result = try await offPool { try Command.run("moodctl", ["status", "--socket", server.path]) }
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.hasSuffix(" lost_frames=3 clients=1 mqtt=disconnected mqtt_dropped=1398 mqtt_reconnects=2\n"), "\(result.stdout)")
     }
 
     @Test func statusJSONIsTheDaemonsLine() async throws {

@@ -72,11 +72,13 @@ struct ProtocolDocTests {
     /// One live event of each kind: the greeting, a `status` and an `error` reply, a `mood` and a
     /// `change` as they are published, and a `history` reply (whose `source` event, published before
     /// the client connected, stands for the `source` kind). The shipped model, on the demo, hop 0.5 s,
-    /// announcing at once, history keeping every analysis.
+    /// announcing at once, history keeping every analysis; MQTT on, towards a port where nothing
+    /// listens, so that the snapshots' `mqtt` is an object whose keys are compared too.
     static func liveEvents() throws -> [String: JSONValue] {
         let daemon = try RunningDaemon([
             "--source", "file+loop:" + repository + "/examples/demo.ogg", "--hop", "0.5",
             "--set", "smoothing.initial_dwell=0", "--set", "content.enter_dwell=0", "--set", "history.step=0",
+            "--set", "mqtt.host=127.0.0.1", "--set", "mqtt.port=9",
         ])
         defer { _ = daemon.stop() }
         let client = try UnixLineClient(path: daemon.socketPath)
