@@ -21,7 +21,7 @@ import Testing
             let arguments = ["--config", "/dev/null", "--set", "socket.path=" + daemon.socketPath, "--set", "http.listen=127.0.0.1:0",
                              "--set", "http.max_upload_bytes=\(maxUploadBytes)"]
             let web = try ChildProcess("/bin/sh", ["-c", "exec \"$0\" \"$@\" > \(out)", Command.buildDirectory + "/moodd-web"] + arguments,
-                                   environment: ["PATH": "/usr/bin:/bin"], stderrPath: daemon.directory.path + "/web.err")
+                                   environment: ["PATH": "/usr/bin:/bin", "TMPDIR": daemon.directory.path], stderrPath: daemon.directory.path + "/web.err")
             var found: Int?
             _ = waitUntil(timeout: 20) {
                 let text = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
@@ -34,6 +34,15 @@ import Testing
             }
             self.web = web
             port = found
+        }
+
+        deinit { web.terminate() }
+
+        /// What moodd-web has stored for uploads and not deleted (its private directory is in ours).
+        var storedUploads: [String] {
+            let fm = FileManager.default
+            return ((try? fm.contentsOfDirectory(atPath: daemon.directory.path)) ?? []).filter { $0.hasPrefix("moodd-web.") }
+                .flatMap { (try? fm.contentsOfDirectory(atPath: daemon.directory.path + "/" + $0)) ?? [] }
         }
 
         var residentMB: Double { Double(ResidentMemory.current(of: web.pid) ?? 0) / 1_048_576 }
@@ -85,9 +94,7 @@ import Testing
             let text = String(decoding: connection.receive(timeout: 5).bytes, as: UTF8.self)
             #expect(text.hasPrefix("HTTP/1.1 413"), "\(text.prefix(200))")
             #expect(station.serves())
-            let leftovers = try FileManager.default.contentsOfDirectory(atPath: "/tmp").filter { $0.hasPrefix("moodd-web.") }
-                .flatMap { (try? FileManager.default.contentsOfDirectory(atPath: "/tmp/" + $0)) ?? [] }
-            #expect(leftovers.isEmpty, "no upload is left behind: \(leftovers)")
+            #expect(waitUntil(timeout: 5) { station.storedUploads.isEmpty }, "no upload is left behind: \(station.storedUploads)")
         }
     }
 
