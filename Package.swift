@@ -110,7 +110,7 @@ let package = Package(
         .testTarget(name: "MoodAudioTests", dependencies: ["MoodAudio", "MoodSystem", "MoodCore", "MoodTestKit"]),
         .testTarget(name: "MoodModelTests", dependencies: ["MoodModel", "MoodDSP", "MoodSystem", "MoodCore", "MoodTestKit"]),
         .testTarget(name: "MoodLibraryTests", dependencies: ["MoodLibrary", "MoodCore", "MoodTestKit"]),
-        .testTarget(name: "MoodServiceTests", dependencies: ["MoodService", "MoodSystem", "MoodCore", "MoodTestKit"]),
+        .testTarget(name: "MoodServiceTests", dependencies: ["MoodService", "MoodSystem", "MoodCore", "MoodDSP", "MoodModel", "MoodTestKit"]),
         .testTarget(name: "mooddTests", dependencies: ["MoodCore", "MoodSystem", "MoodModel", "MoodTestKit"]),
         .testTarget(
             name: "MoodWebTests",

@@ -17,16 +17,24 @@ CACHE = os.environ.get("MOODD_CACHE") or os.path.join(os.environ.get("XDG_CACHE_
                                                      os.path.expanduser("~/.cache"), "moodd")
 DATA = os.environ.get("MOODD_DATA", "")
 
-# the engine (docs/model-format.md, docs/frontend.md): 16 kHz, hop 256 samples = 16 ms per frame
-SAMPLE_RATE = 16000
-PATCH_FRAMES = 187          # 3 s, what musicnn was trained on
-HOP_FRAMES = 93             # 1.5 s: the daemon runs the head on a new patch every 1.5 s
+# the log-mel input musicnn was trained on (its configuration.py + extractor.py's batch_data): the one
+# copy in training/. convert_musicnn.py writes it into the model file as the `input` metadata, which
+# decides moodd's front end and patch (docs/model-format.md, docs/frontend.md); everything below derives
+# from it. 16 kHz, hop 256 samples = 16 ms per frame, 187 frames = 3 s.
+INPUT = {"sample_rate": 16000, "n_fft": 512, "hop_length": 256, "n_mels": 96, "fmin": 0, "fmax": 8000,
+         "mel_scale": "slaney", "mel_norm": "slaney", "window": "hann_periodic", "power": 2,
+         "log": "log10(1+10000*x)", "patch_frames": 187}
+SAMPLE_RATE = INPUT["sample_rate"]
+HOP_LENGTH = INPUT["hop_length"]
+N_MELS = INPUT["n_mels"]
+PATCH_FRAMES = INPUT["patch_frames"]
+HOP_FRAMES = PATCH_FRAMES // 2  # 93 = 1.5 s: half a patch, `moodd classify`'s default; the daemon's hop is 1.5 s
 EMBED_DIM = 200             # musicnn's penultimate layer
 # what `moodd embed --layer` writes per patch: the penultimate embedding, the back end's input (max then
 # mean over time of the 753 mid-end channels), the tag probabilities
 LAYER_WIDTH = {"penultimate": EMBED_DIM, "pooled": 1506, "tags": 50}
-PATCH_SECONDS = PATCH_FRAMES * 256 / SAMPLE_RATE
-HOP_SECONDS = HOP_FRAMES * 256 / SAMPLE_RATE
+PATCH_SECONDS = PATCH_FRAMES * HOP_LENGTH / SAMPLE_RATE
+HOP_SECONDS = HOP_FRAMES * HOP_LENGTH / SAMPLE_RATE
 
 AUDIO_EXTENSIONS = (".wav", ".mp3", ".flac", ".ogg", ".opus")
 

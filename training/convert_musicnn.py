@@ -28,6 +28,8 @@ import zipfile
 
 import numpy as np
 
+import config
+
 # -----------------------------------------------------------------------------
 # constants
 
@@ -54,10 +56,8 @@ MTT_TAGS = ['guitar', 'classical', 'slow', 'techno', 'strings', 'drums', 'electr
 
 BACKBONE_TAGS = {"MSD_musicnn": MSD_TAGS, "MTT_musicnn": MTT_TAGS}
 
-# the log-mel input musicnn was trained on (configuration.py + extractor.py's batch_data)
-INPUT_SPEC = {"sample_rate": 16000, "n_fft": 512, "hop_length": 256, "n_mels": 96, "fmin": 0, "fmax": 8000,
-              "mel_scale": "slaney", "mel_norm": "slaney", "window": "hann_periodic", "power": 2,
-              "log": "log10(1+10000*x)", "patch_frames": 187}
+# the log-mel input musicnn was trained on: config.INPUT, the one copy
+INPUT_SPEC = config.INPUT
 
 # TF layer name -> moodd prefix, in the order models.py creates the layers (tf.compat.v1.layers numbers
 # unnamed layers conv2d, conv2d_1, ...). Kinds: 'bn', 'conv' (kernel [kh, kw, 1, out]), 'dense' (kernel [in, out]).
@@ -323,7 +323,7 @@ def count_parameters(tensors):
     """Trainable parameters as TF counts them: everything except BN moving statistics."""
     return sum(t.size for n, t in tensors.items() if not (n.endswith(".mean") or n.endswith(".var")))
 
-def count_macs(frames=187, mels=96):
+def count_macs(frames=config.PATCH_FRAMES, mels=config.N_MELS):
     """Multiply-accumulates of one patch, per block (convs and dense layers; BN/ReLU/pooling not counted)."""
     macs = {}
     for i, fw in enumerate((38, 67)):

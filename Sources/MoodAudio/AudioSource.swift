@@ -13,7 +13,8 @@ import MoodCore
 public protocol AudioSource: AnyObject {
     /// The spec it was made from, e.g. `pulse:@DEFAULT_MONITOR@`; errors and events name it.
     var description: String { get }
-    /// Hz of the samples `read` returns: always 16000.
+    /// Hz of the samples `read` returns: always `AudioFileDecoder.outputSampleRate` (16000), the rate
+    /// a model's `input` must ask for (its loader refuses another with one line).
     var sampleRate: Int { get }
 
     /// Connects to the server / opens the device or file and starts capturing. Opening an open
@@ -37,7 +38,7 @@ public protocol AudioSource: AnyObject {
 }
 
 extension AudioSource {
-    public var sampleRate: Int { 16000 }
+    public var sampleRate: Int { AudioFileDecoder.outputSampleRate }
 }
 
 /// Shared constants of the sources.

@@ -16,7 +16,8 @@ public protocol PatchClassifier: Sendable {
     var hasContentHead: Bool { get }
     /// The model's name for `hello` (its file's base name or declared name).
     var modelName: String { get }
-    /// Log-mel frames per patch (musicnn: 187, about 3 s at 16 kHz with a hop of 256 samples).
+    /// Log-mel frames per patch: the model file's `patch_frames` (musicnn: 187, about 3 s at 16 kHz
+    /// with a hop of 256 samples).
     var patchFrames: Int { get }
     /// Mel bands per frame (musicnn: 96).
     var melBands: Int { get }

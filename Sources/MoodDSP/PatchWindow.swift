@@ -1,23 +1,33 @@
-/// Cuts a stream of log-mel frames into overlapping patches for the CNN: `patchFrames` frames every
-/// `hopFrames`, starting at the first frame (patch k covers frames [k*hop, k*hop + patchFrames)).
+/// Cuts a stream of log-mel frames into the CNN's patches of `patchFrames` frames: the one patch
+/// window of the daemon and the command line.
 ///
-/// Frames arrive in blocks of any size; each completed patch is handed over contiguous, `[patchFrames x
-/// bands]` row-major, valid only during the call. Storage is allocated once in `init`; after a patch the
-/// `patchFrames - hopFrames` frames it shares with the next are moved to the front (one memmove).
+/// Two ways to read it, on the same storage:
+/// - every `hopFrames` (`push(_:patch:)`, the command line): patch k covers frames
+///   [k*hop, k*hop + patchFrames) of the stream, starting at the first frame;
+/// - the latest `patchFrames` frames, whenever the owner asks (`withLatestPatch`, the daemon, which
+///   classifies on its own clock rather than every so many frames).
+///
+/// Frames arrive in blocks of any size. Every patch is handed over contiguous, `[patchFrames x bands]`
+/// row-major, oldest frame first, valid only during the call: no copy is made to hand it over. Storage
+/// (`2 * patchFrames` frames) is allocated once in `init`; when it is full, the latest `patchFrames`
+/// frames are moved to its front (one memmove per `patchFrames` frames pushed).
 ///
 /// Threading: one owner.
 public final class PatchWindow {
     public let patchFrames: Int
     public let hopFrames: Int
     public let bands: Int
-    /// Patches emitted so far.
+    /// Patches completed so far (every `hopFrames` frames once the first is full).
     public private(set) var patchesEmitted = 0
     /// Frames pushed so far.
     public private(set) var framesPushed = 0
 
-    private var buffer: [Float]  // [patchFrames x bands]
-    private var filled = 0       // frames in `buffer`
-    private var skip = 0         // frames still to drop before the next patch starts (hop > patch)
+    private let storage: UnsafeMutableBufferPointer<Float>  // [capacity x bands]
+    private let capacity: Int                               // frames: 2 * patchFrames
+    private var end = 0                                     // frames: one past the latest in `storage`
+
+    /// Frames the latest window holds: `min(framesPushed, patchFrames)`; a full patch when `patchFrames`.
+    public var framesHeld: Int { min(framesPushed, patchFrames) }
 
     public init(patchFrames: Int, hopFrames: Int, bands: Int) throws(DSPParameterError) {
         guard patchFrames >= 1 else { throw .patch(frames: patchFrames, hop: hopFrames) }
@@ -26,69 +36,79 @@ public final class PatchWindow {
         self.patchFrames = patchFrames
         self.hopFrames = hopFrames
         self.bands = bands
-        buffer = [Float](repeating: 0, count: patchFrames * bands)
+        capacity = 2 * patchFrames
+        storage = .allocate(capacity: capacity * bands)
+        storage.initialize(repeating: 0)
+    }
+
+    /// A window read only with `withLatestPatch` (its hop is then irrelevant).
+    public convenience init(patchFrames: Int, bands: Int) throws(DSPParameterError) {
+        try self.init(patchFrames: patchFrames, hopFrames: patchFrames, bands: bands)
+    }
+
+    deinit { storage.deallocate() }
+
+    /// Pushes `frames` (`[n x bands]` row-major), keeping the latest patch.
+    public func push(_ frames: UnsafeBufferPointer<Float>) {
+        push(frames, patch: { _ in })
     }
 
     /// Pushes `frames` (`[n x bands]` row-major) and calls `patch` for every patch they complete.
     public func push(_ frames: UnsafeBufferPointer<Float>, patch: (UnsafeBufferPointer<Float>) throws -> Void) rethrows {
         precondition(frames.count % bands == 0, "frames must be whole rows of \(bands) bands")
         let n = frames.count / bands
-        framesPushed += n
         var row = 0
         while row < n {
-            if skip > 0 {
-                let dropped = min(skip, n - row)
-                skip -= dropped
-                row += dropped
-                continue
-            }
-            let take = min(patchFrames - filled, n - row)
-            buffer.withUnsafeMutableBufferPointer { b in
-                (b.baseAddress! + filled * bands).update(from: frames.baseAddress! + row * bands, count: take * bands)
-            }
-            filled += take
+            if end == capacity { compact() }
+            let nextPatchEnd = patchesEmitted * hopFrames + patchFrames  // in frames of the stream
+            let take = min(n - row, capacity - end, nextPatchEnd - framesPushed)
+            (storage.baseAddress! + end * bands).update(from: frames.baseAddress! + row * bands, count: take * bands)
+            end += take
             row += take
-            if filled == patchFrames {
-                try buffer.withUnsafeBufferPointer { try patch($0) }
+            framesPushed += take
+            if framesPushed == nextPatchEnd {
                 patchesEmitted += 1
-                advance()
+                try patch(latest)
             }
         }
+    }
+
+    /// Calls `body` with the latest `patchFrames` frames, oldest first, and returns its result; nil
+    /// (and `body` not called) until that many frames have been pushed since the start or `reset`.
+    public func withLatestPatch<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R? {
+        guard framesPushed >= patchFrames else { return nil }
+        return try body(latest)
     }
 
     /// At the end of a stream shorter than one patch (no patch emitted yet), emits one patch with the
     /// missing frames set to 0, the log-mel value of digital silence. Returns whether it did.
     @discardableResult
     public func finishShortStream(patch: (UnsafeBufferPointer<Float>) throws -> Void) rethrows -> Bool {
-        guard patchesEmitted == 0, filled > 0 else { return false }
-        buffer.withUnsafeMutableBufferPointer { b in
-            (b.baseAddress! + filled * bands).update(repeating: 0, count: (patchFrames - filled) * bands)
-        }
-        try buffer.withUnsafeBufferPointer { try patch($0) }
+        guard patchesEmitted == 0, framesPushed > 0, framesPushed < patchFrames else { return false }
+        // Fewer frames than a patch were ever pushed, so they are at the front of `storage`.
+        (storage.baseAddress! + end * bands).update(repeating: 0, count: (patchFrames - end) * bands)
+        try patch(UnsafeBufferPointer(rebasing: storage[0..<patchFrames * bands]))
         patchesEmitted += 1
-        filled = 0
         return true
     }
 
+    /// Forgets every frame: the next patch starts with the next frame pushed.
     public func reset() {
-        filled = 0
-        skip = 0
+        end = 0
         patchesEmitted = 0
         framesPushed = 0
     }
 
-    /// Drops the first `hopFrames` frames of the patch just emitted.
-    private func advance() {
-        if hopFrames >= patchFrames {
-            filled = 0
-            skip = hopFrames - patchFrames
-            return
-        }
-        let kept = patchFrames - hopFrames
-        buffer.withUnsafeMutableBufferPointer { b in
-            let base = b.baseAddress!
-            base.update(from: base + hopFrames * bands, count: kept * bands)  // memmove semantics
-        }
-        filled = kept
+    /// The latest `patchFrames` frames (only meaningful once that many were pushed).
+    private var latest: UnsafeBufferPointer<Float> {
+        UnsafeBufferPointer(rebasing: storage[(end - patchFrames) * bands..<end * bands])
+    }
+
+    /// Moves the latest frames (at most `patchFrames`) to the front of `storage`.
+    private func compact() {
+        let kept = min(framesPushed, patchFrames, end)
+        let base = storage.baseAddress!
+        base.update(from: base + (end - kept) * bands, count: kept * bands)  // no overlap: kept <= capacity / 2
+        end = kept
     }
 }

@@ -15,14 +15,16 @@ public struct ModelInput: Sendable, Equatable {
     public var log: String         // "log10(1+10000*x)"
     public var patchFrames: Int    // mel frames per patch
 
-    /// What musicnn was trained on, for a network taking `[patchFrames x nMels]` patches.
+    /// What musicnn was trained on (the shipped files' `input`), for a network taking `[patchFrames x
+    /// nMels]` patches: the reference the librosa fixtures and the benchmarks are made with. The daemon
+    /// and the command line never use it: they take the loaded file's `input`.
     public static func musicnn(nMels: Int = 96, patchFrames: Int = 187) -> ModelInput {
         ModelInput(sampleRate: 16000, nFFT: 512, hopLength: 256, nMels: nMels, fmin: 0, fmax: 8000,
                    melScale: "slaney", melNorm: "slaney", window: "hann_periodic", power: 2,
                    log: "log10(1+10000*x)", patchFrames: patchFrames)
     }
 
-    /// `"key: got vs expected"` for every field that differs from `other`.
+    /// `"key got (expected X)"` for every field that differs from `other`.
     func differences(from other: ModelInput) -> [String] {
         let mine = fields, theirs = other.fields
         return zip(mine, theirs).compactMap { $0.value == $1.value ? nil : "\($0.key) \($0.value) (expected \($1.value))" }

@@ -14,7 +14,8 @@ public struct ModelMetadata: Sendable, Equatable {
     public var all: [String: String]  // every key, including `backbone`, `source`, `license`
 
     /// Checks the keys every moodd model file has (validation rules 2-6 of docs/model-format.md, except
-    /// what depends on the architecture); `path` only names the file in errors.
+    /// what depends on the architecture; `input` must be one the front end computes); `path` only names
+    /// the file in errors.
     public init(_ metadata: [String: String], path: String) throws(ModelFileError) {
         func fail(_ reason: String) -> ModelFileError {
             ModelFileError(path: path, kind: .badMetadata, reason: reason)
@@ -38,6 +39,10 @@ public struct ModelMetadata: Sendable, Equatable {
         bnEpsilon = eps
         guard let decoded = (try? JSONValue.parse(try value("input"))).flatMap(ModelInput.init(json:)) else {
             throw fail("input is not a JSON object with the keys of docs/model-format.md")
+        }
+        let problems = decoded.frontEndProblems
+        guard problems.isEmpty else {
+            throw fail("input is not what the front end computes: " + problems.joined(separator: ", "))
         }
         input = decoded
         guard let names = Self.strings(try value("tags")) else {

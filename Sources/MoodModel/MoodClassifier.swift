@@ -1,7 +1,8 @@
 import MoodCore
 
 /// A model file's backbone, its mood head and, when the file has one, its `content` head, as the
-/// daemon and `moodd classify` use them: one `[187 x 96]` log-mel patch in, one backbone pass, one
+/// daemon and `moodd classify` use them: one `[patch_frames x n_mels]` log-mel patch (musicnn's
+/// `[187 x 96]`) as the file's `input` describes it (`input`), one backbone pass, one
 /// probability per mood label and per `ContentKind` out (`PatchClassifier`). The second head costs
 /// `in + sum(out_i * in_i)` multiply-accumulates (about 13 k on `penultimate`, 0.3 M on `pooled`),
 /// nothing next to the backbone's 1.4 G.
@@ -19,6 +20,8 @@ public final class MoodClassifier: PatchClassifier, @unchecked Sendable {
     public let modelName: String
     public var patchFrames: Int { network.config.frames }
     public var melBands: Int { network.config.bands }
+    /// The file's `input`: the front end and the patch this model takes.
+    public var input: ModelInput { network.input }
 
     private let state: MusicnnState
     private var penultimate: [Float]  // [200]

@@ -23,6 +23,8 @@ public struct Musicnn: Sendable {
     }
 
     public var config: MusicnnConfig { weights.config }
+    /// The file's `input`: the front end and the patch (`config.frames`) this network takes.
+    public var input: ModelInput { weights.metadata.input }
 
     /// A fresh per-stream state for this network.
     public func makeState() -> MusicnnState { MusicnnState(weights: weights) }

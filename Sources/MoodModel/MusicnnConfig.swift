@@ -3,7 +3,7 @@
 /// `.msd` is MSD_musicnn (Pons & Serra 2019, musicnn `models.py`, `build_musicnn` with
 /// `num_filt=1.6`): the shapes a model file must have. Smaller configurations exist for tests.
 public struct MusicnnConfig: Sendable, Equatable {
-    public var frames: Int                 // mel frames per patch (187: 3 s at 16 kHz, hop 256)
+    public var frames: Int                 // mel frames per patch: the model file's `patch_frames` (musicnn's 187)
     public var bands: Int                  // mel bands (96)
     public var timbralFilters: Int         // filters per timbral conv (int(1.6 * 128) = 204)
     public var timbralKernelTime: Int      // odd; zero-padded (k-1)/2 each side in time (7)
@@ -33,7 +33,7 @@ public struct MusicnnConfig: Sendable, Equatable {
         self.tagCount = tagCount
     }
 
-    /// MSD_musicnn.
+    /// MSD_musicnn (its `frames` are what `MusicnnWeights` replaces with the file's `patch_frames`).
     public static let msd = MusicnnConfig(
         frames: 187, bands: 96, timbralFilters: 204, timbralKernelTime: 7, timbralKernelBands: [38, 67],
         temporalFilters: 51, temporalKernels: [128, 64, 32], midFilters: 64, midKernelTime: 7,

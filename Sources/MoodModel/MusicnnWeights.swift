@@ -27,22 +27,26 @@ public struct MusicnnWeights: Sendable {
         return total
     }
 
-    /// Reads, validates and folds the model file at `path`.
+    /// Reads, validates and folds the model file at `path` (`config.frames` comes from the file).
     public init(contentsOfFile path: String, config: MusicnnConfig = .msd,
                 pruneConstantChannels: Bool = true) throws(ModelFileError) {
         try self.init(file: SafeTensors(contentsOfFile: path), config: config, pruneConstantChannels: pruneConstantChannels)
     }
 
     /// Checks `file` against the architecture (docs/model-format.md, validation rules 2-9): moodd-model
-    /// metadata, architecture "musicnn" version "1", musicnn's input for `config`'s patch size, every tensor
+    /// metadata, architecture "musicnn" version "1", an `input` with `config.bands` mel bands, every tensor
     /// present with its exact shape and finite values (BN variances >= 0), and no other tensors but those
     /// of declared heads (`heads.<name>.*`).
+    ///
+    /// The file's `input` decides the patch: `config.frames` is replaced by its `patch_frames` (every conv
+    /// slides over time and the back end pools over it, so the weights run on any patch length). The mel
+    /// bands cannot change: the timbral kernels span fixed numbers of them (38 and 67 of musicnn's 96).
     ///
     /// With `pruneConstantChannels`, dead conv channels (in the shipped file, 84% of the front end's) are
     /// not computed while the input keeps their outputs within 1e-6 of a constant, which `forward` checks
     /// on every patch: see `ChannelPlan`. Without it, every multiply-accumulate of the network is done.
     public init(file: SafeTensors, config: MusicnnConfig = .msd, pruneConstantChannels: Bool = true) throws(ModelFileError) {
-        precondition(config.frames > 0 && config.timbralKernelBands.allSatisfy { $0 >= 1 && $0 <= config.bands }
+        precondition(config.timbralKernelBands.allSatisfy { $0 >= 1 && $0 <= config.bands }
                      && config.timbralKernelTime % 2 == 1 && config.midKernelTime % 2 == 1, "invalid MusicnnConfig")
         let path = file.path
         let meta = try ModelMetadata(file.metadata, path: path)
@@ -53,10 +57,12 @@ public struct MusicnnWeights: Sendable {
             throw fail(.badMetadata,
                        "architecture is '\(meta.architecture)' version '\(meta.architectureVersion)', expected 'musicnn' version '1'")
         }
-        let mismatched = meta.input.differences(from: .musicnn(nMels: config.bands, patchFrames: config.frames))
-        guard mismatched.isEmpty else {
-            throw fail(.badMetadata, "input is not what musicnn takes: " + mismatched.joined(separator: ", "))
+        guard meta.input.nMels == config.bands else {
+            throw fail(.badMetadata, "input n_mels is \(meta.input.nMels); musicnn version 1 needs \(config.bands) "
+                       + "(its timbral kernels span \(config.timbralKernelBands.map(String.init).joined(separator: " and ")) of \(config.bands) bands)")
         }
+        var config = config
+        config.frames = meta.input.patchFrames
         guard meta.tags.count == config.tagCount else {
             throw fail(.badMetadata, "tags names \(meta.tags.count) tags, the network has \(config.tagCount)")
         }

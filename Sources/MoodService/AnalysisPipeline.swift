@@ -5,9 +5,9 @@ import MoodCore
 import MoodDSP
 import MoodModel
 
-/// One analysis stream's state and buffers: samples from the ring, through the log-mel front end,
-/// into rolling windows of the latest samples (for the level) and the latest frames (for the model),
-/// then silence gating, the classifier and the tracker.
+/// One analysis stream's state and buffers: samples from the ring, through the log-mel front end the
+/// model's `input` describes, into rolling windows of the latest samples (for the level) and the latest
+/// patch of frames (`PatchWindow`, for the model), then silence gating, the classifier and the tracker.
 ///
 /// Everything is allocated in `init`; `step` allocates nothing of its own but the classifier's result
 /// and the events it returns. Not thread-safe: owned by the analysis loop, which is also the ring's
@@ -25,9 +25,11 @@ final class AnalysisPipeline {
     let classifier: any PatchClassifier
     private(set) var tracker: MoodTracker
     let frontEnd: LogMelFrontEnd
+    /// The latest `patchFrames` frames, handed to the classifier as they lie (no copy).
+    let window: PatchWindow
     let patchFrames: Int
     let melBands: Int
-    /// Samples in the level window (3 s at 16 kHz).
+    /// Samples in the level window (`windowSeconds` at the input's rate).
     let windowSamples: Int
     /// More than this many unread samples means the analysis fell behind capture: skip to the newest.
     let maxBacklog: Int
@@ -36,44 +38,37 @@ final class AnalysisPipeline {
     private let samples: UnsafeMutableBufferPointer<Float>      // [windowSamples] circular, latest samples
     private var samplesHead = 0                                 // next write position in `samples`
     private var samplesFilled = 0
-    private let frames: UnsafeMutableBufferPointer<Float>       // [patchFrames x melBands] circular by frame
-    private var framesHead = 0                                  // next frame slot in `frames`
-    private var framesFilled = 0
-    private let patch: UnsafeMutableBufferPointer<Float>        // [patchFrames x melBands] oldest first, for the model
 
     static let readChunk = 4096
 
-    init(ring: SampleRing, classifier: any PatchClassifier, tracker: MoodTracker, windowSeconds: Double = 3) throws {
+    /// - input: the model file's `input` (its front end, its patch), matching the classifier's patch;
+    ///   `ring` holds samples at its `sampleRate`.
+    init(ring: SampleRing, classifier: any PatchClassifier, input: ModelInput, tracker: MoodTracker, windowSeconds: Double = 3) throws {
         precondition(classifier.labels == tracker.labels, "the tracker must use the classifier's labels")
         precondition(classifier.hasContentHead == tracker.hasContentHead, "the tracker must know whether there is a content head")
         self.ring = ring
         self.classifier = classifier
         self.tracker = tracker
-        frontEnd = try LogMelFrontEnd(spec: ModelInput.musicnn().logMelSpec)
-        precondition(classifier.melBands == frontEnd.spec.nMels, "the classifier expects \(classifier.melBands) mel bands")
-        precondition(classifier.patchFrames > 0)
+        frontEnd = try LogMelFrontEnd(spec: input.logMelSpec)
+        precondition(classifier.melBands == input.nMels, "the classifier expects \(classifier.melBands) mel bands")
+        precondition(classifier.patchFrames == input.patchFrames, "the classifier expects \(classifier.patchFrames) frames")
         patchFrames = classifier.patchFrames
         melBands = classifier.melBands
+        window = try PatchWindow(patchFrames: patchFrames, bands: melBands)
         windowSamples = Int((windowSeconds * Double(frontEnd.spec.sampleRate)).rounded())
         maxBacklog = 2 * windowSamples
         scratch = .allocate(capacity: Self.readChunk)
         samples = .allocate(capacity: windowSamples)
         samples.initialize(repeating: 0)
-        frames = .allocate(capacity: patchFrames * melBands)
-        frames.initialize(repeating: 0)
-        patch = .allocate(capacity: patchFrames * melBands)
-        patch.initialize(repeating: 0)
     }
 
     deinit {
         scratch.deallocate()
         samples.deallocate()
-        frames.deallocate()
-        patch.deallocate()
     }
 
     /// Frames collected towards the first full patch (at most `patchFrames`).
-    var framesReady: Int { framesFilled }
+    var framesReady: Int { window.framesHeld }
 
     /// Takes the new samples and, if there were any and a full patch is available, analyses the
     /// latest window. `time` is monotonic seconds, `wallTime` the events' time.
@@ -95,18 +90,17 @@ final class AnalysisPipeline {
             taken += n
             let block = UnsafeBufferPointer(rebasing: scratch[..<n])
             remember(block)
-            frontEnd.push(block) { frame in appendFrame(frame) }
+            frontEnd.push(block) { frame in window.push(frame) }
         }
-        guard taken > 0, framesFilled == patchFrames else { return nil }
+        guard taken > 0, window.framesHeld == patchFrames else { return nil }
 
         let level = levelDB()
         var raw: [Float]? = nil
         var content: [Float]? = nil
         var error: (any Error)? = nil
         if !tracker.isSilent(levelDB: level) {
-            linearisePatch()
             do {
-                let output = try classifier.classify(frames: UnsafeBufferPointer(patch))
+                let output = try window.withLatestPatch { try classifier.classify(frames: $0) }!
                 if let problem = ClassifierOutputError(output, labels: classifier.labels.count, content: tracker.hasContentHead) {
                     error = problem
                 } else {
@@ -142,10 +136,9 @@ final class AnalysisPipeline {
 
     private func restartWindows() {
         frontEnd.reset()
+        window.reset()
         samplesHead = 0
         samplesFilled = 0
-        framesHead = 0
-        framesFilled = 0
     }
 
     private func remember(_ block: UnsafeBufferPointer<Float>) {
@@ -159,19 +152,6 @@ final class AnalysisPipeline {
             i += run
         }
         samplesFilled = min(windowSamples, samplesFilled + block.count - start)
-    }
-
-    private func appendFrame(_ frame: UnsafeBufferPointer<Float>) {
-        (frames.baseAddress! + framesHead * melBands).update(from: frame.baseAddress!, count: melBands)
-        framesHead = (framesHead + 1) % patchFrames
-        framesFilled = min(patchFrames, framesFilled + 1)
-    }
-
-    /// Copies the circular frame window into `patch`, oldest frame first (two `memcpy`s).
-    private func linearisePatch() {
-        let older = (patchFrames - framesHead) * melBands  // frames framesHead..<patchFrames are the oldest
-        (patch.baseAddress!).update(from: frames.baseAddress! + framesHead * melBands, count: older)
-        (patch.baseAddress! + older).update(from: frames.baseAddress!, count: framesHead * melBands)
     }
 }
 

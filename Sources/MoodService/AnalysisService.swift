@@ -1,12 +1,13 @@
 import Logging
 import MoodAudio
 import MoodCore
+import MoodModel
 import MoodSystem
 import ServiceLifecycle
 import Synchronization
 
-/// Every `analysis.hop` seconds: the new samples from the capture ring through the front end, the
-/// latest 3 s window to the classifier (skipped when silent), the tracker, and the resulting
+/// Every `analysis.hop` seconds: the new samples from the capture ring through the front end the model
+/// file's `input` describes, the latest patch to the classifier (skipped when silent), the tracker, and the resulting
 /// `change`/`mood` events to the hub.
 ///
 /// The loop is the ring's only consumer and never waits for capture: with no new samples (source
@@ -55,8 +56,8 @@ public final class AnalysisService: Service {
         case audio
     }
 
-    /// Hz of the ring's samples.
-    static let sampleRate = 16000
+    /// The model file's `input`: the front end, the patch, and the rate (Hz) of the ring's samples.
+    public let input: ModelInput
 
     public let settings: Settings
     /// Beats after every tick; the systemd watchdog's evidence of life.
@@ -78,8 +79,9 @@ public final class AnalysisService: Service {
         var time: Timestamp
     }
 
-    public init(ring: SampleRing, classifier: any PatchClassifier, hub: EventHub, settings: Settings, logger: Logger,
-                clock: any MonotonicClock = SystemClock(), doorbell: Doorbell = Doorbell()) {
+    public init(ring: SampleRing, classifier: any PatchClassifier, input: ModelInput, hub: EventHub, settings: Settings,
+                logger: Logger, clock: any MonotonicClock = SystemClock(), doorbell: Doorbell = Doorbell()) {
+        self.input = input
         self.clock = clock
         self.doorbell = doorbell
         heartbeat = Heartbeat(clock: clock)
@@ -118,7 +120,8 @@ public final class AnalysisService: Service {
             try await withGracefulShutdownHandler {
                 try await thread.run { [self] in
                     let pipeline = try AnalysisPipeline(
-                        ring: ring, classifier: classifier, tracker: Self.initialTracker(classifier: classifier, settings: settings))
+                        ring: ring, classifier: classifier, input: input,
+                        tracker: Self.initialTracker(classifier: classifier, settings: settings))
                     switch settings.pacing {
                     case .wall: runOnWallClock(pipeline, thread)
                     case .audio: runOnAudioClock(pipeline, thread)
@@ -157,7 +160,7 @@ public final class AnalysisService: Service {
 
     /// On `thread`: a window every `hop` seconds of samples, as soon as they are in the ring.
     private func runOnAudioClock(_ pipeline: AnalysisPipeline, _ thread: AnalysisThread) {
-        let hopSamples = max(1, Int((settings.hop * Double(Self.sampleRate)).rounded()))
+        let hopSamples = max(1, Int((settings.hop * Double(input.sampleRate)).rounded()))
         var analysed = 0  // samples taken since the start: the audio clock
         var classifierFailing = false
         while !thread.isStopping {
@@ -171,7 +174,7 @@ public final class AnalysisService: Service {
                 }
                 continue
             }
-            let time = Double(analysed) / Double(Self.sampleRate)
+            let time = Double(analysed) / Double(input.sampleRate)
             if let outcome = pipeline.step(time: time, wallTime: clock.wallTime, limit: hopSamples) {
                 publish(outcome, pipeline, classifierFailing: &classifierFailing)
             }

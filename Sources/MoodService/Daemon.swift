@@ -2,12 +2,15 @@
 import Glibc
 #endif
 import Logging
+import MoodAudio
 import MoodCore
+import MoodModel
 import ServiceLifecycle
 
-/// The daemon assembled from a validated `Config`: hub, analysis, socket server, event log,
-/// systemd notifier and SIGHUP handling, as one `ServiceGroup` (Hummingbird's `buildApplication`
-/// split: building is separate from running, so tests build and run the same thing).
+/// The daemon assembled from a validated `Config` and a model: the capture ring, hub, analysis, socket
+/// server, event log, systemd notifier and SIGHUP handling, and the capture (`makeCapture`), as one
+/// `ServiceGroup` (Hummingbird's `buildApplication` split: building is separate from running, so tests
+/// build and run the same thing). The model file's `input` sizes the ring and drives the analysis.
 ///
 /// Startup order is the array's; graceful shutdown (SIGTERM, SIGINT) runs in reverse: the notifier
 /// says STOPPING=1, the analysis finishes the window in flight, capture stops, the socket server says
@@ -16,6 +19,8 @@ import ServiceLifecycle
 /// Everything is bounded so the process exits within 2 s.
 public struct Daemon: Sendable {
     public let config: Config
+    /// The capture ring: `ringSeconds` of samples at the model's rate, written by capture, read by the analysis.
+    public let ring: SampleRing
     public let hub: EventHub
     public let analysis: AnalysisService
     public let server: SocketServer
@@ -28,14 +33,22 @@ public struct Daemon: Sendable {
     public let logger: Logger
     private let environment: [String: String]
 
+    /// Seconds of audio the capture ring holds: room for the analysis to fall behind by a few windows.
+    public static let ringSeconds = 10.0
+
     /// Builds every part; starts nothing.
     /// - Parameters:
-    ///   - ring: the capture ring the analysis reads (16 kHz mono); the capture service writes it.
+    ///   - input: the model file's `input` (`MoodClassifier.input`): the front end, the patch (the
+    ///     classifier's) and the sample rate, which must be the one capture delivers
+    ///     (`AudioFileDecoder.outputSampleRate`; the model's loader refuses another with one line).
     ///   - environment: for `$NOTIFY_SOCKET`, `$WATCHDOG_USEC`, `$WATCHDOG_PID`.
     public init(
-        config: Config, classifier: any PatchClassifier, ring: SampleRing, environment: [String: String], logger: Logger
+        config: Config, classifier: any PatchClassifier, input: ModelInput, environment: [String: String], logger: Logger
     ) {
+        precondition(input.sampleRate == AudioFileDecoder.outputSampleRate,
+                     "capture delivers \(AudioFileDecoder.outputSampleRate) Hz, the model takes \(input.sampleRate) Hz")
         self.config = config
+        ring = SampleRing(capacity: SampleRing.capacity(seconds: Self.ringSeconds, sampleRate: input.sampleRate))
         self.logger = logger
         self.environment = environment
         let settings = AnalysisService.Settings(config)
@@ -46,7 +59,7 @@ public struct Daemon: Sendable {
             tracker: AnalysisService.initialTracker(classifier: classifier, settings: settings),
             sourceName: config.source.description, maxClients: config.maxClients,
             unreadTimeout: config.unreadTimeout, history: config.historySettings)
-        analysis = AnalysisService(ring: ring, classifier: classifier, hub: hub, settings: settings, logger: logger)
+        analysis = AnalysisService(ring: ring, classifier: classifier, input: input, hub: hub, settings: settings, logger: logger)
         server = SocketServer(settings: SocketServer.Settings(config), hub: hub, logger: logger)
         if config.logPath.isEmpty {
             log = nil
@@ -74,7 +87,14 @@ public struct Daemon: Sendable {
         }
     }
 
-    /// The capture loop's event callback: hand it to the capture service.
+    /// The capture of `config.source` into `ring`, reporting through `reportSource` and sharing the
+    /// analysis's doorbell: the service `serviceGroup(capture:)` runs in `moodd run`.
+    public func makeCapture() -> CaptureService {
+        CaptureService(spec: config.source, ring: ring, stallTimeout: config.stallTimeout, logger: logger,
+                       doorbell: analysis.doorbell, onEvent: reportSource)
+    }
+
+    /// The capture loop's event callback: `makeCapture` hands it to the capture service.
     ///
     /// Also written to stderr (the journal), where an operator looks first: the supervisor emits one
     /// event per episode (one `lost` per outage, however many reopens fail), so this is one line per

@@ -19,7 +19,7 @@ struct ClassifyCommand: ParsableCommand {
         commandName: "classify",
         abstract: "Tell the mood of audio files: label, confidence, every label's probability, valence and arousal.",
         discussion: """
-            Each file is cut into 3-s windows every 1.5 s, as the daemon sees live audio. With a model \
+            Each file is cut into the model's patches (3-s windows for musicnn), one every half patch (1.5 s), as the daemon sees live audio. With a model \
             that has a content head, each window is silence (quieter than --silence-threshold-db, as the \
             daemon gates), music, speech or noise; "content" gives the fraction of each, the mood is the \
             mean of the music windows only, and a file that is less than half music is labelled speech, \
@@ -40,8 +40,8 @@ struct ClassifyCommand: ParsableCommand {
     @Flag(help: "Add every window, with its start time.")
     var timeline = false
 
-    @Option(help: "Frames between window starts (93 = 1.5 s).")
-    var hopFrames: Int = 93
+    @Option(help: "Frames between window starts (default: half the model's patch; 93 = 1.5 s for musicnn).")
+    var hopFrames: Int?
 
     @Option(help: "Model file with a mood head (default: the shipped 4-quadrant model).")
     var model: String?
@@ -53,7 +53,7 @@ struct ClassifyCommand: ParsableCommand {
     var silenceThresholdDb: Double = Config().silenceThresholdDB
 
     func validate() throws {
-        guard hopFrames >= 1 else { throw ValidationError("--hop-frames must be at least 1, got \(hopFrames)") }
+        if let hopFrames, hopFrames < 1 { throw ValidationError("--hop-frames must be at least 1, got \(hopFrames)") }
         guard silenceThresholdDb.isFinite, silenceThresholdDb <= 0 else {
             throw ValidationError("--silence-threshold-db must be at most 0 dBFS, got \(silenceThresholdDb)")
         }
@@ -62,11 +62,11 @@ struct ClassifyCommand: ParsableCommand {
     func run() throws {
         let classifier: MoodClassifier
         do {
-            classifier = try MoodClassifier(contentsOfFile: try model ?? ModelLocator.path(ModelLocator.mood), headName: head)
+            classifier = try MoodClassifier.forAudio(contentsOfFile: try model ?? ModelLocator.path(ModelLocator.mood), headName: head)
         } catch {
             throw Diagnostics.fail(error)
         }
-        let fileClassifier = FileClassifier(classifier: classifier, hopFrames: hopFrames,
+        let fileClassifier = FileClassifier(classifier: classifier, hopFrames: hopFrames ?? PatchRunner.defaultHopFrames(classifier.patchFrames),
                                             silenceThresholdDB: silenceThresholdDb, timeline: timeline)
         try AudioFileList.report(files) { file in
             let result = try fileClassifier.classify(file)

@@ -11,8 +11,8 @@ struct EmbedCommand: ParsableCommand {
         commandName: "embed",
         abstract: "Write the CNN's 200-d embedding (or --layer pooled / tags) of every 3-s patch of a file as a float32 .npy [patches, width].",
         discussion: """
-            Patches are 187 log-mel frames (3 s) taken from the start of the `moodd features` frames, one \
-            every --hop-frames frames. A file shorter than one patch gives one patch, padded with silence. \
+            Patches are the model's `patch_frames` log-mel frames (187, 3 s, for musicnn) taken from the \
+            start of the `moodd features` frames, one every --hop-frames frames. A file shorter than one patch gives one patch, padded with silence. \
             --layer pooled writes the back end's input instead, [patches, 1506]: the max over time of each \
             of the 753 mid-end channels, then their means; --layer tags the 50 tag probabilities.
             """
@@ -24,8 +24,8 @@ struct EmbedCommand: ParsableCommand {
     @Option(name: .customLong("npy"), help: "Where to write the embeddings.")
     var output: String
 
-    @Option(help: "Frames between patch starts (93 = 1.5 s).")
-    var hopFrames: Int = 93
+    @Option(help: "Frames between patch starts (default: half the model's patch; 93 = 1.5 s for musicnn).")
+    var hopFrames: Int?
 
     @Option(help: "Model file (default: the shipped MSD_musicnn backbone).")
     var model: String?
@@ -34,15 +34,16 @@ struct EmbedCommand: ParsableCommand {
     var layer: MusicnnLayer = .penultimate
 
     func validate() throws {
-        guard hopFrames >= 1 else { throw ValidationError("--hop-frames must be at least 1, got \(hopFrames)") }
+        if let hopFrames, hopFrames < 1 { throw ValidationError("--hop-frames must be at least 1, got \(hopFrames)") }
     }
 
     func run() throws {
         do {
-            let network = try Musicnn(contentsOfFile: try model ?? ModelLocator.path(ModelLocator.backbone))
+            let network = try Musicnn.forAudio(contentsOfFile: try model ?? ModelLocator.path(ModelLocator.backbone))
             let writer = try NPYFileWriter(path: output, columns: layer.size(network.config))
+            let hop = hopFrames ?? PatchRunner.defaultHopFrames(network.config.frames)
             try Diagnostics.silencingLibraries {
-                try PatchRunner.forEachEmbedding(of: file, network: network, hopFrames: hopFrames) { penultimate, tags, state in
+                try PatchRunner.forEachEmbedding(of: file, network: network, hopFrames: hop) { penultimate, tags, state in
                     switch layer {
                     case .penultimate: try writer.append(penultimate)
                     case .tags: try writer.append(tags)

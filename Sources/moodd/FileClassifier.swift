@@ -2,7 +2,7 @@ import MoodCore
 import MoodDSP
 import MoodModel
 
-/// What `moodd classify` and `moodd scan` do to one file: cut it into 3-s windows every `hopFrames`,
+/// What `moodd classify` and `moodd scan` do to one file: cut it into the model's patches every `hopFrames`,
 /// gate silence by level (with a content head), run the model on the rest, and add each window to a
 /// `FileMood`. Not thread-safe (the classifier's scratch buffers): one per thread.
 struct FileClassifier {
@@ -16,10 +16,11 @@ struct FileClassifier {
         try classifyCountingSamples(file).mood
     }
 
-    /// The file's verdict and the seconds of audio it holds (16-kHz samples decoded).
+    /// The file's verdict and the seconds of audio it holds (samples decoded at the model's rate).
     func classifyCountingSamples(_ file: String) throws -> (mood: FileMood, seconds: Double) {
         var result = FileMood(file: file, labels: classifier.labels, hasContentHead: classifier.hasContentHead, timeline: timeline)
-        let spec = ModelInput.musicnn().logMelSpec
+        let input = classifier.input
+        let spec = input.logMelSpec
         var levels = WindowLevels(hop: spec.hop)
         var mood = [Float](repeating: 0, count: classifier.labels.count)
         var content = [Float](repeating: 0, count: classifier.hasContentHead ? ContentKind.allCases.count : 0)
@@ -27,7 +28,7 @@ struct FileClassifier {
         let patchFrames = classifier.patchFrames
         var samples = 0
         var k = 0
-        try PatchRunner.forEachPatch(of: file, patchFrames: patchFrames, hopFrames: hopFrames, samples: { levels.push($0); samples += $0.count }) { patch in
+        try PatchRunner.forEachPatch(of: file, input: input, hopFrames: hopFrames, samples: { levels.push($0); samples += $0.count }) { patch in
             var window = FileMood.Window(start: Double(k * hopFrames * spec.hop) / Double(spec.sampleRate))
             let silent = classifier.hasContentHead && !(levels.levelDB(frames: k * hopFrames..<k * hopFrames + patchFrames) >= threshold)
             if silent {

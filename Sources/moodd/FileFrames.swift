@@ -1,20 +1,21 @@
 import MoodAudio
 import MoodDSP
-import MoodModel
 
-/// The offline twin of the daemon's capture and front end: decodes a file (mono, 16 kHz) and streams
-/// its log-mel frames in blocks, never holding the whole file.
+/// The offline twin of the daemon's capture and front end: decodes a file (mono, at
+/// `AudioFileDecoder.outputSampleRate`) and streams its log-mel frames in blocks, never holding the whole file.
 enum FileFrames {
-    /// Calls `body` with successive blocks of frames, `[n x 96]` row-major (n may be 0), the last block
-    /// including the centred tail (`LogMelFrontEnd.finish`). `samples`, when given, sees each decoded
-    /// block of samples (mono, 16 kHz) before the frames made from it. Throws the decoder's one-line errors.
+    /// Calls `body` with successive blocks of frames of `spec` (a model's `input.logMelSpec`, at the
+    /// decoder's rate), `[n x nMels]` row-major (n may be 0), the last block including the centred tail
+    /// (`LogMelFrontEnd.finish`). `samples`, when given, sees each decoded block of samples before the
+    /// frames made from it. Throws the decoder's one-line errors.
     static func forEachBlock(
-        of file: String, samples: ((UnsafeBufferPointer<Float>) -> Void)? = nil,
+        of file: String, spec: LogMelSpec, samples: ((UnsafeBufferPointer<Float>) -> Void)? = nil,
         _ body: (UnsafeBufferPointer<Float>) throws -> Void
     ) throws {
         let decoder = try AudioFileDecoder(path: file)
-        let frontEnd = try LogMelFrontEnd(spec: ModelInput.musicnn().logMelSpec)
-        var block = [Float](repeating: 0, count: 16_384)  // mono, 16 kHz
+        precondition(spec.sampleRate == AudioFileDecoder.outputSampleRate, "the decoder's rate is not the model's")
+        let frontEnd = try LogMelFrontEnd(spec: spec)
+        var block = [Float](repeating: 0, count: 16_384)  // mono, at the decoder's rate
         var frames: [Float] = []                           // [n x nMels], one block's worth
         frames.reserveCapacity((block.count / frontEnd.spec.hop + 2) * frontEnd.spec.nMels)
         while true {

@@ -48,9 +48,9 @@ final class ParallelScan: @unchecked Sendable {
         }
     }
 
-    /// As `moodd classify` does with its defaults (a window every 1.5 s, the daemon's silence level).
+    /// As `moodd classify` does with its defaults (a window every half patch, the daemon's silence level).
     private static func fileClassifier(_ classifier: MoodClassifier) -> FileClassifier {
-        FileClassifier(classifier: classifier, hopFrames: 93, silenceThresholdDB: Config().silenceThresholdDB, timeline: false)
+        FileClassifier(classifier: classifier, hopFrames: PatchRunner.defaultHopFrames(classifier.patchFrames), silenceThresholdDB: Config().silenceThresholdDB, timeline: false)
     }
 
     private func work(_ classifier: FileClassifier) {

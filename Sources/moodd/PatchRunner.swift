@@ -4,16 +4,19 @@ import MoodModel
 /// Streams a file's CNN patches: decode -> log-mel -> patches of `patchFrames` every `hopFrames`, one at a
 /// time, with one set of buffers for the whole file (the offline twin of the daemon's analysis window).
 enum PatchRunner {
-    /// Calls `body` with each patch `[patchFrames x 96]` in order (a file shorter than one patch gives one
-    /// patch padded with silence); returns the patch count. `samples` sees the decoded samples, each
-    /// before the patches that include them (`FileFrames.forEachBlock`).
+    /// The default hop between patches: half a patch (93 frames, 1.5 s, for musicnn's 187).
+    static func defaultHopFrames(_ patchFrames: Int) -> Int { max(1, patchFrames / 2) }
+
+    /// Calls `body` with each patch `[patch_frames x n_mels]` of `input` in order (a file shorter than one
+    /// patch gives one patch padded with silence); returns the patch count. `samples` sees the decoded
+    /// samples, each before the patches that include them (`FileFrames.forEachBlock`).
     @discardableResult
     static func forEachPatch(
-        of file: String, patchFrames: Int = 187, hopFrames: Int, samples: ((UnsafeBufferPointer<Float>) -> Void)? = nil,
+        of file: String, input: ModelInput, hopFrames: Int, samples: ((UnsafeBufferPointer<Float>) -> Void)? = nil,
         _ body: (UnsafeBufferPointer<Float>) throws -> Void
     ) throws -> Int {
-        let window = try PatchWindow(patchFrames: patchFrames, hopFrames: hopFrames, bands: ModelInput.musicnn().logMelSpec.nMels)
-        try FileFrames.forEachBlock(of: file, samples: samples) { frames in try window.push(frames, patch: { try body($0) }) }
+        let window = try PatchWindow(patchFrames: input.patchFrames, hopFrames: hopFrames, bands: input.nMels)
+        try FileFrames.forEachBlock(of: file, spec: input.logMelSpec, samples: samples) { frames in try window.push(frames, patch: { try body($0) }) }
         try window.finishShortStream(patch: { try body($0) })
         return window.patchesEmitted
     }
@@ -29,7 +32,7 @@ enum PatchRunner {
         let state = network.makeState()
         var penultimate = [Float](repeating: 0, count: cfg.denseUnits)
         var tags = [Float](repeating: 0, count: cfg.tagCount)
-        return try forEachPatch(of: file, patchFrames: cfg.frames, hopFrames: hopFrames) { patch in
+        return try forEachPatch(of: file, input: network.input, hopFrames: hopFrames) { patch in
             penultimate.withUnsafeMutableBufferPointer { pen in
                 tags.withUnsafeMutableBufferPointer { tags in
                     network.forward(patch: patch, state: state, penultimate: pen, tags: tags)

@@ -54,23 +54,21 @@ struct RunCommand: AsyncParsableCommand {
 
         do {
             let classifier = try Self.loadClassifier(config)
-            let ring = SampleRing(capacity: SampleRing.capacity(seconds: 10, sampleRate: 16_000))
             let daemon = Daemon(
-                config: config, classifier: classifier, ring: ring,
+                config: config, classifier: classifier, input: classifier.input,
                 environment: ProcessInfo.processInfo.environment, logger: logger)
             try daemon.preflight()
-            let capture = CaptureService(spec: config.source, ring: ring, stallTimeout: config.stallTimeout, logger: logger,
-                                         doorbell: daemon.analysis.doorbell, onEvent: daemon.reportSource)
-            let group = daemon.serviceGroup(capture: capture)
+            let group = daemon.serviceGroup(capture: daemon.makeCapture())
             try await group.run()
         } catch {
             throw Diagnostics.fail(error)
         }
     }
 
-    /// The mood model at `model.path`: the musicnn backbone with its mood head (`MoodClassifier`).
-    /// An empty `model.path` means the shipped 4-quadrant model (`ModelLocator`).
-    static func loadClassifier(_ config: Config) throws -> any PatchClassifier {
-        try MoodClassifier(contentsOfFile: config.modelPath.isEmpty ? try ModelLocator.path(ModelLocator.mood) : config.modelPath)
+    /// The mood model at `model.path`: the musicnn backbone with its mood head (`MoodClassifier`), and
+    /// its `input`, which decides the front end and the patch. An empty `model.path` means the shipped
+    /// 4-quadrant model (`ModelLocator`).
+    static func loadClassifier(_ config: Config) throws -> MoodClassifier {
+        try MoodClassifier.forAudio(contentsOfFile: config.modelPath.isEmpty ? try ModelLocator.path(ModelLocator.mood) : config.modelPath)
     }
 }

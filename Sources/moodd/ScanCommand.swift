@@ -62,7 +62,7 @@ struct ScanCommand: ParsableCommand {
         do {
             modelPath = try model ?? ModelLocator.path(ModelLocator.mood)
             identity = try ModelIdentity.of(path: modelPath)
-            first = try MoodClassifier(contentsOfFile: modelPath)  // a bad model is refused before any file is touched
+            first = try MoodClassifier.forAudio(contentsOfFile: modelPath)  // a bad model is refused before any file is touched
         } catch {
             throw Diagnostics.fail(error)
         }

@@ -26,21 +26,21 @@ struct TagsCommand: ParsableCommand {
     @Option(help: "How many tags to print.")
     var top: Int = 10
 
-    @Option(help: "Frames between window starts (93 = 1.5 s).")
-    var hopFrames: Int = 93
+    @Option(help: "Frames between window starts (default: half the model's patch; 93 = 1.5 s for musicnn).")
+    var hopFrames: Int?
 
     @Option(help: "Model file (default: the shipped MSD_musicnn backbone).")
     var model: String?
 
     func validate() throws {
         guard top >= 1 else { throw ValidationError("--top must be at least 1, got \(top)") }
-        guard hopFrames >= 1 else { throw ValidationError("--hop-frames must be at least 1, got \(hopFrames)") }
+        if let hopFrames, hopFrames < 1 { throw ValidationError("--hop-frames must be at least 1, got \(hopFrames)") }
     }
 
     func run() throws {
         let network: Musicnn
         do {
-            network = try Musicnn(contentsOfFile: try model ?? ModelLocator.path(ModelLocator.backbone))
+            network = try Musicnn.forAudio(contentsOfFile: try model ?? ModelLocator.path(ModelLocator.backbone))
         } catch {
             throw Diagnostics.fail(error)
         }
@@ -50,7 +50,8 @@ struct TagsCommand: ParsableCommand {
     /// The file's report: one JSON line, or a header line and a line per tag.
     private func tag(_ file: String, _ network: Musicnn) throws -> String {
         var sum = [Double](repeating: 0, count: network.config.tagCount)
-        let windows = try PatchRunner.forEachEmbedding(of: file, network: network, hopFrames: hopFrames) { _, tags, _ in
+        let hop = hopFrames ?? PatchRunner.defaultHopFrames(network.config.frames)
+        let windows = try PatchRunner.forEachEmbedding(of: file, network: network, hopFrames: hop) { _, tags, _ in
             for i in sum.indices { sum[i] += Double(tags[i]) }
         }
         let names = network.weights.metadata.tags

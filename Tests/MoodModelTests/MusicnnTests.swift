@@ -32,6 +32,25 @@ import Testing
         #expect(maxAbsDiff(out.tags, expected.tags) < 1e-5)
     }
 
+    /// A file whose `input` asks for other patch lengths (shorter and longer than the temporal
+    /// kernels of 8, 5 and 2 frames, and than the mid-end's 7) runs at that length and still matches.
+    @Test(arguments: [1, 4, 13, 30])
+    func runsThePatchLengthOfTheFile(frames: Int) throws {
+        var writer = Self.writer
+        writer.metadata["input"] = writer.metadata["input"]!.replacingOccurrences(
+            of: "\"patch_frames\": \(smallConfig.frames)", with: "\"patch_frames\": \(frames)")
+        let net = Musicnn(weights: try MusicnnWeights(file: SafeTensors(bytes: writer.bytes(), path: "small"), config: smallConfig))
+        var config = smallConfig
+        config.frames = frames
+        #expect(net.config == config)
+        var rng = SeededRandom(seed: UInt64(frames))
+        let patch = rng.floats(frames * smallConfig.bands, in: 0...4)
+        let out = net.forward(patch: patch, state: net.makeState())
+        let expected = Naive.forward(patch, config: config, tensor: Self.writer.values)
+        #expect(maxAbsDiff(out.penultimate, expected.penultimate) < 1e-4)
+        #expect(maxAbsDiff(out.tags, expected.tags) < 1e-5)
+    }
+
     /// One shared `Musicnn`, one state per task: concurrent streams give the single-stream results.
     @Test func streamsRunConcurrentlyOnSharedWeights() async throws {
         let net = try Self.network()

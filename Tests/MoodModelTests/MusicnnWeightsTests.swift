@@ -42,8 +42,14 @@ import Testing
         ("input not JSON", { $0.metadata["input"] = "16 kHz" }, .badMetadata, "input is not a JSON object"),
         ("other window", { $0.metadata["input"] = $0.metadata["input"]!.replacingOccurrences(of: "hann_periodic", with: "hamming") },
          .badMetadata, "window hamming (expected hann_periodic)"),
-        ("other patch length", { $0.metadata["input"] = $0.metadata["input"]!.replacingOccurrences(of: "\"patch_frames\": 12", with: "\"patch_frames\": 13") },
-         .badMetadata, "patch_frames 13 (expected 12)"),
+        ("other band count", { $0.metadata["input"] = $0.metadata["input"]!.replacingOccurrences(of: "\"n_mels\": 16", with: "\"n_mels\": 17") },
+         .badMetadata, "input n_mels is 17; musicnn version 1 needs 16 (its timbral kernels span 6 and 11 of 16 bands)"),
+        ("no frames", { $0.metadata["input"] = $0.metadata["input"]!.replacingOccurrences(of: "\"patch_frames\": 12", with: "\"patch_frames\": 0") },
+         .badMetadata, "patch_frames must be >= 1, got 0"),
+        ("hop past the FFT", { $0.metadata["input"] = $0.metadata["input"]!.replacingOccurrences(of: "\"hop_length\": 256", with: "\"hop_length\": 1024") },
+         .badMetadata, "hop must be between 1 and the FFT size 512 samples, got 1024"),
+        ("other log", { $0.metadata["input"] = $0.metadata["input"]!.replacingOccurrences(of: "log10(1+10000*x)", with: "ln(x)") },
+         .badMetadata, "log ln(x) (expected log10(1+10000*x))"),
         ("tag count", { $0.metadata["tags"] = #"["a", "b"]"# }, .badMetadata, "names 2 tags, the network has 3"),
         ("tags not strings", { $0.metadata["tags"] = "[1, 2, 3]" }, .badMetadata, "tags is not a JSON array"),
         ("heads not an array", { $0.metadata["heads"] = "{}" }, .badMetadata, "heads is not a JSON array"),
@@ -71,12 +77,28 @@ import Testing
         #expect(weights.metadata.tags == ["tag0", "tag1", "tag2"])
     }
 
+    /// The file's `input` decides the patch: the convs slide over time, so another patch length or
+    /// hop needs no other configuration, and the network's frames are the file's.
+    @Test(arguments: [5, 12, 13, 40])
+    func thePatchLengthComesFromTheFile(frames: Int) throws {
+        let weights = try load { writer in
+            writer.metadata["input"] = writer.metadata["input"]!
+                .replacingOccurrences(of: "\"patch_frames\": 12", with: "\"patch_frames\": \(frames)")
+                .replacingOccurrences(of: "\"hop_length\": 256", with: "\"hop_length\": 160")
+        }
+        #expect(weights.config.frames == frames)
+        #expect(weights.metadata.input.hopLength == 160)
+        var expected = smallConfig
+        expected.frames = frames
+        #expect(weights.config == expected)
+    }
+
     @Test func rejectsTheRightFileForTheWrongConfiguration() throws {
         let bytes = SafeTensorsWriter.randomModel(smallConfig, seed: 1).bytes()
         let error = #expect(throws: ModelFileError.self) {
             try MusicnnWeights(file: SafeTensors(bytes: bytes, path: "small"), config: .msd)
         }
         #expect(error?.kind == .badMetadata)
-        #expect(error?.reason.contains("n_mels 16 (expected 96)") == true)
+        #expect(error?.reason.contains("input n_mels is 16; musicnn version 1 needs 96") == true)
     }
 }

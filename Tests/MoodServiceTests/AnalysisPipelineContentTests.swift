@@ -1,4 +1,5 @@
 import MoodCore
+import MoodModel
 @testable import MoodService
 import MoodTestKit
 import Testing
@@ -9,7 +10,7 @@ import Testing
     static func pipeline(_ classifier: BandEnergyClassifier) throws -> (AnalysisPipeline, SampleRing) {
         let ring = SampleRing(capacity: 1 << 17)
         let tracker = MoodTracker(labels: classifier.labels, settings: .init(), hasContentHead: classifier.hasContentHead)
-        return (try AnalysisPipeline(ring: ring, classifier: classifier, tracker: tracker), ring)
+        return (try AnalysisPipeline(ring: ring, classifier: classifier, input: .musicnn(), tracker: tracker), ring)
     }
 
     /// Steps every 1.5 s of a loud tone; returns the outcomes.

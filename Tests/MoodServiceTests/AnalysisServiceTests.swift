@@ -1,5 +1,6 @@
 import Foundation
 import MoodCore
+import MoodModel
 @testable import MoodService
 import MoodSystem
 import MoodTestKit
@@ -64,8 +65,8 @@ struct AnalysisFixture {
             tracker: AnalysisService.initialTracker(classifier: classifier, settings: settings),
             sourceName: "file:test.wav", maxClients: 4)
         hub.attach(recorder)
-        service = AnalysisService(ring: ring, classifier: classifier, hub: hub, settings: settings, logger: LogRecorder().logger,
-                                  clock: clock)
+        service = AnalysisService(ring: ring, classifier: classifier, input: .musicnn(), hub: hub, settings: settings,
+                                  logger: LogRecorder().logger, clock: clock)
     }
 
     /// Blocking (call `onThread`): moves the clock to the loop's next tick, lets it run, and waits
@@ -225,7 +226,7 @@ struct AnalysisFixture {
         let ring = SampleRing(capacity: 1 << 17)
         let classifier = BandEnergyClassifier()
         let pipeline = try AnalysisPipeline(
-            ring: ring, classifier: classifier, tracker: MoodTracker(labels: classifier.labels, settings: .init()))
+            ring: ring, classifier: classifier, input: .musicnn(), tracker: MoodTracker(labels: classifier.labels, settings: .init()))
         let quiet = Tone(frequency: 440, amplitude: 0.01)
         let loud = Tone(frequency: 440, amplitude: 0.5)
         ring.write(quiet.next(seconds: 2))

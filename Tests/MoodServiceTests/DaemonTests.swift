@@ -1,6 +1,7 @@
 import Synchronization
 import Foundation
 import MoodCore
+import MoodModel
 @testable import MoodService
 import MoodTestKit
 import Testing
@@ -19,12 +20,13 @@ import Testing
         config.source = .file(path: "test.wav", loop: false, paced: true)
         let socketPath = config.socketPath
         let notify = try NotifySocket(path: directory.path + "/notify")
-        let ring = SampleRing(capacity: 1 << 18)
         let recorder = LogRecorder()
         let daemon = Daemon(
-            config: config, classifier: BandEnergyClassifier(), ring: ring,
+            config: config, classifier: BandEnergyClassifier(), input: .musicnn(),
             environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "2000000"], logger: recorder.logger)
         try daemon.preflight()
+        let ring = daemon.ring
+        #expect(ring.capacity >= 10 * 16_000, "10 s at the model's rate")
         let group = daemon.serviceGroup(capture: nil)
         let shutdownStarted = Mutex<ContinuousClock.Instant?>(nil)
 
@@ -80,7 +82,7 @@ import Testing
         var config = Config()
         config.socketPath = directory.path + "/moodd.sock"
         try Data().write(to: URL(fileURLWithPath: config.socketPath))
-        let daemon = Daemon(config: config, classifier: BandEnergyClassifier(), ring: SampleRing(capacity: 1024),
+        let daemon = Daemon(config: config, classifier: BandEnergyClassifier(), input: .musicnn(),
                             environment: [:], logger: LogRecorder().logger)
         #expect(throws: SocketPath.Refusal.occupied(path: config.socketPath, by: "a regular file")) { try daemon.preflight() }
         #expect(daemon.notifier == nil)
