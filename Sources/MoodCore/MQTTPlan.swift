@@ -161,11 +161,11 @@ public struct MQTTPlan: Sendable {
                 .init("value_template", .string("{{ value_json.arousal }}")),
                 .init("state_class", .string("measurement")),
             ]),
-            config("sensor", "confidence", "Mood confidence", [
+            config("sensor", "confidence", "Confidence", [
                 .init("value_template", .string("{{ value_json.confidence }}")),
                 .init("state_class", .string("measurement")),
             ]),
-            config("binary_sensor", "music", "Music playing", [
+            config("binary_sensor", "music", "Music", [
                 .init("value_template", .string("{{ value_json.music }}")),
                 .init("payload_on", .string("ON")),
                 .init("payload_off", .string("OFF")),

@@ -187,4 +187,19 @@ import Testing
         ])
         #expect(configs.first?["unique_id"]?.stringValue == "moodd_Den-PC_mood")  // unchanged: existing entities keep their ids
     }
+
+    /// A Home Assistant older than 2025.10 ignores `default_entity_id` and makes the entity id from the device's
+    /// name and the entity's (`slugify("moodd den" + " " + "Mood")`): the names must give the same ids. (Seen with a
+    /// real Home Assistant 2024.3, docs/mqtt.md: "Mood confidence" became `sensor.moodd_vm_mood_confidence`.)
+    @Test func entityNamesGiveTheSameIDsAsDefaultEntityID() throws {
+        let plan = MQTTPlan(.init(topic: "moodd/den", discoveryPrefix: "homeassistant", publishInterval: 10, station: "den",
+                                  labels: ["happy"], version: "0.1.0"))
+        for message in plan.discovery() {
+            let config = try JSONValue.parse(message.payload)
+            let component = try #require(message.topic.split(separator: "/").dropFirst().first)
+            let device = try #require(config["device"]?["name"]?.stringValue)
+            let name = try #require(config["name"]?.stringValue)
+            #expect(config["default_entity_id"]?.stringValue == component + "." + MQTTPlan.entityIDSafe(device + " " + name))
+        }
+    }
 }
