@@ -122,7 +122,8 @@ public struct MQTTPlan: Sendable {
     /// "music playing", all reading `<topic>/state` and available while `<topic>/availability` is online.
     public func discovery() -> [Message] {
         guard !settings.discoveryPrefix.isEmpty else { return [] }
-        let id = "moodd_" + Self.idSafe(settings.station)
+        let id = "moodd_" + Self.idSafe(settings.station)  // in unique ids and topics: never to change
+        let entityStem = "moodd_" + Self.entityIDSafe(settings.station)
         let device = JSONValue.object([
             .init("identifiers", .array([.string(id)])),
             .init("name", .string("moodd " + settings.station)),
@@ -134,7 +135,7 @@ public struct MQTTPlan: Sendable {
             let members: [JSONValue.Member] = [
                 .init("name", .string(name)),
                 .init("unique_id", .string(id + "_" + key)),
-                .init("object_id", .string(id + "_" + key)),
+                .init("default_entity_id", .string(component + "." + entityStem + "_" + key)),
                 .init("state_topic", .string(stateTopic)),
                 .init("availability_topic", .string(availabilityTopic)),
                 .init("payload_available", .string("online")),
@@ -160,17 +161,23 @@ public struct MQTTPlan: Sendable {
                 .init("value_template", .string("{{ value_json.arousal }}")),
                 .init("state_class", .string("measurement")),
             ]),
-            config("sensor", "confidence", "Mood confidence", [
+            config("sensor", "confidence", "Confidence", [
                 .init("value_template", .string("{{ value_json.confidence }}")),
                 .init("state_class", .string("measurement")),
             ]),
-            config("binary_sensor", "music", "Music playing", [
+            config("binary_sensor", "music", "Music", [
                 .init("value_template", .string("{{ value_json.music }}")),
                 .init("payload_on", .string("ON")),
                 .init("payload_off", .string("OFF")),
                 .init("icon", .string("mdi:music")),
             ]),
         ]
+    }
+
+    /// Home Assistant entity ids (`valid_entity_id`): `[a-z0-9_]`, lower case, no `__`, no `_` at either end.
+    public static func entityIDSafe(_ s: String) -> String {
+        let mapped = s.lowercased().map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "_" }
+        return String(mapped).split(separator: "_").joined(separator: "_")
     }
 
     /// Home Assistant ids: `[a-zA-Z0-9_-]`, everything else `_`.
