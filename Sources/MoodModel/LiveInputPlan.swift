@@ -10,6 +10,7 @@
 /// Valid only while the layers that made the inputs ran their pruned plans, so that the constants are
 /// the values they wrote; `MidendBlock.apply` is told whether they did and otherwise reads every input.
 struct LiveInputPlan: Sendable {
+    let kernelTime: Int       // the conv's taps
     let inputs: [Int]         // the input channels that vary, ascending
     let kernel: [Float]       // [plan.width x kernelTime*inputs.count]: the plan's rows, live inputs only
     let tapTerms: [Float]     // [kernelTime x plan.width]: per tap, sum over the constant inputs of v_i * w
@@ -41,6 +42,7 @@ struct LiveInputPlan: Sendable {
             }
             interior[j] = Float(all)
         }
+        self.kernelTime = kernelTime
         self.inputs = live
         self.kernel = kernel
         self.tapTerms = tapTerms
@@ -48,5 +50,5 @@ struct LiveInputPlan: Sendable {
     }
 
     /// sgemm k: kernel taps times live inputs.
-    var columnsPerRow: Int { tapTerms.count / interiorTerm.count * inputs.count }
+    var columnsPerRow: Int { kernelTime * inputs.count }
 }

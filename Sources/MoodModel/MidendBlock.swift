@@ -26,7 +26,6 @@ struct MidendBlock: Sendable {
         self.live = LiveInputPlan(plan: pruned, kernelTime: kernelTime, inputCount: inputs, constants: constantInputs)
     }
 
-
     /// Scratch for `frames` frames: (im2col floats, product floats).
     func scratch(frames: Int) -> (columns: Int, product: Int) { (frames * kernelTime * inputs, frames * full.width) }
 
