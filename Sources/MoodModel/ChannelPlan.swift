@@ -15,7 +15,9 @@ struct ChannelPlan: Sendable {
     let channels: [Int]    // the output channel of each sgemm column
     let width: Int         // sgemm n: channels.count rounded up to a multiple of 4 (OpenBLAS's kernels
                            // take 4 columns at a time: ~20% faster on n = 52 than on n = 51)
-    let kernel: [Float]    // [width x columnsPerRow]: those channels' rows, zero rows after
+    var kernel: [Float]    // [width x columnsPerRow]: those channels' rows, zero rows after; once
+                           // `blocked`, [positionsPerRow * width x taps * (positionsPerRow + span - 1)]
+    var positionsPerRow = 1  // output positions one sgemm row computes (see ChannelPlan+Blocked)
     let sign: [Float]      // [width] per sgemm column, as in the blocks (+1 or -1)
     let bias: [Float]      // [width]
     let scale: [Float]     // [width] folded BN
@@ -51,6 +53,9 @@ struct ChannelPlan: Sendable {
         self.constants = constants
         self.gain = gain
     }
+
+    /// Channel -> the value it is written (before any residual) while this plan runs.
+    var constantOutputs: [Int: Float] { Dictionary(uniqueKeysWithValues: constants.map { ($0.channel, $0.value) }) }
 
     /// Whether the constants are exact to `tolerance` for an input no larger than `maxAbsInput`.
     func holds(maxAbsInput: Float) -> Bool { gain * maxAbsInput <= Self.tolerance }

@@ -8,7 +8,7 @@ import MoodCore
 /// between them and a softmax at the end.
 ///
 /// Immutable and shareable; `apply` writes into caller-owned scratch and output, allocating nothing.
-/// About 13 k multiply-accumulates per patch for the shipped mood head, against the backbone's 154 M.
+/// About 13 k multiply-accumulates per patch for the shipped mood head, against the backbone's 138 M.
 public struct DenseHead: Sendable {
     public struct Layer: Sendable {
         public let weight: [Float]  // [outputs x inputs], row-major (out, in)

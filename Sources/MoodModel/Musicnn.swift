@@ -6,7 +6,9 @@
 /// thread the first time a `Musicnn` is made).
 ///
 /// Each conv is im2col + one OpenBLAS sgemm per chunk, with bias, ReLU, BN and the pooling fused into one
-/// pass over the product; channels that the weights make constant are skipped (`ChannelPlan`).
+/// pass over the product; channels that the weights make constant are skipped (`ChannelPlan`), the front
+/// end's sgemm rows cover several positions each (`ChannelPlan.blocked`), and the mid end reads only
+/// the inputs that are not such constants (`LiveInputPlan`).
 public struct Musicnn: Sendable {
     public let weights: MusicnnWeights
 
@@ -46,28 +48,31 @@ public struct Musicnn: Sendable {
 
         let midStride = cfg.midChannels
         let front = state.mid.baseAddress! + state.midPad * midStride  // row 0 of [front | c1 | c2 | c3]
-        var column = 0
+        var column = 0, inputsHold = true  // whether every layer so far ran its pruned plan
         for (block, chunk) in zip(weights.timbral, state.timbralChunkFrames) {
-            block.apply(input: state.input.baseAddress!, maxAbsInput: maxAbsInput, frames: cfg.frames, bands: cfg.bands,
-                        chunkFrames: chunk, output: front + column, outputStride: midStride,
-                        columns: state.columns, product: state.product, reduced: state.reduced)
+            let holds = block.apply(input: state.input.baseAddress!, maxAbsInput: maxAbsInput, frames: cfg.frames,
+                                    bands: cfg.bands, chunkFrames: chunk, output: front + column, outputStride: midStride,
+                                    columns: state.columns, product: state.product, reduced: state.reduced)
+            inputsHold = inputsHold && holds
             column += block.filters
         }
         for (block, chunk) in zip(weights.temporal, state.temporalChunkBands) {
-            block.apply(input: state.byBand.baseAddress!, maxAbsInput: maxAbsInput, rowStride: state.bandStride,
-                        leftPad: state.bandLeftPad, frames: cfg.frames, bands: cfg.bands, chunkBands: chunk,
-                        output: front + column, outputStride: midStride,
-                        columns: state.columns, product: state.product, accumulator: state.accumulator)
+            let holds = block.apply(input: state.byBand.baseAddress!, maxAbsInput: maxAbsInput, rowStride: state.bandStride,
+                                    leftPad: state.bandLeftPad, frames: cfg.frames, bands: cfg.bands, chunkBands: chunk,
+                                    output: front + column, outputStride: midStride,
+                                    columns: state.columns, product: state.product, accumulator: state.accumulator)
+            inputsHold = inputsHold && holds
             column += block.filters
         }
         // c1 = m0(front); c2 = m1(c1) + c1; c3 = m2(c2) + c2. Inputs start midPad rows above row 0.
         var inputColumn = 0
         for (i, block) in weights.midend.enumerated() {
             let input = front - state.midPad * midStride + inputColumn
-            block.apply(input: input, inputStride: midStride, frames: cfg.frames,
-                        output: front + column, outputStride: midStride,
-                        residual: i == 0 ? nil : UnsafePointer(front + inputColumn), residualStride: midStride,
-                        columns: state.columns, product: state.product)
+            let holds = block.apply(input: input, inputStride: midStride, frames: cfg.frames, inputsHold: inputsHold,
+                                    output: front + column, outputStride: midStride,
+                                    residual: i == 0 ? nil : UnsafePointer(front + inputColumn), residualStride: midStride,
+                                    columns: state.columns, product: state.product)
+            inputsHold = inputsHold && holds
             inputColumn = column
             column += block.filters
         }

@@ -44,10 +44,10 @@ public final class MusicnnState {
         temporalChunkBands = weights.temporal.map { $0.chunkBands(rows: rows, frames: cfg.frames, bands: cfg.bands) }
         var needs = weights.midend.map { $0.scratch(frames: cfg.frames) }
         for (block, n) in zip(weights.timbral, timbralChunkFrames) {
-            needs.append(block.scratch(rows: n * block.positions(bands: cfg.bands)))
+            needs.append(block.scratch(chunkFrames: n, bands: cfg.bands))
         }
         for (block, n) in zip(weights.temporal, temporalChunkBands) {
-            needs.append(block.scratch(rows: n * cfg.frames))
+            needs.append(block.scratch(chunkBands: n, frames: cfg.frames))
         }
         columns = Self.zeros(needs.map(\.columns).max()!)
         product = Self.zeros(needs.map(\.product).max()!)

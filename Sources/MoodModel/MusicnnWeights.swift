@@ -15,7 +15,9 @@ public struct MusicnnWeights: Sendable {
     let backend: BackendBlock
 
     /// Multiply-accumulates of one forward pass in the convs and dense layers, counting only the channels
-    /// computed when the constant channels' bound holds (`config.multiplyAccumulates` without pruning).
+    /// computed when the constant channels' bound holds, and in the mid end only the inputs that vary
+    /// (`LiveInputPlan`); `config.multiplyAccumulates` without pruning. The front end's sgemms also
+    /// multiply the zeros of their blocked kernels (`ChannelPlan.blocked`), which are not counted.
     public var multiplyAccumulates: Int {
         let f = config.frames, b = config.bands
         var total = config.pooledCount * config.denseUnits + config.denseUnits * config.tagCount
@@ -23,7 +25,9 @@ public struct MusicnnWeights: Sendable {
             total += f * block.positions(bands: b) * block.columnsPerRow * block.pruned.channels.count
         }
         for block in temporal { total += f * b * block.kernelTime * block.pruned.channels.count }
-        for block in midend { total += f * block.kernelTime * block.inputs * block.pruned.channels.count }
+        for block in midend {
+            total += f * block.kernelTime * (block.live?.inputs.count ?? block.inputs) * block.pruned.channels.count
+        }
         return total
     }
 
@@ -117,12 +121,26 @@ public struct MusicnnWeights: Sendable {
             return TemporalBlock(weight: tensors["\(p).weight"]!, bias: tensors["\(p).bias"]!, bn: bn("\(p).bn"),
                                  kernelTime: k, prune: pruneConstantChannels)
         }
-        midend = (0..<MusicnnConfig.midLayers).map { i in
-            let p = "midend.\(i)"
-            return MidendBlock(weight: tensors["\(p).weight"]!, bias: tensors["\(p).bias"]!, bn: bn("\(p).bn"),
-                               kernelTime: config.midKernelTime, inputs: i == 0 ? config.frontChannels : config.midFilters,
-                               prune: pruneConstantChannels)
+        // What each mid-end layer reads as constants while the layers before it run pruned: the front
+        // end's; then c1 = m0(front), m0's; then c2 = m1(c1) + c1, written as m1's value + c1's.
+        var constants: [Int: Float] = [:], column = 0
+        for (filters, plan) in timbral.map({ ($0.filters, $0.pruned) }) + temporal.map({ ($0.filters, $0.pruned) }) {
+            for (c, value) in plan.constantOutputs { constants[column + c] = value }
+            column += filters
         }
+        var midend: [MidendBlock] = []
+        for i in 0..<MusicnnConfig.midLayers {
+            let p = "midend.\(i)"
+            let block = MidendBlock(weight: tensors["\(p).weight"]!, bias: tensors["\(p).bias"]!, bn: bn("\(p).bn"),
+                                    kernelTime: config.midKernelTime, inputs: i == 0 ? config.frontChannels : config.midFilters,
+                                    prune: pruneConstantChannels, constantInputs: constants)
+            let outputs = block.pruned.constantOutputs
+            constants = i == 0 ? outputs : outputs.reduce(into: [:]) { next, entry in
+                if let input = constants[entry.key] { next[entry.key] = entry.value + input }
+            }
+            midend.append(block)
+        }
+        self.midend = midend
         backend = BackendBlock(
             pooledBN: bn("backend.bn"), dense: tensors["backend.dense.weight"]!, denseBias: tensors["backend.dense.bias"]!,
             denseBN: bn("backend.dense.bn"), output: tensors["backend.output.weight"]!,

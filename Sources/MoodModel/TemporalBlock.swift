@@ -2,8 +2,8 @@
 /// TF "SAME" padding ((k-1)/2 zeros before, k/2 after), then `+bias`, ReLU, batch norm, and the max
 /// over all bands.
 ///
-/// Computed as im2col over time for a chunk of bands at once + one sgemm per chunk; the max over
-/// bands accumulates in a `[frames x width]` scratch. BN signs and constant channels as in `TimbralBlock`.
+/// Computed as im2col over time for a chunk of bands at once + one sgemm per chunk, each sgemm row
+/// covering several neighbouring frames (`ChannelPlan.blocked`); the max over bands accumulates in a `[frames x width]` scratch. BN signs and constant channels as in `TimbralBlock`.
 struct TemporalBlock: Sendable {
     let filters: Int         // output channels
     let kernelTime: Int      // any length; even lengths pad one more zero after than before
@@ -19,65 +19,94 @@ struct TemporalBlock: Sendable {
         self.filters = filters
         self.kernelTime = kernelTime
         self.full = ChannelPlan(kernel: kernel, k: kernelTime, sign: sign, bias: bias, bn: bn, prune: false)
+            .blocked(taps: 1, span: kernelTime)
         self.pruned = ChannelPlan(kernel: kernel, k: kernelTime, sign: sign, bias: bias, bn: bn, prune: prune)
+            .blocked(taps: 1, span: kernelTime)
     }
+
 
     /// Zeros the input needs before the first frame (`padBefore`) and after the last (`padAfter`).
     var padBefore: Int { (kernelTime - 1) / 2 }
     var padAfter: Int { kernelTime / 2 }
 
-    /// Scratch for `rows` GEMM rows: (im2col floats, product floats).
-    func scratch(rows: Int) -> (columns: Int, product: Int) { (rows * kernelTime, rows * full.width) }
+    /// Bands per sgemm so that each call of the pruned plan has about `rows` rows.
+    func chunkBands(rows: Int, frames: Int, bands: Int) -> Int {
+        min(bands, max(1, rows / pruned.rows(positions: frames)))
+    }
 
-    /// Bands per sgemm so that each call has about `rows` rows.
-    func chunkBands(rows: Int, frames: Int, bands: Int) -> Int { min(bands, max(1, rows / frames)) }
+    /// Bands per sgemm under `plan` for `chunkBands` under the pruned plan: about as many rows.
+    private func chunk(_ plan: ChannelPlan, chunkBands: Int, frames: Int) -> Int {
+        max(1, chunkBands * pruned.rows(positions: frames) / plan.rows(positions: frames))
+    }
+
+    /// Scratch for `chunkBands` bands per sgemm of the pruned plan: (im2col floats, product floats).
+    func scratch(chunkBands: Int, frames: Int) -> (columns: Int, product: Int) {
+        [pruned, full].reduce((columns: 0, product: 0)) { need, plan in
+            let rows = chunk(plan, chunkBands: chunkBands, frames: frames) * plan.rows(positions: frames)
+            return (max(need.columns, rows * plan.columnsPerRow(taps: 1, span: kernelTime)),
+                    max(need.product, rows * plan.gemmWidth))
+        }
+    }
 
     /// - input: `[bands x rowStride]` band-major; band b's frame t is at `b * rowStride + leftPad + t`,
     ///   with at least `padBefore` zeros before frame 0 (`leftPad >= padBefore`) and `padAfter` after the last;
     ///   no value larger in magnitude than `maxAbsInput`.
     /// - output: `[frames x filters]` at row stride `outputStride`.
-    /// - columns, product: scratch of at least `scratch(rows: chunkBands * frames)`;
+    /// - chunkBands: bands per sgemm of the pruned plan (the full plan takes about as many sgemm rows).
+    /// - columns, product: scratch of at least `scratch(chunkBands:frames:)`;
     ///   accumulator: `[frames x full.width]`.
+    /// - Returns: whether the pruned plan ran (the constant channels hold their values).
+    @discardableResult
     func apply(
         input: UnsafePointer<Float>, maxAbsInput: Float, rowStride: Int, leftPad: Int, frames: Int, bands: Int,
         chunkBands: Int, output: UnsafeMutablePointer<Float>, outputStride: Int,
         columns: UnsafeMutableBufferPointer<Float>, product: UnsafeMutableBufferPointer<Float>,
         accumulator: UnsafeMutableBufferPointer<Float>
-    ) {
-        let plan = pruned.holds(maxAbsInput: maxAbsInput) ? pruned : full
-        let k = kernelTime, n = plan.width
-        let chunk = min(chunkBands, bands)
-        precondition(leftPad >= padBefore && rowStride >= leftPad + frames + padAfter && chunk >= 1)
-        precondition(columns.count >= chunk * frames * k && product.count >= chunk * frames * n)
-        precondition(accumulator.count >= frames * n)
+    ) -> Bool {
+        let holds = pruned.holds(maxAbsInput: maxAbsInput)
+        let plan = holds ? pruned : full
+        let per = plan.positionsPerRow, blocks = plan.rows(positions: frames), window = per + kernelTime - 1
+        let k = plan.columnsPerRow(taps: 1, span: kernelTime), width = plan.width, n = plan.gemmWidth
+        let chunk = min(chunk(plan, chunkBands: chunkBands, frames: frames), bands)
+        precondition(leftPad >= padBefore && rowStride >= leftPad + frames + padAfter && chunkBands >= 1)
+        precondition(columns.count >= chunk * blocks * k && product.count >= chunk * blocks * n)
+        precondition(accumulator.count >= frames * width)
         let cols = columns.baseAddress!, prod = product.baseAddress!, acc = accumulator.baseAddress!
         let start = leftPad - padBefore  // offset of the first window in a band's row
+        let stored = frames + kernelTime - 1  // values from `start` on: padding, frames, padding
         plan.kernel.withUnsafeBufferPointer { w in
             var b0 = 0
             while b0 < bands {
                 let count = min(chunk, bands - b0)
-                // im2col: row (band, t) = that band's kernelTime values starting at frame t - padBefore.
+                // im2col: row (band, block) = that band's `window` values from frame block * per - padBefore;
+                // values past the stored padding (read only for frames past the last) are zeros.
                 for b in 0..<count {
                     let source = input + (b0 + b) * rowStride + start
-                    for t in 0..<frames {
-                        (cols + (b * frames + t) * k).update(from: source + t, count: k)
+                    for block in 0..<blocks {
+                        let first = block * per, have = min(window, stored - first)
+                        let row = cols + (b * blocks + block) * k
+                        row.update(from: source + first, count: have)
+                        if have < window { (row + have).update(repeating: 0, count: window - have) }
                     }
                 }
-                BLAS.sgemm(m: count * frames, n: n, k: k, a: cols, lda: k, b: w.baseAddress!, ldb: k, transposeB: true,
+                BLAS.sgemm(m: count * blocks, n: n, k: k, a: cols, lda: k, b: w.baseAddress!, ldb: k, transposeB: true,
                            c: prod, ldc: n)
-                // Rows (band, t) of a band are laid out like the accumulator's [frames x n].
+                // A band's rows are its [blocks * per x width] frames, laid out like the accumulator's
+                // [frames x width]; those past the last frame are dropped.
                 for b in 0..<count {
+                    let rows = prod + b * blocks * n
                     if b0 + b == 0 {
-                        acc.update(from: prod, count: frames * n)
+                        acc.update(from: rows, count: frames * width)
                     } else {
-                        Epilogue.maxInPlace(acc, prod + b * frames * n, count: frames * n)
+                        Epilogue.maxInPlace(acc, rows, count: frames * width)
                     }
                 }
                 b0 += count
             }
         }
         for t in 0..<frames {
-            plan.finish(acc + t * n, into: output + t * outputStride, residual: nil)
+            plan.finish(acc + t * width, into: output + t * outputStride, residual: nil)
         }
+        return holds
     }
 }

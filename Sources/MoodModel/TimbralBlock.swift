@@ -1,7 +1,8 @@
 /// A musicnn timbral block: conv `[kernelTime x kernelBands]` over the (time, band) patch, zero-padded
 /// in time and valid in frequency, then `+bias`, ReLU, batch norm, and the max over all band positions.
 ///
-/// Computed as im2col + one sgemm per chunk of frames. The max over positions commutes with
+/// Computed as im2col + one sgemm per chunk of frames, each sgemm row covering several neighbouring
+/// band positions (`ChannelPlan.blocked`). The max over positions commutes with
 /// ReLU and `+bias` (both monotone), and with the BN when its scale is non-negative; for channels
 /// whose scale is negative the kernel is stored negated, so the max of the negated convolution is
 /// minus the min that those channels need. The epilogue therefore only ever takes maxima.
@@ -22,55 +23,85 @@ struct TimbralBlock: Sendable {
         self.kernelTime = kernelTime
         self.kernelBands = kernelBands
         self.full = ChannelPlan(kernel: kernel, k: k, sign: sign, bias: bias, bn: bn, prune: false)
+            .blocked(taps: kernelTime, span: kernelBands)
         self.pruned = ChannelPlan(kernel: kernel, k: k, sign: sign, bias: bias, bn: bn, prune: prune)
+            .blocked(taps: kernelTime, span: kernelBands)
     }
 
+    /// Multiply-accumulates per output position and channel.
     var columnsPerRow: Int { kernelTime * kernelBands }
     func positions(bands: Int) -> Int { bands - kernelBands + 1 }
 
-    /// Scratch for `rows` GEMM rows: (im2col floats, product floats).
-    func scratch(rows: Int) -> (columns: Int, product: Int) { (rows * columnsPerRow, rows * full.width) }
+    /// Frames per sgemm so that each call of the pruned plan has about `rows` rows.
+    func chunkFrames(rows: Int, frames: Int, bands: Int) -> Int {
+        min(frames, max(1, rows / pruned.rows(positions: positions(bands: bands))))
+    }
 
-    /// Frames per sgemm so that each call has about `rows` rows.
-    func chunkFrames(rows: Int, frames: Int, bands: Int) -> Int { min(frames, max(1, rows / positions(bands: bands))) }
+    /// Frames per sgemm under `plan` for `chunkFrames` under the pruned plan: about as many rows.
+    private func chunk(_ plan: ChannelPlan, chunkFrames: Int, bands: Int) -> Int {
+        let p = positions(bands: bands)
+        return max(1, chunkFrames * pruned.rows(positions: p) / plan.rows(positions: p))
+    }
+
+    /// Scratch for `chunkFrames` frames per sgemm of the pruned plan: (im2col floats, product floats).
+    func scratch(chunkFrames: Int, bands: Int) -> (columns: Int, product: Int) {
+        [pruned, full].reduce((columns: 0, product: 0)) { need, plan in
+            let rows = chunk(plan, chunkFrames: chunkFrames, bands: bands) * plan.rows(positions: positions(bands: bands))
+            return (max(need.columns, rows * plan.columnsPerRow(taps: kernelTime, span: kernelBands)),
+                    max(need.product, rows * plan.gemmWidth))
+        }
+    }
 
     /// - input: `[(frames + kernelTime - 1) x bands]`, the patch with (kernelTime-1)/2 zero frames each side;
     ///   no value larger in magnitude than `maxAbsInput`.
     /// - output: `[frames x filters]` at row stride `outputStride`.
-    /// - columns, product: scratch of at least `scratch(rows: chunkFrames * positions)`; reduced: `[filters]`.
+    /// - chunkFrames: frames per sgemm of the pruned plan (the full plan takes about as many sgemm rows).
+    /// - columns, product: scratch of at least `scratch(chunkFrames:bands:)`; reduced: `[filters]`.
+    /// - Returns: whether the pruned plan ran (the constant channels hold their values).
+    @discardableResult
     func apply(
         input: UnsafePointer<Float>, maxAbsInput: Float, frames: Int, bands: Int, chunkFrames: Int,
         output: UnsafeMutablePointer<Float>, outputStride: Int,
         columns: UnsafeMutableBufferPointer<Float>, product: UnsafeMutableBufferPointer<Float>,
         reduced: UnsafeMutableBufferPointer<Float>
-    ) {
-        let plan = pruned.holds(maxAbsInput: maxAbsInput) ? pruned : full
-        let p = positions(bands: bands), k = columnsPerRow, n = plan.width
-        let chunk = min(chunkFrames, frames)
-        precondition(p >= 1 && chunk >= 1 && reduced.count >= n)
-        precondition(columns.count >= chunk * p * k && product.count >= chunk * p * n)
+    ) -> Bool {
+        let holds = pruned.holds(maxAbsInput: maxAbsInput)
+        let plan = holds ? pruned : full
+        let p = positions(bands: bands), per = plan.positionsPerRow, blocks = plan.rows(positions: p)
+        let window = per + kernelBands - 1, k = plan.columnsPerRow(taps: kernelTime, span: kernelBands)
+        let width = plan.width, n = plan.gemmWidth
+        let chunk = min(chunk(plan, chunkFrames: chunkFrames, bands: bands), frames)
+        precondition(p >= 1 && chunkFrames >= 1 && reduced.count >= width)
+        precondition(columns.count >= chunk * blocks * k && product.count >= chunk * blocks * n)
         let cols = columns.baseAddress!, prod = product.baseAddress!, maxima = reduced.baseAddress!
         plan.kernel.withUnsafeBufferPointer { w in
             var t0 = 0
             while t0 < frames {
                 let count = min(chunk, frames - t0)
-                // im2col: row (t, position) = the kernelTime rows of kernelBands values under the kernel.
+                // im2col: row (t, block) = for each of the kernelTime frames under the kernel, the `window`
+                // bands from the block's first position; bands past the last (read only for positions past
+                // the last) are zeros.
                 for t in 0..<count {
-                    for pos in 0..<p {
-                        let row = cols + (t * p + pos) * k
+                    for block in 0..<blocks {
+                        let first = block * per, have = min(window, bands - first)
+                        let row = cols + (t * blocks + block) * k
                         for dt in 0..<kernelTime {
-                            (row + dt * kernelBands).update(from: input + (t0 + t + dt) * bands + pos, count: kernelBands)
+                            let to = row + dt * window
+                            to.update(from: input + (t0 + t + dt) * bands + first, count: have)
+                            if have < window { (to + have).update(repeating: 0, count: window - have) }
                         }
                     }
                 }
-                BLAS.sgemm(m: count * p, n: n, k: k, a: cols, lda: k, b: w.baseAddress!, ldb: k, transposeB: true,
+                BLAS.sgemm(m: count * blocks, n: n, k: k, a: cols, lda: k, b: w.baseAddress!, ldb: k, transposeB: true,
                            c: prod, ldc: n)
+                // A frame's rows are its [blocks * per x width] positions; those past the last are dropped.
                 for t in 0..<count {
-                    Epilogue.maxRows(prod + t * p * n, rows: p, width: n, into: maxima)
+                    Epilogue.maxRows(prod + t * blocks * n, rows: p, width: width, into: maxima)
                     plan.finish(maxima, into: output + (t0 + t) * outputStride, residual: nil)
                 }
                 t0 += count
             }
         }
+        return holds
     }
 }

@@ -42,10 +42,10 @@ import Testing
         let input = padded(x, width: bands, pad: 3)
         let stride = filters + 2  // the block writes into a wider row, as into the engine's front buffer
         var output = [Float](repeating: .nan, count: frames * stride)
-        let need = block.scratch(rows: min(chunkFrames, frames) * block.positions(bands: bands))
+        let need = block.scratch(chunkFrames: min(chunkFrames, frames), bands: bands)
         var columns = [Float](repeating: 0, count: need.columns), product = [Float](repeating: 0, count: need.product)
         var reduced = [Float](repeating: 0, count: block.full.width)
-        input.withUnsafeBufferPointer { input in
+        _ = input.withUnsafeBufferPointer { input in
             output.withUnsafeMutableBufferPointer { out in
                 block.apply(input: input.baseAddress!, maxAbsInput: magnitude, frames: frames, bands: bands,
                             chunkFrames: chunkFrames, output: out.baseAddress!, outputStride: stride,
@@ -82,10 +82,10 @@ import Testing
         for t in 0..<frames { for b in 0..<bands { input[b * rowStride + leftPad + t] = Float(x[t * bands + b]) } }
         let stride = filters + 1
         var output = [Float](repeating: .nan, count: frames * stride)
-        let need = block.scratch(rows: chunkBands * frames)
+        let need = block.scratch(chunkBands: chunkBands, frames: frames)
         var columns = [Float](repeating: 0, count: need.columns), product = [Float](repeating: 0, count: need.product)
         var accumulator = [Float](repeating: 0, count: frames * block.full.width)
-        input.withUnsafeBufferPointer { input in
+        _ = input.withUnsafeBufferPointer { input in
             output.withUnsafeMutableBufferPointer { out in
                 block.apply(input: input.baseAddress!, maxAbsInput: magnitude, rowStride: rowStride, leftPad: leftPad,
                             frames: frames, bands: bands, chunkBands: chunkBands, output: out.baseAddress!,
@@ -120,10 +120,10 @@ import Testing
         var output = [Float](repeating: 0, count: frames * filters)
         let need = block.scratch(frames: frames)
         var columns = [Float](repeating: 0, count: need.columns), product = [Float](repeating: 0, count: need.product)
-        input.withUnsafeBufferPointer { input in
+        _ = input.withUnsafeBufferPointer { input in
             residual.withUnsafeBufferPointer { res in
                 output.withUnsafeMutableBufferPointer { out in
-                    block.apply(input: input.baseAddress!, inputStride: stride, frames: frames,
+                    block.apply(input: input.baseAddress!, inputStride: stride, frames: frames, inputsHold: false,
                                 output: out.baseAddress!, outputStride: filters,
                                 residual: withResidual ? res.baseAddress! : nil, residualStride: filters,
                                 columns: columns.withUnsafeMutableBufferPointer { $0 },
@@ -135,6 +135,46 @@ import Testing
                                      kt: kt, eps: eps)
         if withResidual { expected = zip(expected, residual).map { $0 + Double($1) } }
         #expect(maxAbsDiff(output, expected) < 1e-5 * Double(magnitude))
+    }
+
+    /// Inputs 2, 5 and 6 of 10 hold constants (as dead channels of the layers before do): with
+    /// `inputsHold` the block reads only the other 7 and adds the constants' share, also on the first
+    /// and last 3 frames, whose taps partly read the zero padding; without it, it reads all 10.
+    @Test(arguments: [true, false])
+    func midendBlockWithConstantInputsMatchesDirectConvolution(inputsHold: Bool) {
+        let frames = 9, inputs = 10, filters = 5, kt = 7, stride = 13
+        let constants: [Int: Float] = [2: 0.75, 5: -1.5, 6: 2.25]
+        var rng = SeededRandom(seed: 11)
+        var x = rng.floats(frames * inputs, in: -1...1).map(Double.init)
+        for t in 0..<frames { for (i, v) in constants { x[t * inputs + i] = Double(v) } }
+        let weight = Self.weights(filters * kt * inputs, rows: filters, dead: [1], in: -0.3...0.3, using: &rng)
+        let bias = rng.floats(filters, in: -0.5...0.5)
+        let bn = RawBatchNorm(channels: filters, using: &rng)
+        let residual = rng.floats(frames * filters)
+        let block = MidendBlock(weight: weight, bias: bias, bn: bn.folded(epsilon: eps), kernelTime: kt, inputs: inputs,
+                                constantInputs: constants)
+        #expect(block.live?.inputs == [0, 1, 3, 4, 7, 8, 9])
+
+        var input = [Float](repeating: 0, count: (frames + 6) * stride)
+        for t in 0..<frames { for i in 0..<inputs { input[(t + 3) * stride + i] = Float(x[t * inputs + i]) } }
+        var output = [Float](repeating: 0, count: frames * filters)
+        let need = block.scratch(frames: frames)
+        var columns = [Float](repeating: 0, count: need.columns), product = [Float](repeating: 0, count: need.product)
+        let ranPruned = input.withUnsafeBufferPointer { input in
+            residual.withUnsafeBufferPointer { res in
+                output.withUnsafeMutableBufferPointer { out in
+                    block.apply(input: input.baseAddress!, inputStride: stride, frames: frames, inputsHold: inputsHold,
+                                output: out.baseAddress!, outputStride: filters,
+                                residual: res.baseAddress!, residualStride: filters,
+                                columns: columns.withUnsafeMutableBufferPointer { $0 },
+                                product: product.withUnsafeMutableBufferPointer { $0 })
+                }
+            }
+        }
+        #expect(ranPruned)
+        let expected = zip(Naive.midConv(x, frames: frames, inputs: inputs, weight: weight, bias: bias, bn: bn,
+                                         kt: kt, eps: eps), residual).map { $0 + Double($1) }
+        #expect(maxAbsDiff(output, expected) < 1e-5)
     }
 
     @Test func backendMatchesDirectPoolingAndDenseLayers() {
