@@ -8,8 +8,8 @@
 The reference for issue 15's goal "moodd scan >= 5x the throughput of the Python pipeline" (scripts/bench_scan.py
 runs both on the same files). Plain standard practice, nothing made slow on purpose:
 
-- `librosa.load(path, sr=16000)` (mono, soxr_hq), `librosa.feature.melspectrogram` with the model file's
-  `input` settings, `log10(1 + 10000 * mel)`;
+- `librosa.load(path, sr=...)` at the model file's `input` `sample_rate` (mono, soxr_hq),
+  `librosa.feature.melspectrogram` with its other `input` settings, `log10(1 + 10000 * mel)`;
 - 3-s patches (187 frames) every 93 frames (1.5 s), a file shorter than one patch padded with zeros to one;
 - the musicnn backbone exported once to ONNX from training/musicnn_torch.py (output: the `pooled` layer,
   which both heads of models/moodd-4q.safetensors read), run by onnxruntime on batches of --batch patches;

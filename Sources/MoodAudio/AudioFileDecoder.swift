@@ -1,12 +1,13 @@
 /// Decodes an audio file (WAV, AIFF, FLAC, OGG/Vorbis, Opus, MP3: whatever the system's libsndfile
-/// reads) to mono 16 kHz `Float` samples, in blocks, matching `librosa.load(path, sr=16000)`:
+/// reads) to mono `Float` samples at `sampleRate` (the model's rate), in blocks, matching
+/// `librosa.load(path, sr=sampleRate)`:
 ///
 /// 1. libsndfile's float samples (integer full scale = +-1.0; float files as stored);
 /// 2. mono = the mean of the channels, summed in channel order and divided by the channel count,
 ///    in `Float`, as numpy's `mean` over float32 does;
-/// 3. unless the file is at 16 kHz already (then the samples pass unchanged), libsoxr at `soxr_hq`
-///    (see `Resampler`), flushed at the end;
-/// 4. the length made exactly `ceil(framesDecoded * (16000 / sourceSampleRate))` (librosa's
+/// 3. unless the file is at `sampleRate` already (then the samples pass unchanged), libsoxr at
+///    `soxr_hq` (see `Resampler`), flushed at the end;
+/// 4. the length made exactly `ceil(framesDecoded * (sampleRate / sourceSampleRate))` (librosa's
 ///    `fix_length`): the resampler's tail is cut, or zeros are appended.
 ///
 /// Memory is bounded by the block size, never by the file: an hour-long file streams through.
@@ -32,13 +33,17 @@
 ///
 /// Threading: one owner. Not `Sendable`; create, read and drop it on one thread or task.
 public final class AudioFileDecoder {
-    /// Hz, the rate of every sample `read` returns.
-    public static let outputSampleRate = 16000
+    /// Hz: the rates `read` can deliver, so the rates a model's `input` may ask for (moodd refuses
+    /// another at load with one line). Audio is recorded and models are trained within it; a rate
+    /// outside is a damaged field (an extra zero), and the capture ring (10 s) is sized by it.
+    public static let outputSampleRates = 8000...192_000
     /// Hz. A lower rate is refused as malformed: it leaves under 500 Hz of bandwidth, nothing moodd
-    /// could analyse, and resampling multiplies the length by 16000 / rate: a 53 KB WAV whose rate
-    /// field was damaged to 2 Hz decoded to 55 minutes (at 1000 Hz the factor is 16).
+    /// could analyse, and resampling multiplies the length by sampleRate / rate: a 53 KB WAV whose rate
+    /// field was damaged to 2 Hz decoded to 55 minutes at 16 kHz (at 1000 Hz the factor is 16).
     public static let minSourceSampleRate = 1000
 
+    /// Hz, the rate of every sample `read` returns (one of `outputSampleRates`).
+    public let sampleRate: Int
     /// The path as given to `init`; errors name it.
     public let path: String
     /// Hz, as stored in the file.
@@ -49,7 +54,7 @@ public final class AudioFileDecoder {
     public let sourceFrames: Int?
     /// Frames per channel decoded so far.
     public private(set) var framesDecoded = 0
-    /// Mono 16 kHz samples returned by `read` so far.
+    /// Mono samples (at `sampleRate`) returned by `read` so far.
     public private(set) var samplesRead = 0
     /// NaN, infinite or beyond-`maxSampleMagnitude` samples (counted per channel sample) replaced by 0 so far.
     public private(set) var nonFiniteSamples = 0
@@ -67,15 +72,21 @@ public final class AudioFileDecoder {
 
     private enum Phase { case decoding, flushing, padding, done }
 
-    /// Opens `path` and reads its header. `blockFrames` (1...65536) is how many source frames one
+    /// Opens `path` and reads its header. `sampleRate` (Hz, in `outputSampleRates`) is the rate to
+    /// deliver: the model's `input.sampleRate`. `blockFrames` (1...65536) is how many source frames one
     /// libsndfile read takes; the output does not depend on it. Fewer are read per call for files
-    /// with many channels (at most 2^18 interleaved samples) or a very low rate (at most about 16384
-    /// output samples per resampler call).
-    public init(path: String, blockFrames: Int = 4096) throws(AudioError) {
+    /// with many channels (at most 2^18 interleaved samples) or a rate far below `sampleRate` (at most
+    /// about 16384 output samples per resampler call).
+    public init(path: String, sampleRate: Int, blockFrames: Int = 4096) throws(AudioError) {
         guard (1...65536).contains(blockFrames) else {
             throw AudioError(source: path, reason: .invalidParameter, detail: "blockFrames \(blockFrames), not 1...65536")
         }
+        guard Self.outputSampleRates.contains(sampleRate) else {
+            throw AudioError(source: path, reason: .invalidParameter,
+                             detail: "output sample rate \(sampleRate) Hz, not \(Self.outputSampleRates.lowerBound)...\(Self.outputSampleRates.upperBound)")
+        }
         self.path = path
+        self.sampleRate = sampleRate
         do {
             file = try Sndfile(path: path)
         } catch {
@@ -100,16 +111,16 @@ public final class AudioFileDecoder {
                              detail: "the data chunk claims \(short.claimed) bytes, the file holds \(short.present)")
         }
 
-        if sourceSampleRate == Self.outputSampleRate {
+        if sourceSampleRate == sampleRate {
             resampler = nil
         } else {
             do {
-                resampler = try Resampler(inputRate: Double(sourceSampleRate), outputRate: Double(Self.outputSampleRate))
+                resampler = try Resampler(inputRate: Double(sourceSampleRate), outputRate: Double(sampleRate))
             } catch {
                 throw AudioError(source: path, reason: error.reason, detail: error.detail)
             }
         }
-        let perOutput = max(1, 16384 * sourceSampleRate / Self.outputSampleRate)
+        let perOutput = max(1, 16384 * sourceSampleRate / sampleRate)
         framesPerRead = max(1, min(blockFrames, (1 << 18) / sourceChannels, perOutput))
         interleaved = .allocate(capacity: framesPerRead * sourceChannels)
         mono = .allocate(capacity: framesPerRead)
@@ -121,10 +132,10 @@ public final class AudioFileDecoder {
     }
 
     /// The number of samples the whole file will give, if the header's frame count is right:
-    /// `ceil(sourceFrames * (16000 / sourceSampleRate))` computed in `Double` as librosa does.
+    /// `ceil(sourceFrames * (sampleRate / sourceSampleRate))` computed in `Double` as librosa does.
     public var expectedSampleCount: Int? { sourceFrames.map(outputCount(forFrames:)) }
 
-    /// Writes the next mono 16 kHz samples to the start of `output`, filling it unless the file
+    /// Writes the next mono samples (at `sampleRate`) to the start of `output`, filling it unless the file
     /// ends first. Returns how many were written; 0 means the end (and stays 0).
     /// No allocation; one libsndfile read and a few libsoxr calls per block.
     public func read(into output: UnsafeMutableBufferPointer<Float>) throws(AudioError) -> Int {
@@ -248,8 +259,8 @@ public final class AudioFileDecoder {
     }
 
     private func outputCount(forFrames frames: Int) -> Int {
-        guard sourceSampleRate != Self.outputSampleRate else { return frames }
-        return Int((Double(frames) * (Double(Self.outputSampleRate) / Double(sourceSampleRate))).rounded(.up))
+        guard sourceSampleRate != sampleRate else { return frames }
+        return Int((Double(frames) * (Double(sampleRate) / Double(sourceSampleRate))).rounded(.up))
     }
 }
 

@@ -6,11 +6,13 @@ import MoodSystem
 ///
 /// Takes what the device offers: the first of S16_LE, FLOAT_LE, S32_LE it accepts, the channel
 /// count nearest `captureChannels`, the rate nearest `captureRate`; then mean mixdown and
-/// `Resampler` to 16 kHz. Periods of ~20 ms, a buffer of ~0.5 s (room for the capture thread to be
-/// descheduled on a busy machine).
+/// `Resampler` to `sampleRate` (the model's), as `AudioFileDecoder` does. The device is asked for
+/// `captureRate`, not the model's rate: a `plug` PCM would otherwise convert with its own (linear)
+/// resampler instead of librosa's soxr_hq. Periods of ~20 ms, a buffer of ~0.5 s (room for the
+/// capture thread to be descheduled on a busy machine).
 ///
 /// Errors follow `ALSARecovery`: overruns are recovered in place and counted (`overruns`,
-/// `lostFrames` at 16 kHz from the overrun's length), suspends resumed, a vanished device throws
+/// `lostFrames` at `sampleRate` from the overrun's length), suspends resumed, a vanished device throws
 /// `.lost`. An open that fails with ENOENT/ENODEV/EBUSY/EAGAIN/EIO/ENXIO (not plugged in, in use,
 /// or a server behind a plugin not up) throws `.unavailable`; anything else `.failed`.
 public final class ALSAAudioSource: AudioSource {
@@ -19,6 +21,8 @@ public final class ALSAAudioSource: AudioSource {
     /// What is asked of the device; what it gave is in `negotiated` while open.
     public let captureRate: Int
     public let captureChannels: Int
+    /// Hz of the samples delivered.
+    public let sampleRate: Int
     public private(set) var overruns = 0
     public private(set) var lostFrames = 0
 
@@ -35,10 +39,10 @@ public final class ALSAAudioSource: AudioSource {
         let frames: UnsafeMutableRawPointer  // [periodFrames * channels] samples of pcm.format
         let converter: MonoConverter
 
-        init(pcm: ALSACapturePCM, source: String) throws(AudioSourceError) {
+        init(pcm: ALSACapturePCM, sampleRate: Int, source: String) throws(AudioSourceError) {
             self.pcm = pcm
-            converter = try MonoConverter(inputRate: pcm.rate, channels: pcm.channels, maxFrames: pcm.periodFrames,
-                                          source: source)
+            converter = try MonoConverter(inputRate: pcm.rate, outputRate: sampleRate, channels: pcm.channels,
+                                          maxFrames: pcm.periodFrames, source: source)
             frames = .allocate(byteCount: pcm.periodFrames * pcm.channels * pcm.format.bytes, alignment: 16)
         }
 
@@ -48,13 +52,20 @@ public final class ALSAAudioSource: AudioSource {
     private var session: Session?
     private var recovery = ALSARecovery()
 
-    /// `captureRate` 8000...384000 Hz, `captureChannels` 1...32; validated here.
-    public init(device: String = "default", captureRate: Int = 48000, captureChannels: Int = 2) throws(AudioSourceError) {
+    /// `captureRate` 8000...384000 Hz, `captureChannels` 1...32, `sampleRate` (delivered, the model's) in
+    /// `AudioFileDecoder.outputSampleRates`; validated here.
+    public init(device: String = "default", sampleRate: Int, captureRate: Int = 48000, captureChannels: Int = 2)
+        throws(AudioSourceError)
+    {
         description = "alsa:\(device)"
         guard !device.isEmpty, (8000...384_000).contains(captureRate), (1...32).contains(captureChannels) else {
             throw AudioSourceError(source: description, kind: .failed,
                                    detail: "device \"\(device)\", \(captureChannels) channels at \(captureRate) Hz")
         }
+        guard AudioFileDecoder.outputSampleRates.contains(sampleRate) else {
+            throw AudioSourceError(source: description, kind: .failed, detail: MonoConverter.rateProblem(sampleRate))
+        }
+        self.sampleRate = sampleRate
         self.device = device
         self.captureRate = captureRate
         self.captureChannels = captureChannels
@@ -70,7 +81,7 @@ public final class ALSAAudioSource: AudioSource {
             let transient = [ENOENT, ENODEV, EBUSY, EAGAIN, EIO, ENXIO, EPIPE, ECONNREFUSED].contains(-error.code)
             throw AudioSourceError(source: description, kind: transient ? .unavailable : .failed, detail: Self.words(error))
         }
-        session = try Session(pcm: pcm, source: description)
+        session = try Session(pcm: pcm, sampleRate: sampleRate, source: description)
         recovery = ALSARecovery()
     }
 
@@ -128,7 +139,7 @@ public final class ALSAAudioSource: AudioSource {
             case .recoverOverrun:
                 overruns += 1
                 if let seconds = pcm.overrunSeconds() {
-                    lostFrames += Int((seconds * Double(AudioFileDecoder.outputSampleRate)).rounded())
+                    lostFrames += Int((seconds * Double(sampleRate)).rounded())
                 }
                 action = .prepare
             case .prepare:

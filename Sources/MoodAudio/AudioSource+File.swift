@@ -2,9 +2,9 @@ import MoodCore
 import MoodSystem
 
 /// An audio file as a source (`file:PATH`, `file+loop:PATH`, `file+unpaced:PATH`): decoded by
-/// `AudioFileDecoder` (so the samples are librosa's), delivered in blocks of 20 ms.
+/// `AudioFileDecoder` at `sampleRate` (so the samples are librosa's), delivered in blocks of 20 ms.
 ///
-/// Paced (the default), block k is returned no earlier than `open time + (end of block k) / 16000 s`
+/// Paced (the default), block k is returned no earlier than `open time + (end of block k) / sampleRate s`
 /// on CLOCK_MONOTONIC, as a live device would deliver it; sleeping is done inside `read` (at most
 /// one block's length). The clock runs on across loops, so a looped file is a continuous stream.
 /// Unpaced, blocks come as fast as the decoder makes them. With `loop` the file starts again at its
@@ -14,23 +14,31 @@ public final class FileAudioSource: AudioSource {
     public let path: String
     public let loop: Bool
     public let paced: Bool
+    /// Hz of the samples delivered.
+    public let sampleRate: Int
     public let overruns = 0
     public let lostFrames = 0
     /// Times the file has been started from the top since `open` (1 after `open`).
     public private(set) var passes = 0
 
-    /// Samples per block: 20 ms at 16 kHz.
-    static let blockSamples = 320
+    /// Samples per block: 20 ms at `sampleRate`.
+    let blockSamples: Int
 
     private var decoder: AudioFileDecoder?
     private var delivered = 0  // samples returned since open
     private var startTime = 0.0  // CLOCK_MONOTONIC seconds at open
     private var ended = false
 
-    public init(path: String, loop: Bool = false, paced: Bool = true) throws(AudioSourceError) {
+    /// `sampleRate` in `AudioFileDecoder.outputSampleRates`: the model's.
+    public init(path: String, sampleRate: Int, loop: Bool = false, paced: Bool = true) throws(AudioSourceError) {
         description = SourceSpec.file(path: path, loop: loop, paced: paced).description
         guard !path.isEmpty else { throw AudioSourceError(source: description, kind: .failed, detail: "empty path") }
+        guard AudioFileDecoder.outputSampleRates.contains(sampleRate) else {
+            throw AudioSourceError(source: description, kind: .failed, detail: MonoConverter.rateProblem(sampleRate))
+        }
         self.path = path
+        self.sampleRate = sampleRate
+        blockSamples = sampleRate / 50
         self.loop = loop
         self.paced = paced
     }
@@ -47,7 +55,7 @@ public final class FileAudioSource: AudioSource {
     public func read(into buffer: UnsafeMutableBufferPointer<Float>) throws(AudioSourceError) -> Int? {
         if ended { return nil }
         guard let decoder else { throw AudioSourceError(source: description, kind: .failed, detail: "read before open") }
-        let room = UnsafeMutableBufferPointer(rebasing: buffer[..<min(buffer.count, Self.blockSamples)])
+        let room = UnsafeMutableBufferPointer(rebasing: buffer[..<min(buffer.count, blockSamples)])
         var n = try decode(decoder, into: room)
         if n == 0 && loop {
             let next = try makeDecoder()
@@ -60,7 +68,7 @@ public final class FileAudioSource: AudioSource {
             return nil
         }
         delivered += n
-        if paced { sleep(until: startTime + Double(delivered) / Double(AudioFileDecoder.outputSampleRate)) }
+        if paced { sleep(until: startTime + Double(delivered) / Double(sampleRate)) }
         return n
     }
 
@@ -70,7 +78,7 @@ public final class FileAudioSource: AudioSource {
 
     private func makeDecoder() throws(AudioSourceError) -> AudioFileDecoder {
         do {
-            return try AudioFileDecoder(path: path)
+            return try AudioFileDecoder(path: path, sampleRate: sampleRate)
         } catch {
             throw AudioSourceError(source: description, kind: .failed, detail: error.description)
         }

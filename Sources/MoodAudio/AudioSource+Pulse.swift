@@ -4,7 +4,9 @@
 /// Records float32le at `captureRate` (48 kHz: what desktop sinks run at, so the server does not
 /// resample) with `captureChannels` channels (2: a stereo monitor arrives unmixed, and the mean
 /// here equals librosa's), in fragments of `fragmentSeconds`, then mixes down by the mean and
-/// resamples to 16 kHz with `Resampler`. Each `read` blocks for one fragment (20 ms).
+/// resamples to `sampleRate` (the model's) with `Resampler`: the server is not asked for the model's
+/// rate, so its resampler (speex, not librosa's soxr_hq) never touches the samples. Each `read`
+/// blocks for one fragment (20 ms).
 ///
 /// A server that dies, or a source that disappears, makes `read` throw `.lost`; a server that is
 /// not there at `open` throws `.unavailable`. Both are retried by the capture loop.
@@ -19,6 +21,8 @@ public final class PulseAudioSource: AudioSource {
     /// Hz and channels asked of the server.
     public let captureRate: Int
     public let captureChannels: Int
+    /// Hz of the samples delivered.
+    public let sampleRate: Int
     /// Seconds per fragment (pa_buffer_attr.fragsize) and per read.
     public let fragmentSeconds: Double
     public private(set) var overruns = 0
@@ -29,9 +33,10 @@ public final class PulseAudioSource: AudioSource {
     private let converter: MonoConverter
     private var stream: PulseRecordStream?
 
-    /// Rates 8000...192000 Hz, 1...8 channels, fragments 5 ms...0.5 s; validated here.
-    public init(source device: String?, server: String? = nil, captureRate: Int = 48000, captureChannels: Int = 2,
-                fragmentSeconds: Double = 0.02) throws(AudioSourceError) {
+    /// Capture rates 8000...192000 Hz, 1...8 channels, fragments 5 ms...0.5 s, `sampleRate` (delivered,
+    /// the model's) in `AudioFileDecoder.outputSampleRates`; validated here.
+    public init(source device: String?, sampleRate: Int, server: String? = nil, captureRate: Int = 48000,
+                captureChannels: Int = 2, fragmentSeconds: Double = 0.02) throws(AudioSourceError) {
         description = device.map { "pulse:\($0)" } ?? "pulse"
         guard (8000...192_000).contains(captureRate), (1...8).contains(captureChannels),
               fragmentSeconds >= 0.005, fragmentSeconds <= 0.5 else {
@@ -43,9 +48,10 @@ public final class PulseAudioSource: AudioSource {
         self.captureRate = captureRate
         self.captureChannels = captureChannels
         self.fragmentSeconds = fragmentSeconds
+        self.sampleRate = sampleRate
         fragmentFrames = max(1, Int((Double(captureRate) * fragmentSeconds).rounded()))
-        converter = try MonoConverter(inputRate: captureRate, channels: captureChannels, maxFrames: fragmentFrames,
-                                      source: description)
+        converter = try MonoConverter(inputRate: captureRate, outputRate: sampleRate, channels: captureChannels,
+                                      maxFrames: fragmentFrames, source: description)
         interleaved = .allocate(capacity: fragmentFrames * captureChannels)
     }
 

@@ -3,7 +3,7 @@ import SystemPackage
 
 /// Raw interleaved s16le PCM from a file descriptor (`stdin:RATE:CHANNELS` reads descriptor 0),
 /// for pipelines such as `parec --format=s16le --rate=48000 --channels=2 | moodd run --source
-/// stdin:48000:2`. Mean mixdown and `Resampler` to 16 kHz; at EOF the resampler's tail is flushed
+/// stdin:48000:2`. Mean mixdown and `Resampler` to `sampleRate` (the model's); at EOF the resampler's tail is flushed
 /// and `read` returns nil. A trailing partial frame at EOF is dropped.
 ///
 /// Waits with poll(2) for at most `AudioSources.pollInterval`, so `read` returns 0 when the writer
@@ -15,6 +15,8 @@ public final class PipeAudioSource: AudioSource {
     /// Hz and channels of the incoming PCM.
     public let inputRate: Int
     public let inputChannels: Int
+    /// Hz of the samples delivered.
+    public let sampleRate: Int
     public let overruns = 0
     public let lostFrames = 0
 
@@ -27,19 +29,24 @@ public final class PipeAudioSource: AudioSource {
 
     private enum Phase { case closed, streaming, flushing, ended }
 
-    /// `sampleRate` and `channels` within `SourceSpec.stdinRates` / `stdinChannels`. `name` is
+    /// `inputRate` and `channels` (the PCM's) within `SourceSpec.stdinRates` / `stdinChannels`;
+    /// `sampleRate` (delivered, the model's) in `AudioFileDecoder.outputSampleRates`. `name` is
     /// what errors and events call it (default `stdin:RATE:CHANNELS`, or `fd:N:...` for others).
-    public init(descriptor: Int32 = 0, sampleRate: Int, channels: Int, name: String? = nil) throws(AudioSourceError) {
-        description = name ?? (descriptor == 0 ? "stdin:\(sampleRate):\(channels)" : "fd:\(descriptor):\(sampleRate):\(channels)")
+    public init(descriptor: Int32 = 0, inputRate: Int, channels: Int, sampleRate: Int, name: String? = nil)
+        throws(AudioSourceError)
+    {
+        description = name ?? (descriptor == 0 ? "stdin:\(inputRate):\(channels)" : "fd:\(descriptor):\(inputRate):\(channels)")
         guard descriptor >= 0 else {
             throw AudioSourceError(source: description, kind: .failed, detail: "descriptor \(descriptor)")
         }
         self.descriptor = descriptor
-        inputRate = sampleRate
+        self.inputRate = inputRate
         inputChannels = channels
+        self.sampleRate = sampleRate
         frameBytes = 2 * channels
-        chunkFrames = max(1, sampleRate / 50)
-        converter = try MonoConverter(inputRate: sampleRate, channels: channels, maxFrames: chunkFrames, source: description)
+        chunkFrames = max(1, inputRate / 50)
+        converter = try MonoConverter(inputRate: inputRate, outputRate: sampleRate, channels: channels, maxFrames: chunkFrames,
+                                      source: description)
         bytes = .allocate(byteCount: chunkFrames * frameBytes, alignment: 16)
     }
 

@@ -1,7 +1,7 @@
 import MoodCore
 
-/// A live or streamed source of mono 16 kHz `Float` samples (full scale +-1.0): PulseAudio, ALSA, an
-/// audio file, or raw PCM on a file descriptor. The four implementations are siblings:
+/// A live or streamed source of mono `Float` samples (full scale +-1.0) at the rate it was made for
+/// (`sampleRate`, the model's): PulseAudio, ALSA, an audio file, or raw PCM on a file descriptor. The four implementations are siblings:
 /// `PulseAudioSource`, `ALSAAudioSource`, `FileAudioSource`, `PipeAudioSource`.
 ///
 /// Life: `open` -> `read`... -> `close`, and again: after a failure the capture loop closes the
@@ -13,8 +13,9 @@ import MoodCore
 public protocol AudioSource: AnyObject {
     /// The spec it was made from, e.g. `pulse:@DEFAULT_MONITOR@`; errors and events name it.
     var description: String { get }
-    /// Hz of the samples `read` returns: always `AudioFileDecoder.outputSampleRate` (16000), the rate
-    /// a model's `input` must ask for (its loader refuses another with one line).
+    /// Hz of the samples `read` returns, whatever the device, server, file or pipe delivers: the rate
+    /// it was made for (the model's `input.sampleRate`, within `AudioFileDecoder.outputSampleRates`),
+    /// reached by the same mixdown and libsoxr resampling as `AudioFileDecoder`'s.
     var sampleRate: Int { get }
 
     /// Connects to the server / opens the device or file and starts capturing. Opening an open
@@ -25,7 +26,7 @@ public protocol AudioSource: AnyObject {
     /// nothing arrived within a short wait (at most ~50 ms, so the caller can check for a stop
     /// request); nil at the clean end of the stream (end of file, EOF on the pipe), after which it
     /// keeps returning nil until reopened. No allocation. Throws `.lost` when a live source goes
-    /// away. `buffer` should hold at least `AudioSource.recommendedReadCapacity` samples.
+    /// away. `buffer` should hold at least `AudioSources.readCapacity(sampleRate:)` samples.
     func read(into buffer: UnsafeMutableBufferPointer<Float>) throws(AudioSourceError) -> Int?
 
     /// Releases the device / connection / file. Idempotent; never throws.
@@ -33,37 +34,37 @@ public protocol AudioSource: AnyObject {
 
     /// Overruns the device or server reported (ALSA xruns), since creation.
     var overruns: Int { get }
-    /// Samples (at 16 kHz) lost to those overruns, since creation.
+    /// Samples (at `sampleRate`) lost to those overruns, since creation.
     var lostFrames: Int { get }
-}
-
-extension AudioSource {
-    public var sampleRate: Int { AudioFileDecoder.outputSampleRate }
 }
 
 /// Shared constants of the sources.
 public enum AudioSources {
-    /// Samples a caller's read buffer should hold: 100 ms at 16 kHz, more than one read returns.
-    public static let recommendedReadCapacity = 1600
+    /// Samples a caller's read buffer should hold for a source at `sampleRate` Hz: 100 ms, more than
+    /// one read returns (a read is at most one 20-ms block, fragment or period).
+    public static func readCapacity(sampleRate: Int) -> Int {
+        max(1, sampleRate / 10)
+    }
     /// The longest a `read` blocks waiting for data before returning 0, seconds.
     public static let pollInterval = 0.05
 
-    /// Makes (does not open) the source a spec names. `pulseServer` (e.g. `unix:/run/pulse/native`)
-    /// overrides `$PULSE_SERVER` for `pulse` specs; `stdinDescriptor` is the descriptor `stdin`
-    /// specs read (0 unless a test passes a pipe).
-    public static func make(_ spec: SourceSpec, pulseServer: String? = nil, stdinDescriptor: Int32 = 0)
+    /// Makes (does not open) the source a spec names, delivering `sampleRate` Hz (the model's
+    /// `input.sampleRate`). `pulseServer` (e.g. `unix:/run/pulse/native`) overrides `$PULSE_SERVER`
+    /// for `pulse` specs; `stdinDescriptor` is the descriptor `stdin` specs read (0 unless a test
+    /// passes a pipe).
+    public static func make(_ spec: SourceSpec, sampleRate: Int, pulseServer: String? = nil, stdinDescriptor: Int32 = 0)
         throws(AudioSourceError) -> any AudioSource
     {
         switch spec {
         case .pulse(let source):
-            return try PulseAudioSource(source: source, server: pulseServer)
+            return try PulseAudioSource(source: source, sampleRate: sampleRate, server: pulseServer)
         case .alsa(let device):
-            return try ALSAAudioSource(device: device)
+            return try ALSAAudioSource(device: device, sampleRate: sampleRate)
         case .file(let path, let loop, let paced):
-            return try FileAudioSource(path: path, loop: loop, paced: paced)
+            return try FileAudioSource(path: path, sampleRate: sampleRate, loop: loop, paced: paced)
         case .stdin(let rate, let channels):
-            return try PipeAudioSource(descriptor: stdinDescriptor, sampleRate: rate, channels: channels,
-                                       name: spec.description)
+            return try PipeAudioSource(descriptor: stdinDescriptor, inputRate: rate, channels: channels,
+                                       sampleRate: sampleRate, name: spec.description)
         }
     }
 }

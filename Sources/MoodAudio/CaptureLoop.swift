@@ -2,7 +2,8 @@ import MoodCore
 import MoodSystem
 import Synchronization
 
-/// Runs one `AudioSource` on a dedicated thread (`SystemThread`), writing its 16 kHz samples into a `SampleRing`,
+/// Runs one `AudioSource` on a dedicated thread (`SystemThread`), writing its samples (at the model's rate,
+/// `AudioSource.sampleRate`) into a `SampleRing`,
 /// and publishes the source's life as `MoodEvent.Source` events. The decisions (when to reopen,
 /// how long to back off, which event to send) are `SourceSupervisor`'s; this is the thin shell
 /// that performs them.
@@ -22,17 +23,17 @@ import Synchronization
 ///   time. Tests pass a `TestClock` and step through a backoff schedule without sleeping.
 ///
 /// Lost frames in the events = the source's own count (ALSA overruns) + the length of every outage
-/// between `lost` and `recovered`, at 16 kHz.
+/// between `lost` and `recovered`, at the source's `sampleRate`.
 public final class CaptureLoop: Sendable {
     /// Monotonic counters, readable from any thread at any time.
     public struct Counters: Sendable, Equatable {
-        /// 16 kHz samples the source delivered (written to the ring or dropped by it).
+        /// Samples the source delivered (written to the ring or dropped by it).
         public var samples: Int
         /// Samples the ring dropped because the consumer fell behind.
         public var ringOverruns: Int
         /// Overruns the device reported (ALSA xruns).
         public var deviceOverruns: Int
-        /// Device-lost samples plus outage gaps, at 16 kHz.
+        /// Device-lost samples plus outage gaps, at the source's `sampleRate`.
         public var lostFrames: Int
         /// CPU time the capture thread has used, seconds (CLOCK_THREAD_CPUTIME_ID).
         public var cpuSeconds: Double
@@ -79,14 +80,16 @@ public final class CaptureLoop: Sendable {
         self.onEvent = onEvent
     }
 
-    /// The loop for a configured spec (see `AudioSources.make`); lossless when the spec is not real
-    /// time (`SourceSpec.isRealTime`).
-    public convenience init(spec: SourceSpec, ring: SampleRing, backoff: SourceSupervisor.Backoff = .init(),
+    /// The loop for a configured spec (see `AudioSources.make`), delivering `sampleRate` Hz (the
+    /// model's, the ring's); lossless when the spec is not real time (`SourceSpec.isRealTime`).
+    public convenience init(spec: SourceSpec, ring: SampleRing, sampleRate: Int, backoff: SourceSupervisor.Backoff = .init(),
                             pulseServer: String? = nil, clock: any MonotonicClock = SystemClock(),
                             doorbell: Doorbell = Doorbell(), onEvent: @escaping @Sendable (MoodEvent.Source) -> Void) {
         self.init(name: spec.description, ring: ring, backoff: backoff, lossless: !spec.isRealTime, clock: clock,
                   doorbell: doorbell,
-                  makeSource: { () throws(AudioSourceError) in try AudioSources.make(spec, pulseServer: pulseServer) },
+                  makeSource: { () throws(AudioSourceError) in
+                      try AudioSources.make(spec, sampleRate: sampleRate, pulseServer: pulseServer)
+                  },
                   onEvent: onEvent)
     }
 
@@ -148,7 +151,7 @@ public final class CaptureLoop: Sendable {
             return
         }
         defer { source.close() }
-        let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: AudioSources.recommendedReadCapacity)
+        let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: AudioSources.readCapacity(sampleRate: source.sampleRate))
         defer { buffer.deallocate() }
         var gapFrames = 0
 

@@ -1,12 +1,14 @@
-/// Interleaved device frames -> mono by the channel mean -> 16 kHz with `Resampler` (soxr_hq), the
-/// same mixdown and resampler `AudioFileDecoder` uses, so live and file input give the same samples.
-/// At 16 kHz input the mono samples pass through unchanged.
+/// Interleaved device frames -> mono by the channel mean -> `outputRate` (the model's) with `Resampler`
+/// (soxr_hq), the same mixdown and resampler `AudioFileDecoder` uses, so live and file input give the
+/// same samples. When the rates are equal the mono samples pass through unchanged.
 ///
 /// Scratch is made in `init`; `mix*` and `emit` never allocate. Threading: one owner (the capture
 /// thread of one source).
 final class MonoConverter {
     /// Hz of the frames pushed in.
     let inputRate: Int
+    /// Hz of the samples emitted.
+    let outputRate: Int
     let channels: Int
     /// Frames one `mix*` call may take.
     let maxFrames: Int
@@ -14,20 +16,25 @@ final class MonoConverter {
     private let mono: UnsafeMutablePointer<Float>  // [maxFrames], inputRate
     private var pending = 0  // mono frames mixed and not yet emitted
 
-    /// `inputRate` > 0 Hz, `channels` >= 1, `maxFrames` >= 1; `source` names errors.
-    init(inputRate: Int, channels: Int, maxFrames: Int, source: String) throws(AudioSourceError) {
+    /// `inputRate` > 0 Hz, `outputRate` in `AudioFileDecoder.outputSampleRates`, `channels` >= 1,
+    /// `maxFrames` >= 1; `source` names errors.
+    init(inputRate: Int, outputRate: Int, channels: Int, maxFrames: Int, source: String) throws(AudioSourceError) {
         guard inputRate > 0, channels >= 1, maxFrames >= 1 else {
             throw AudioSourceError(source: source, kind: .failed,
                                    detail: "\(channels) channels at \(inputRate) Hz, \(maxFrames) frames per read")
         }
+        guard AudioFileDecoder.outputSampleRates.contains(outputRate) else {
+            throw AudioSourceError(source: source, kind: .failed, detail: Self.rateProblem(outputRate))
+        }
         self.inputRate = inputRate
+        self.outputRate = outputRate
         self.channels = channels
         self.maxFrames = maxFrames
-        if inputRate == AudioFileDecoder.outputSampleRate {
+        if inputRate == outputRate {
             resampler = nil
         } else {
             do {
-                resampler = try Resampler(inputRate: Double(inputRate), outputRate: Double(AudioFileDecoder.outputSampleRate))
+                resampler = try Resampler(inputRate: Double(inputRate), outputRate: Double(outputRate))
             } catch {
                 throw AudioSourceError(source: source, kind: .failed, detail: error.description)
             }
@@ -77,7 +84,7 @@ final class MonoConverter {
         pending = frames
     }
 
-    /// Resamples the frames of the last `mix` (or copies them, at 16 kHz) into `out`; returns the
+    /// Resamples the frames of the last `mix` (or copies them, at equal rates) into `out`; returns the
     /// samples written (may be 0 while the resampler fills its filter).
     func emit(into out: UnsafeMutableBufferPointer<Float>) throws(AudioError) -> Int {
         defer { pending = 0 }
@@ -100,6 +107,12 @@ final class MonoConverter {
     func finish(into out: UnsafeMutableBufferPointer<Float>) throws(AudioError) -> Int {
         guard let resampler else { return 0 }
         return try resampler.finish(into: out)
+    }
+
+    /// Why `rate` cannot be delivered: one phrase for a source's error.
+    static func rateProblem(_ rate: Int) -> String {
+        let rates = AudioFileDecoder.outputSampleRates
+        return "sample rate \(rate) Hz, not \(rates.lowerBound)...\(rates.upperBound)"
     }
 
     /// Starts a fresh stream (after a reopen): no history from before the gap leaks into the filter.

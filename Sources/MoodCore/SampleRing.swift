@@ -57,8 +57,13 @@ public final class SampleRing: @unchecked Sendable {
     /// Samples dropped because the ring was full, since creation.
     public var overruns: Int { dropped.load(ordering: .relaxed) }
 
-    /// Total samples accepted by `write`, since creation.
+    /// Total samples accepted by `write`, since creation: the stream position of the next sample
+    /// written. Exact on the producer thread.
     public var totalWritten: Int { written.load(ordering: .relaxed) }
+
+    /// Total samples read or discarded, since creation: the stream position of the next sample read.
+    /// Exact on the consumer thread.
+    public var totalRead: Int { consumed.load(ordering: .acquiring) }
 
     // MARK: Producer
 
@@ -121,6 +126,19 @@ public final class SampleRing: @unchecked Sendable {
         let got = array.withUnsafeMutableBufferPointer { read(into: UnsafeMutableBufferPointer(rebasing: $0[old...])) }
         array.removeLast(n - got)  // none on the consumer thread, where `available` is exact
         return got
+    }
+
+    /// Drops the unread samples before stream position `position` (a `totalWritten` seen earlier),
+    /// keeping every sample written after it; returns how many were dropped. Consumer thread only.
+    /// Not counted as overruns.
+    @discardableResult
+    public func discard(upTo position: Int) -> Int {
+        let r = consumed.load(ordering: .relaxed)
+        let w = written.load(ordering: .acquiring)
+        let n = min(position, w) - r
+        guard n > 0 else { return 0 }
+        consumed.store(r + n, ordering: .releasing)
+        return n
     }
 
     /// Drops all but the newest `keep` readable samples (to catch up after falling behind);

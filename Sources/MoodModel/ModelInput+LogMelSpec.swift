@@ -23,11 +23,13 @@ extension ModelInput {
         return problems
     }
 
-    /// Throws unless the input is at `rate` Hz, the rate the caller's audio comes at (moodd decodes and
-    /// captures at `AudioFileDecoder.outputSampleRate`); `path` names the file in the one-line error.
-    public func requireSampleRate(_ rate: Int, path: String) throws(ModelFileError) {
-        guard sampleRate != rate else { return }
+    /// Throws unless the input's rate is in `rates` (Hz), the rates the caller's audio can come at (moodd
+    /// decodes and captures at any of `AudioFileDecoder.outputSampleRates`); `path` names the file in
+    /// the one-line error.
+    public func requireSampleRate(in rates: ClosedRange<Int>, path: String) throws(ModelFileError) {
+        guard !rates.contains(sampleRate) else { return }
         throw ModelFileError(path: path, kind: .badMetadata,
-                             reason: "input sample_rate is \(sampleRate) Hz; moodd decodes and captures audio at \(rate) Hz")
+                             reason: "input sample_rate is \(sampleRate) Hz; moodd decodes and captures audio at "
+                                 + "\(rates.lowerBound)...\(rates.upperBound) Hz")
     }
 }

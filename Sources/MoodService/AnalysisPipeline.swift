@@ -8,6 +8,8 @@ import MoodModel
 /// One analysis stream's state and buffers: samples from the ring, through the log-mel front end the
 /// model's `input` describes, into rolling windows of the latest samples (for the level) and the latest
 /// patch of frames (`PatchWindow`, for the model), then silence gating, the classifier and the tracker.
+/// The level window spans what the patch spans (`patch_frames` hops: 47,872 samples for musicnn, 2.992 s),
+/// as `moodd classify`'s `WindowLevels` does, so the gate and the model look at the same audio.
 ///
 /// Everything is allocated in `init`; `step` allocates nothing of its own but the classifier's result
 /// and the events it returns. Not thread-safe: owned by the analysis loop, which is also the ring's
@@ -29,7 +31,7 @@ final class AnalysisPipeline {
     let window: PatchWindow
     let patchFrames: Int
     let melBands: Int
-    /// Samples in the level window (`windowSeconds` at the input's rate).
+    /// Samples in the level window: the patch's span, `patch_frames * hop_length` (musicnn: 187 x 256).
     let windowSamples: Int
     /// More than this many unread samples means the analysis fell behind capture: skip to the newest.
     let maxBacklog: Int
@@ -43,7 +45,7 @@ final class AnalysisPipeline {
 
     /// - input: the model file's `input` (its front end, its patch), matching the classifier's patch;
     ///   `ring` holds samples at its `sampleRate`.
-    init(ring: SampleRing, classifier: any PatchClassifier, input: ModelInput, tracker: MoodTracker, windowSeconds: Double = 3) throws {
+    init(ring: SampleRing, classifier: any PatchClassifier, input: ModelInput, tracker: MoodTracker) throws {
         precondition(classifier.labels == tracker.labels, "the tracker must use the classifier's labels")
         precondition(classifier.hasContentHead == tracker.hasContentHead, "the tracker must know whether there is a content head")
         self.ring = ring
@@ -55,7 +57,7 @@ final class AnalysisPipeline {
         patchFrames = classifier.patchFrames
         melBands = classifier.melBands
         window = try PatchWindow(patchFrames: patchFrames, bands: melBands)
-        windowSamples = Int((windowSeconds * Double(frontEnd.spec.sampleRate)).rounded())
+        windowSamples = patchFrames * frontEnd.spec.hop
         maxBacklog = 2 * windowSamples
         scratch = .allocate(capacity: Self.readChunk)
         samples = .allocate(capacity: windowSamples)
@@ -115,9 +117,19 @@ final class AnalysisPipeline {
         return Outcome(events: events, classified: raw != nil, classifierError: error)
     }
 
-    /// The source was lost, ended or recovered: the audio before and after does not join up, so
-    /// the windows start over; `resetTracker` (lost, ended) also returns the tracker to `listening`.
-    func sourceInterrupted(resetTracker: Bool, at wallTime: Timestamp) -> [MoodEvent] {
+    /// Samples in the ring before stream position `position` (a `SampleRing.totalWritten`) that no
+    /// step has taken yet; 0 once the analysis is past it.
+    func samplesBefore(_ position: Int) -> Int {
+        max(0, position - ring.totalRead)
+    }
+
+    /// The source was lost, ended or recovered when the ring had taken `position` samples
+    /// (`SampleRing.totalWritten` then): the audio before and after does not join up, so the samples
+    /// before it that no step took are dropped and the windows start over; `resetTracker` (lost,
+    /// ended) also returns the tracker to `listening`. Samples written after `position` stay for the
+    /// new windows.
+    func sourceInterrupted(resetTracker: Bool, at wallTime: Timestamp, position: Int) -> [MoodEvent] {
+        ring.discard(upTo: position)
         restartWindows()
         return resetTracker ? tracker.reset(at: wallTime) : []
     }

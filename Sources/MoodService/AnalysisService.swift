@@ -20,6 +20,9 @@ import Synchronization
 /// instead: a window every `hop` seconds *of samples*, as fast as they arrive, none skipped (the
 /// capture loop waits for the ring rather than dropping), and the tracker's time is audio seconds,
 /// so smoothing and dwell behave as they would live. Hours of audio pass in minutes (`scripts/soak`).
+/// Capture may be up to a ring ahead (a whole short file), so a source event there (the file's
+/// `ended`) takes effect only after the hops of samples written before it: the windows, and how many
+/// there are, do not depend on timing.
 ///
 /// The loop runs on its own thread (`AnalysisThread`), not on Swift's cooperative pool: inference
 /// blocks for milliseconds per window. NIO's event loops and the capture thread are separate threads
@@ -71,12 +74,15 @@ public final class AnalysisService: Service {
     private let classifier: any PatchClassifier
     private let hub: EventHub
     private let logger: Logger
-    /// Source interruptions reported by the capture thread, for the loop's next tick.
-    private let interruption = Mutex<Interruption?>(nil)
+    /// Source interruptions reported by the capture thread, oldest first, each for the loop to take at
+    /// its place in the stream.
+    private let interruptions = Mutex<[Interruption]>([])
 
     private struct Interruption {
         var resetTracker: Bool
         var time: Timestamp
+        /// `ring.totalWritten` when it was reported: the samples before it are the old stream's.
+        var position: Int
     }
 
     public init(ring: SampleRing, classifier: any PatchClassifier, input: ModelInput, hub: EventHub, settings: Settings,
@@ -98,15 +104,23 @@ public final class AnalysisService: Service {
     }
 
     /// Called by the capture loop (on its thread) for every source event: published at once; a
-    /// `lost`, `ended` or `recovered` source also restarts the windows at the next tick, and `lost`
-    /// or `ended` returns the announced state to `listening`.
+    /// `lost`, `ended` or `recovered` source also restarts the windows where it happened in the stream
+    /// (the samples before it are analysed as before or dropped, never joined to those after it), and
+    /// `lost` or `ended` returns the announced state to `listening`. On the wall clock that is the next
+    /// tick; on the audio clock, once every whole hop of samples before it has been analysed.
     public func sourceDidChange(_ event: MoodEvent.Source) {
         hub.publish([.source(event)])
         guard event.state != .started else { return }
-        let resetTracker = event.state == .lost || event.state == .ended
-        interruption.withLock { pending in
-            let earlier = pending?.resetTracker ?? false
-            pending = Interruption(resetTracker: earlier || resetTracker, time: event.time)
+        let next = Interruption(resetTracker: event.state == .lost || event.state == .ended, time: event.time,
+                                position: ring.totalWritten)
+        interruptions.withLock { pending in
+            if let last = pending.last, last.position == next.position {
+                // Nothing written in between (a lost then recovered, a ring that is full): one restart.
+                pending[pending.count - 1] = Interruption(resetTracker: last.resetTracker || next.resetTracker,
+                                                          time: next.time, position: next.position)
+            } else {
+                pending.append(next)
+            }
         }
         doorbell.ring()
     }
@@ -143,7 +157,7 @@ public final class AnalysisService: Service {
         var next = clock.now.advanced(bySeconds: settings.hop)
         var classifierFailing = false
         while thread.nap(until: next) {
-            takeInterruption(pipeline)
+            takeInterruptions(pipeline, within: .max)
             if let outcome = pipeline.step(time: clock.now.seconds, wallTime: clock.wallTime) {
                 publish(outcome, pipeline, classifierFailing: &classifierFailing)
             }
@@ -164,13 +178,15 @@ public final class AnalysisService: Service {
         var analysed = 0  // samples taken since the start: the audio clock
         var classifierFailing = false
         while !thread.isStopping {
-            takeInterruption(pipeline)
+            // An interruption a whole hop or more ahead waits until the hops before it are analysed;
+            // the rest of the old stream (less than a hop, like the end of a file) is dropped.
+            takeInterruptions(pipeline, within: hopSamples - 1)
             guard ring.available >= hopSamples else {
                 heartbeat.beat()
                 // Not a hop's worth yet (or the file ended): sleep until capture writes, a source
                 // event or shutdown rings, or 0.1 s passes (the heartbeat's beat while idle).
                 _ = doorbell.wait(timeout: 0.1) {
-                    ring.available >= hopSamples || thread.isStopping || interruption.withLock { $0 != nil }
+                    ring.available >= hopSamples || thread.isStopping || interruptions.withLock { !$0.isEmpty }
                 }
                 continue
             }
@@ -184,10 +200,16 @@ public final class AnalysisService: Service {
         }
     }
 
-    private func takeInterruption(_ pipeline: AnalysisPipeline) {
-        guard let pending = interruption.withLock({ p -> Interruption? in defer { p = nil }; return p }) else { return }
-        let events = pipeline.sourceInterrupted(resetTracker: pending.resetTracker, at: pending.time)
-        if !events.isEmpty { hub.publish(events, tracker: pipeline.tracker, overruns: ring.overruns) }
+    /// Takes, in order, the pending interruptions with at most `samples` unanalysed samples before them
+    /// in the ring (`.max`: all of them).
+    private func takeInterruptions(_ pipeline: AnalysisPipeline, within samples: Int) {
+        while let next = interruptions.withLock({ pending -> Interruption? in
+            guard let first = pending.first, pipeline.samplesBefore(first.position) <= samples else { return nil }
+            return pending.removeFirst()
+        }) {
+            let events = pipeline.sourceInterrupted(resetTracker: next.resetTracker, at: next.time, position: next.position)
+            if !events.isEmpty { hub.publish(events, tracker: pipeline.tracker, overruns: ring.overruns) }
+        }
     }
 
     private func publish(_ outcome: AnalysisPipeline.Outcome, _ pipeline: AnalysisPipeline, classifierFailing: inout Bool) {

@@ -15,16 +15,17 @@ public struct CaptureService: Service {
     public let monitor: StallMonitor
     private let logger: Logger
 
-    /// A capture loop for `spec` writing into `ring`, reporting to `onEvent`.
+    /// A capture loop for `spec` writing samples at `sampleRate` Hz (the model's) into `ring`, reporting to `onEvent`.
     /// - Parameter stallTimeout: `audio.stall_timeout`, seconds; 0 = off. Ignored (off) for a source
     ///   that is not real time (`file+unpaced:`), which waits for the analysis by design.
     /// - Parameter doorbell: shared with the ring's consumer (`AnalysisService.doorbell`), so each
     ///   side of a batch source sleeps until the other has moved, instead of polling.
-    public init(spec: SourceSpec, ring: SampleRing, stallTimeout: Double, logger: Logger, doorbell: Doorbell = Doorbell(),
-                onEvent: @escaping @Sendable (MoodEvent.Source) -> Void) {
+    public init(spec: SourceSpec, ring: SampleRing, sampleRate: Int, stallTimeout: Double, logger: Logger,
+                doorbell: Doorbell = Doorbell(), onEvent: @escaping @Sendable (MoodEvent.Source) -> Void) {
         let monitor = StallMonitor(timeout: spec.isRealTime ? stallTimeout : 0, name: spec.description, onEvent: onEvent)
         self.monitor = monitor
-        self.loop = CaptureLoop(spec: spec, ring: ring, doorbell: doorbell, onEvent: { monitor.sourceDidChange($0) })
+        self.loop = CaptureLoop(spec: spec, ring: ring, sampleRate: sampleRate, doorbell: doorbell,
+                                onEvent: { monitor.sourceDidChange($0) })
         self.logger = logger
     }
 

@@ -39,14 +39,14 @@ public struct Daemon: Sendable {
     /// Builds every part; starts nothing.
     /// - Parameters:
     ///   - input: the model file's `input` (`MoodClassifier.input`): the front end, the patch (the
-    ///     classifier's) and the sample rate, which must be the one capture delivers
-    ///     (`AudioFileDecoder.outputSampleRate`; the model's loader refuses another with one line).
+    ///     classifier's) and the sample rate capture delivers, which must be one of
+    ///     `AudioFileDecoder.outputSampleRates` (moodd's model loader refuses another with one line).
     ///   - environment: for `$NOTIFY_SOCKET`, `$WATCHDOG_USEC`, `$WATCHDOG_PID`.
     public init(
         config: Config, classifier: any PatchClassifier, input: ModelInput, environment: [String: String], logger: Logger
     ) {
-        precondition(input.sampleRate == AudioFileDecoder.outputSampleRate,
-                     "capture delivers \(AudioFileDecoder.outputSampleRate) Hz, the model takes \(input.sampleRate) Hz")
+        precondition(AudioFileDecoder.outputSampleRates.contains(input.sampleRate),
+                     "capture cannot deliver \(input.sampleRate) Hz, the model's rate")
         self.config = config
         ring = SampleRing(capacity: SampleRing.capacity(seconds: Self.ringSeconds, sampleRate: input.sampleRate))
         self.logger = logger
@@ -87,11 +87,11 @@ public struct Daemon: Sendable {
         }
     }
 
-    /// The capture of `config.source` into `ring`, reporting through `reportSource` and sharing the
-    /// analysis's doorbell: the service `serviceGroup(capture:)` runs in `moodd run`.
+    /// The capture of `config.source` into `ring` at the model's rate, reporting through `reportSource`
+    /// and sharing the analysis's doorbell: the service `serviceGroup(capture:)` runs in `moodd run`.
     public func makeCapture() -> CaptureService {
-        CaptureService(spec: config.source, ring: ring, stallTimeout: config.stallTimeout, logger: logger,
-                       doorbell: analysis.doorbell, onEvent: reportSource)
+        CaptureService(spec: config.source, ring: ring, sampleRate: analysis.input.sampleRate,
+                       stallTimeout: config.stallTimeout, logger: logger, doorbell: analysis.doorbell, onEvent: reportSource)
     }
 
     /// The capture loop's event callback: `makeCapture` hands it to the capture service.

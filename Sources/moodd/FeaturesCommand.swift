@@ -10,9 +10,9 @@ struct FeaturesCommand: ParsableCommand {
         commandName: "features",
         abstract: "Write an audio file's log-mel frames (the CNN's input) as a float32 .npy [frames, n_mels].",
         discussion: """
-            The file is decoded, mixed to mono, resampled to 16 kHz and cut into frames as the model's \
-            `input` says (musicnn: 512 samples every 256, 96 mel bands), centred like librosa's \
-            center=True. See docs/frontend.md.
+            The file is decoded, mixed to mono, resampled to the model's rate and cut into frames as the \
+            model's `input` says (musicnn: 16 kHz, 512 samples every 256, 96 mel bands), centred like \
+            librosa's center=True. See docs/frontend.md.
             """
     )
 

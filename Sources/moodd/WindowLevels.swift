@@ -3,11 +3,11 @@ import Glibc
 #endif
 
 /// The RMS level of `moodd classify`'s windows, from the decoded samples: the offline twin of the
-/// daemon's silence gate (`MoodTracker.isSilent`), which measures the latest 3 s of samples.
+/// daemon's silence gate (`MoodTracker.isSilent`), which measures the samples of its latest patch.
 ///
-/// Keeps one sum of squares per frame hop (256 samples, 16 ms), so a window of frames `[a, b)` has the
-/// level of samples `[a * hop, b * hop)`: 187 frames are 47 872 samples, the daemon's 3-s window to
-/// within 8 ms. 8 bytes per hop: 1.8 MB for an hour of audio.
+/// Keeps one sum of squares per frame hop (musicnn: 256 samples, 16 ms), so a window of frames `[a, b)`
+/// has the level of samples `[a * hop, b * hop)`: 187 frames are 47 872 samples, the daemon's level
+/// window (`AnalysisPipeline.windowSamples`). 8 bytes per hop: 1.8 MB for an hour of audio at 16 kHz.
 struct WindowLevels {
     /// Samples per frame hop.
     let hop: Int

@@ -35,20 +35,26 @@ struct ALSAAudioSourceTests {
         return dir
     }()
 
-    @Test(arguments: cases)
-    func capturesTheFileBitExactly(rate: Int, channels: Int) throws {
+    /// Every device layout, delivered at musicnn's 16 kHz and at another model's 22.05 kHz.
+    @Test(arguments: cases, [16000, 22050])
+    func capturesTheFileBitExactly(device: (rate: Int, channels: Int), sampleRate: Int) throws {
+        let (rate, channels) = device
         let dir = Self.directory
-        let source = try ALSAAudioSource(device: "moodtest_\(rate)_\(channels)", captureRate: rate, captureChannels: channels)
+        let source = try ALSAAudioSource(device: "moodtest_\(rate)_\(channels)", sampleRate: sampleRate, captureRate: rate,
+                                         captureChannels: channels)
+        #expect(source.sampleRate == sampleRate)
         let frames = rate * 6 / 10 + 7
         let input = LiveSignal.s16(frames: frames, channels: channels, rate: rate)
         // Past the end of `infile` the plugin does not give zeros here (alsa-lib 1.2.8 repeats
         // stale buffer contents), so only the output that the file's samples determine is compared:
         // what the resampler gives for them without being told the input ended.
-        let expected = try LiveSignal.resampled(LiveSignal.mono(s16: input, channels: channels), rate: rate, finish: false)
+        let expected = try LiveSignal.resampled(LiveSignal.mono(s16: input, channels: channels), rate: rate, to: sampleRate,
+                                                finish: false)
         let (captured, ended) = try LiveSignal.read(source, count: expected.count)
         #expect(!ended)
         #expect(captured.count >= expected.count)
-        #expect(expected.count > frames * 16000 / rate - 600)  // all but the filter's reach past the end
+        // All but the filter's reach past the end.
+        #expect(expected.count > frames * sampleRate / rate - 600 * sampleRate / 16000)
         #expect(LiveSignal.maxAbsDiff(captured[0..<expected.count], expected[...]) == 0)
         #expect(source.overruns == 0)
         _ = dir
@@ -56,7 +62,7 @@ struct ALSAAudioSourceTests {
 
     @Test func negotiatesWhatTheDeviceOffers() throws {
         _ = Self.directory
-        let source = try ALSAAudioSource(device: "moodtest_48000_2")
+        let source = try ALSAAudioSource(device: "moodtest_48000_2", sampleRate: 16000)
         try source.open()
         defer { source.close() }
         let n = try #require(source.negotiated)
@@ -69,7 +75,7 @@ struct ALSAAudioSourceTests {
 
     @Test func missingDeviceIsUnavailableWithALSAsWords() throws {
         _ = Self.directory
-        let source = try ALSAAudioSource(device: "no_such_pcm")
+        let source = try ALSAAudioSource(device: "no_such_pcm", sampleRate: 16000)
         #expect {
             try source.open()
         } throws: { error in
@@ -82,9 +88,12 @@ struct ALSAAudioSourceTests {
     }
 
     @Test func rejectsBadParameters() {
-        #expect(throws: AudioSourceError.self) { try ALSAAudioSource(device: "") }
-        #expect(throws: AudioSourceError.self) { try ALSAAudioSource(captureRate: 0) }
-        #expect(throws: AudioSourceError.self) { try ALSAAudioSource(captureChannels: 64) }
+        #expect(throws: AudioSourceError.self) { try ALSAAudioSource(device: "", sampleRate: 16000) }
+        #expect(throws: AudioSourceError.self) { try ALSAAudioSource(sampleRate: 16000, captureRate: 0) }
+        #expect(throws: AudioSourceError.self) { try ALSAAudioSource(sampleRate: 16000, captureChannels: 64) }
+        #expect(throws: AudioSourceError(source: "alsa:default", kind: .failed, detail: "sample rate 4000 Hz, not 8000...192000")) {
+            try ALSAAudioSource(sampleRate: 4000)
+        }
     }
 }
 

@@ -27,14 +27,14 @@ import Testing
     func refusesAtOpen(name: String, reason: Reason, detail: String?) {
         let path = Fixtures.path("audio/" + name)
         #expect(throws: AudioError(source: path, reason: reason, detail: detail)) {
-            try AudioFileDecoder(path: path)
+            try AudioFileDecoder(path: path, sampleRate: 16000)
         }
     }
 
     @Test func oneLineDescriptionNamesTheFileAndTheReason() {
         let path = Fixtures.path("audio/bad_text.wav")
         do {
-            _ = try AudioFileDecoder(path: path)
+            _ = try AudioFileDecoder(path: path, sampleRate: 16000)
             Issue.record("opened a text file")
         } catch {
             #expect(error.description == "\(path): not a recognised audio file (libsndfile: Format not recognised)")
@@ -46,7 +46,7 @@ import Testing
     /// A FLAC stream cut mid-way: the blocks before the cut come out, then the read throws, then 0.
     @Test func cutFlacThrowsWhereTheStreamLosesSync() throws {
         let path = Fixtures.path("audio/bad_data_cut_flac.flac")
-        let decoder = try AudioFileDecoder(path: path)
+        let decoder = try AudioFileDecoder(path: path, sampleRate: 16000)
         var buffer = [Float](repeating: 0, count: 1000)
         var samples = 0
         do {
@@ -67,7 +67,7 @@ import Testing
     /// libsndfile 1.2.0 opens this half Vorbis file (length unknown) but decodes no frame from it.
     @Test func cutVorbisWithNothingDecodableThrowsNoAudio() throws {
         let path = Fixtures.path("audio/bad_data_cut_ogg.ogg")
-        let decoder = try AudioFileDecoder(path: path)
+        let decoder = try AudioFileDecoder(path: path, sampleRate: 16000)
         #expect(decoder.sourceFrames == nil)
         #expect(throws: AudioError(source: path, reason: .noAudio, detail: "no frame could be decoded")) {
             var buffer = [Float](repeating: 0, count: 1000)
@@ -78,16 +78,16 @@ import Testing
     @Test func missingFile() {
         let path = "/nonexistent-moodd/song.mp3"
         #expect(throws: AudioError(source: path, reason: .notFound, detail: "open: No such file or directory")) {
-            try AudioFileDecoder(path: path)
+            try AudioFileDecoder(path: path, sampleRate: 16000)
         }
         #expect(throws: AudioError(source: "", reason: .notFound, detail: "open: No such file or directory")) {
-            try AudioFileDecoder(path: "")
+            try AudioFileDecoder(path: "", sampleRate: 16000)
         }
     }
 
     @Test func directory() {
         let path = Fixtures.path("audio")
-        #expect(throws: AudioError(source: path, reason: .isDirectory)) { try AudioFileDecoder(path: path) }
+        #expect(throws: AudioError(source: path, reason: .isDirectory)) { try AudioFileDecoder(path: path, sampleRate: 16000) }
     }
 
     /// A FIFO with no writer: opening it for reading would block forever without O_NONBLOCK.
@@ -95,7 +95,7 @@ import Testing
         let dir = try TemporaryDirectory()
         let path = dir.path + "/pipe.wav"
         #expect(mkfifo(path, 0o600) == 0)
-        #expect(throws: AudioError(source: path, reason: .notRegularFile)) { try AudioFileDecoder(path: path) }
+        #expect(throws: AudioError(source: path, reason: .notRegularFile)) { try AudioFileDecoder(path: path, sampleRate: 16000) }
     }
 
     @Test func symlinkLoopIsUnreadable() throws {
@@ -104,7 +104,7 @@ import Testing
         #expect(symlink(dir.path + "/a.wav", dir.path + "/b.wav") == 0)
         let path = dir.path + "/a.wav"
         #expect(throws: AudioError(source: path, reason: .unreadable, detail: "open: Too many levels of symbolic links")) {
-            try AudioFileDecoder(path: path)
+            try AudioFileDecoder(path: path, sampleRate: 16000)
         }
     }
 
@@ -118,7 +118,7 @@ import Testing
             .write(to: URL(fileURLWithPath: path))
         #expect(chmod(path, 0) == 0)
         #expect(throws: AudioError(source: path, reason: .permissionDenied, detail: "open: Permission denied")) {
-            try AudioFileDecoder(path: path)
+            try AudioFileDecoder(path: path, sampleRate: 16000)
         }
     }
 
@@ -135,7 +135,7 @@ import Testing
         let path = Fixtures.path("audio/sine440_8000_mono_s16.wav")
         #expect(throws: AudioError(source: path, reason: .invalidParameter,
                                    detail: "blockFrames \(blockFrames), not 1...65536")) {
-            try AudioFileDecoder(path: path, blockFrames: blockFrames)
+            try AudioFileDecoder(path: path, sampleRate: 16000, blockFrames: blockFrames)
         }
     }
 }

@@ -90,7 +90,7 @@ import Testing
         samples.replaceSubrange(1000..<(1000 + huge.count), with: huge)
         samples[2000] = 65536  // the limit itself is kept
         try WAVWriter.write(samples, sampleRate: rate, to: path)
-        let decoder = try AudioFileDecoder(path: path)
+        let decoder = try AudioFileDecoder(path: path, sampleRate: 16000)
         var out = [Float](repeating: .nan, count: 8000)
         let n = try decoder.read(into: &out)
         #expect(n == (rate == 16000 ? 4000 : 1452))
@@ -110,7 +110,7 @@ import Testing
             #expect(try Decode.all(path).count == 1600)
         } else {
             #expect(throws: AudioError(source: path, reason: .malformedFile, detail: "sample rate \(rate) Hz, below 1000 Hz")) {
-                try AudioFileDecoder(path: path)
+                try AudioFileDecoder(path: path, sampleRate: 16000)
             }
         }
     }
@@ -120,7 +120,7 @@ import Testing
         var decoder: AudioFileDecoder?
         var total = 0
         do {
-            let opened = try AudioFileDecoder(path: path, blockFrames: blockFrames)
+            let opened = try AudioFileDecoder(path: path, sampleRate: 16000, blockFrames: blockFrames)
             decoder = opened
             var buffer = [Float](repeating: .nan, count: chunk)
             while true {
@@ -147,7 +147,7 @@ import Testing
         guard let decoder else { throw FuzzFailure("no decoder and no error") }
         let frames = decoder.framesDecoded
         let rate = decoder.sourceSampleRate
-        let expected = rate == AudioFileDecoder.outputSampleRate
+        let expected = rate == 16000
             ? frames : Int((Double(frames) * (16000 / Double(rate))).rounded(.up))
         guard total == decoder.samplesRead, total == expected, total > 0 else {
             throw FuzzFailure("\(total) samples read, decoder counted \(decoder.samplesRead), \(frames) frames at \(rate) Hz give \(expected)")

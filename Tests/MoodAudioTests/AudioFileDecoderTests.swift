@@ -46,9 +46,49 @@ import Testing
         #expect(Decode.maxAbsDiff(decoded, reference) <= tolerance)
     }
 
+    /// At the rates other models ask for, against `librosa.load(path, sr=rate)` (Tests/Fixtures/rates/,
+    /// make_rate_fixtures.py): up- and downsampling by integer and other ratios, and a file already at
+    /// the rate, passed through. Bit-identical, as at 16 kHz.
+    static let otherRates: [(name: String, rate: Int)] = [
+        ("sine440_8000_mono_s16.wav", 22050),
+        ("sine440_16000_mono_s16.wav", 22050),
+        ("sine440_22050_mono_s24.wav", 22050),
+        ("chirp_48000_mono_s32.wav", 22050),
+        ("music_44100_stereo_s16.flac", 22050),
+        ("music_48000_stereo_opus.opus", 22050),
+        ("music_44100_stereo_mp3.mp3", 22050),
+        ("sine440_48000_stereo_s24.wav", 44100),
+        ("noise_16000_stereo_f32.wav", 44100),
+    ]
+
+    @Test(arguments: otherRates)
+    func matchesLibrosaAtTheModelsRate(name: String, rate: Int) throws {
+        let stem = name.split(separator: ".").dropLast().joined(separator: ".")
+        let reference = try Fixtures.npy("rates/\(stem).\(rate).npy").values
+        let decoder = try AudioFileDecoder(path: Fixtures.path("audio/" + name), sampleRate: rate)
+        #expect(decoder.sampleRate == rate)
+        #expect(decoder.expectedSampleCount == reference.count)
+        let decoded = try Decode.all(Fixtures.path("audio/" + name), sampleRate: rate)
+        #expect(decoded.count == reference.count)
+        #expect(Decode.maxAbsDiff(decoded, reference) == 0)
+    }
+
+    /// A rate no model may ask for is refused before the file is opened, in one line.
+    @Test(arguments: [0, -16000, 7999, 192_001])
+    func refusesAnOutputRateOutsideTheRange(rate: Int) {
+        let path = Fixtures.path("audio/sine440_16000_mono_s16.wav")
+        #expect {
+            _ = try AudioFileDecoder(path: path, sampleRate: rate)
+        } throws: { error in
+            let e = error as! AudioError
+            return e.reason == .invalidParameter
+                && e.description == "\(path): \(e.reason.text) (output sample rate \(rate) Hz, not 8000...192000)"
+        }
+    }
+
     @Test(arguments: references.map(\.0))
     func lengthIsCeilOfFramesTimesRatio(name: String) throws {
-        let decoder = try AudioFileDecoder(path: Fixtures.path("audio/" + name))
+        let decoder = try AudioFileDecoder(path: Fixtures.path("audio/" + name), sampleRate: 16000)
         var buffer = [Float](repeating: 0, count: 100_000)
         let n = try decoder.read(into: &buffer)
         #expect(try decoder.read(into: &buffer) == 0)
@@ -70,7 +110,7 @@ import Testing
         ("music_44100_stereo_mp3.mp3", 44100, 2, AudioFileFormat(container: .mpeg, encoding: .mpegLayer3), 44105),
     ])
     func reportsTheSource(name: String, rate: Int, channels: Int, format: AudioFileFormat, frames: Int) throws {
-        let decoder = try AudioFileDecoder(path: Fixtures.path("audio/" + name))
+        let decoder = try AudioFileDecoder(path: Fixtures.path("audio/" + name), sampleRate: 16000)
         #expect(decoder.sourceSampleRate == rate)
         #expect(decoder.sourceChannels == channels)
         #expect(decoder.sourceFormat == format)
@@ -98,7 +138,7 @@ import Testing
     }
 
     @Test func readsNothingIntoAnEmptyBufferAndZeroAfterTheEnd() throws {
-        let decoder = try AudioFileDecoder(path: Fixtures.path("audio/sine440_44100_stereo_s16.wav"))
+        let decoder = try AudioFileDecoder(path: Fixtures.path("audio/sine440_44100_stereo_s16.wav"), sampleRate: 16000)
         var empty: [Float] = []
         #expect(try decoder.read(into: &empty) == 0)
         var buffer = [Float](repeating: 0, count: 20_000)
@@ -113,7 +153,7 @@ import Testing
     /// NaN at [100, L], +inf at [5000, R], -inf at [5001, L] and NaN in both channels of 9000..<9010.
     @Test func zeroesAndCountsNonFiniteSamples() throws {
         let name = "nonfinite_44100_stereo_f32.wav"
-        let decoder = try AudioFileDecoder(path: Fixtures.path("audio/" + name))
+        let decoder = try AudioFileDecoder(path: Fixtures.path("audio/" + name), sampleRate: 16000)
         var out = [Float](repeating: 0, count: 10_000)
         let n = try decoder.read(into: &out)
         let reference = try Fixtures.npy(Self.referencePath(name)).values
@@ -126,7 +166,7 @@ import Testing
     /// A stream ending clearly before its claimed length returns the audio before the cut, then
     /// throws `.truncated` instead of passing for a shorter song.
     @Test func truncatedMP3IsRefusedAtTheCut() throws {
-        let decoder = try AudioFileDecoder(path: Fixtures.path("audio/bad_data_cut_mp3.mp3"))
+        let decoder = try AudioFileDecoder(path: Fixtures.path("audio/bad_data_cut_mp3.mp3"), sampleRate: 16000)
         #expect(decoder.sourceFrames == 44105)
         var out = [Float](repeating: 0, count: 4000)
         #expect(try decoder.read(into: &out) == 4000)
@@ -143,10 +183,10 @@ import Testing
         let cut = Fixtures.path("audio/bad_data_cut_wav.wav")
         #expect(throws: AudioError(source: cut, reason: .truncated,
                                    detail: "the data chunk claims 1600 bytes, the file holds 600")) {
-            _ = try AudioFileDecoder(path: cut)
+            _ = try AudioFileDecoder(path: cut, sampleRate: 16000)
         }
         let streamed = Fixtures.path("audio/bad_absurd_length.wav")
-        let decoder = try AudioFileDecoder(path: streamed)
+        let decoder = try AudioFileDecoder(path: streamed, sampleRate: 16000)
         #expect(decoder.sourceFrames == 800)
         #expect(try Decode.all(streamed).count == 1600)
     }

@@ -10,6 +10,7 @@ import Testing
 /// delivers `samplesPerOpen` samples of ones and is lost (`lostAfterwards`) or ends.
 final class ScriptedSource: AudioSource {
     let description = "scripted"
+    let sampleRate = 16000
     var failOpens: Int
     let samplesPerOpen: Int
     let lostAfterwards: Bool
@@ -97,12 +98,14 @@ struct CaptureLoopTests {
     }
 
     /// An unpaced file is a batch source: capture waits for a slow consumer instead of dropping, so
-    /// every decoded sample reaches the ring, in order.
-    @Test func unpacedFileIsLossless() throws {
+    /// every decoded sample reaches the ring, in order, at the rate asked for (the model's).
+    @Test(arguments: [16000, 22050])
+    func unpacedFileIsLossless(sampleRate: Int) throws {
         let path = Fixtures.path("audio/sine440_16000_mono_s16.wav")
         let ring = SampleRing(capacity: 512)
         let log = SourceEventRecorder()
-        let loop = CaptureLoop(spec: try SourceSpec(parsing: "file+unpaced:" + path), ring: ring, onEvent: log.append)
+        let loop = CaptureLoop(spec: try SourceSpec(parsing: "file+unpaced:" + path), ring: ring, sampleRate: sampleRate,
+                               onEvent: log.append)
         #expect(loop.lossless)
         try loop.start()
         defer { loop.stop() }
@@ -112,7 +115,7 @@ struct CaptureLoopTests {
             loop.doorbell.ring()  // room: the loop sleeps on it
             usleep(200)
         }
-        let decoder = try AudioFileDecoder(path: path)
+        let decoder = try AudioFileDecoder(path: path, sampleRate: sampleRate)
         var expected: [Float] = []
         let block = UnsafeMutableBufferPointer<Float>.allocate(capacity: 4096)
         defer { block.deallocate() }
@@ -127,7 +130,7 @@ struct CaptureLoopTests {
         let ring = SampleRing(capacity: 1 << 16)
         let log = SourceEventRecorder()
         let spec = try SourceSpec(parsing: "file+loop:" + Fixtures.path("audio/sine440_16000_mono_s16.wav"))
-        let loop = CaptureLoop(spec: spec, ring: ring, onEvent: log.append)
+        let loop = CaptureLoop(spec: spec, ring: ring, sampleRate: 16000, onEvent: log.append)
         try loop.start()
         #expect(log.wait(for: .started, timeout: 2) != nil)
         usleep(300_000)
@@ -158,7 +161,7 @@ struct CaptureLoopTests {
     @Test func unfixableErrorEnds() throws {
         let log = SourceEventRecorder()
         let loop = CaptureLoop(spec: .file(path: "/nonexistent.wav", loop: false, paced: true),
-                               ring: SampleRing(capacity: 1024), onEvent: log.append)
+                               ring: SampleRing(capacity: 1024), sampleRate: 16000, onEvent: log.append)
         try loop.start()
         let ended = try #require(log.wait(for: .ended, timeout: 2))
         #expect(ended.event.reason == "file:/nonexistent.wav: source failed (/nonexistent.wav: no such file (open: No such file or directory))")

@@ -2,10 +2,12 @@ import MoodAudio
 
 /// Test helpers shared by the MoodAudio suites.
 enum Decode {
-    /// Every sample of `path`, read `chunk` samples at a time from a decoder reading `blockFrames`
-    /// source frames per libsndfile call.
-    static func all(_ path: String, blockFrames: Int = 4096, chunk: Int = 1000) throws(AudioError) -> [Float] {
-        let decoder = try AudioFileDecoder(path: path, blockFrames: blockFrames)
+    /// Every sample of `path` at `sampleRate` Hz (default: the `.16k.npy` references' rate), read
+    /// `chunk` samples at a time from a decoder reading `blockFrames` source frames per libsndfile call.
+    static func all(_ path: String, sampleRate: Int = 16000, blockFrames: Int = 4096, chunk: Int = 1000)
+        throws(AudioError) -> [Float]
+    {
+        let decoder = try AudioFileDecoder(path: path, sampleRate: sampleRate, blockFrames: blockFrames)
         var out: [Float] = []
         var buffer = [Float](repeating: .nan, count: chunk)
         while true {

@@ -87,11 +87,11 @@ enum LiveSignal {
         mono(s16.map { Float($0) * (1 / 32768) }, channels: channels)
     }
 
-    /// `x` through a fresh `Resampler` to 16 kHz in blocks of 960; with `finish`, the tail too.
-    /// At 16 kHz `x` comes back as it is.
-    static func resampled(_ x: [Float], rate: Int, finish: Bool) throws -> [Float] {
-        guard rate != 16000 else { return x }
-        let r = try Resampler(inputRate: Double(rate), outputRate: 16000)
+    /// `x` through a fresh `Resampler` from `rate` to `outputRate` in blocks of 960; with `finish`,
+    /// the tail too. At equal rates `x` comes back as it is.
+    static func resampled(_ x: [Float], rate: Int, to outputRate: Int = 16000, finish: Bool) throws -> [Float] {
+        guard rate != outputRate else { return x }
+        let r = try Resampler(inputRate: Double(rate), outputRate: Double(outputRate))
         var out: [Float] = []
         var buffer = [Float](repeating: 0, count: 4096)
         var start = 0
@@ -118,7 +118,7 @@ enum LiveSignal {
         try source.open()
         defer { source.close() }
         var out: [Float] = []
-        var buffer = [Float](repeating: .nan, count: AudioSources.recommendedReadCapacity)
+        var buffer = [Float](repeating: .nan, count: AudioSources.readCapacity(sampleRate: source.sampleRate))
         let deadline = monotonic() + timeout
         while out.count < count, monotonic() < deadline {
             guard let n = try buffer.withUnsafeMutableBufferPointer({ try source.read(into: $0) }) else {

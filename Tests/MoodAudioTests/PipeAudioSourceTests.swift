@@ -28,18 +28,22 @@ struct PipeAudioSourceTests {
         return fds[0]
     }
 
-    @Test(arguments: [(48000, 2, 4099), (44100, 1, 333), (16000, 1, 1000), (22050, 6, 7)])
-    func readsExactlyWhatWasWrittenThenEnds(rate: Int, channels: Int, piece: Int) throws {
+    /// Each PCM layout, delivered at musicnn's 16 kHz and at another model's rate (22.05 kHz: the
+    /// 22.05 kHz PCM passes through unresampled; 44.1 kHz: 16 kHz PCM upsampled).
+    @Test(arguments: [(48000, 2, 4099, 16000), (44100, 1, 333, 16000), (16000, 1, 1000, 16000), (22050, 6, 7, 16000),
+                      (48000, 2, 4099, 22050), (22050, 1, 333, 22050), (16000, 3, 1000, 44100)])
+    func readsExactlyWhatWasWrittenThenEnds(rate: Int, channels: Int, piece: Int, sampleRate: Int) throws {
         let frames = rate / 2 + 3
         let input = LiveSignal.s16(frames: frames, channels: channels, rate: rate)
         var bytes = LiveSignal.bytes(input)
         bytes.append(contentsOf: [1, 2, 3].prefix(2 * channels - 1))  // a partial frame at EOF: dropped
         let fd = Self.pipe(writing: bytes, piece: piece)
         defer { close(fd) }
-        let source = try PipeAudioSource(descriptor: fd, sampleRate: rate, channels: channels)
+        let source = try PipeAudioSource(descriptor: fd, inputRate: rate, channels: channels, sampleRate: sampleRate)
         let (captured, ended) = try LiveSignal.read(source)
         #expect(ended)
-        let expected = try LiveSignal.resampled(LiveSignal.mono(s16: input, channels: channels), rate: rate, finish: true)
+        let expected = try LiveSignal.resampled(LiveSignal.mono(s16: input, channels: channels), rate: rate, to: sampleRate,
+                                                finish: true)
         #expect(captured.count == expected.count)
         #expect(LiveSignal.maxAbsDiff(captured[...], expected[...]) == 0)
     }
@@ -49,7 +53,7 @@ struct PipeAudioSourceTests {
         var fds: [Int32] = [0, 0]
         #expect(Glibc.pipe(&fds) == 0)
         defer { close(fds[0]); close(fds[1]) }
-        let source = try PipeAudioSource(descriptor: fds[0], sampleRate: 48000, channels: 2)
+        let source = try PipeAudioSource(descriptor: fds[0], inputRate: 48000, channels: 2, sampleRate: 16000)
         try source.open()
         var buffer = [Float](repeating: 0, count: 1600)
         let t0 = monotonic()
@@ -68,7 +72,7 @@ struct PipeAudioSourceTests {
         let ring = SampleRing(capacity: 1 << 16)
         let log = SourceEventRecorder()
         let loop = CaptureLoop(name: "stdin:48000:2", ring: ring, makeSource: { () throws(AudioSourceError) in
-            try PipeAudioSource(descriptor: fd, sampleRate: rate, channels: channels)
+            try PipeAudioSource(descriptor: fd, inputRate: rate, channels: channels, sampleRate: 16000)
         }, onEvent: log.append)
         try loop.start()
         defer { loop.stop() }
@@ -86,7 +90,7 @@ struct PipeAudioSourceTests {
     }
 
     @Test func badDescriptorFailsOnRead() throws {
-        let source = try PipeAudioSource(descriptor: 987, sampleRate: 16000, channels: 1)
+        let source = try PipeAudioSource(descriptor: 987, inputRate: 16000, channels: 1, sampleRate: 16000)
         try source.open()
         var buffer = [Float](repeating: 0, count: 1600)
         #expect {

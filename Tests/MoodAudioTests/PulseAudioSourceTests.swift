@@ -6,7 +6,8 @@ import MoodTestKit
 import Testing
 
 /// End to end against a real PulseAudio server (no sound card): paplay -> null sink -> monitor ->
-/// `PulseAudioSource` -> 16 kHz; then the server dies and comes back under a running `CaptureLoop`.
+/// `PulseAudioSource` -> the model's rate (16 and 22.05 kHz); then the server dies and comes back
+/// under a running `CaptureLoop`.
 @Suite(.enabled(if: PulseServer.isAvailable, Comment(rawValue: PulseServer.skipReason)), .serialized, .timeLimit(.minutes(1)))
 struct PulseAudioSourceTests {
     static let fixture = Fixtures.path("audio/sine440_48000_stereo_s24.wav")
@@ -25,7 +26,8 @@ struct PulseAudioSourceTests {
         return out
     }
 
-    @Test func capturesWhatIsPlayedThenLosesAndRecoversTheServer() async throws {
+    @Test(arguments: [16000, 22050])
+    func capturesWhatIsPlayedThenLosesAndRecoversTheServer(sampleRate: Int) async throws {
         // Real time and blocking reads: on a thread of its own, never the cooperative pool's (two
         // threads here), which the other tests need meanwhile.
         try await offPool {
@@ -37,7 +39,7 @@ struct PulseAudioSourceTests {
             let log = SourceEventRecorder()
             let address = server.address
             let loop = CaptureLoop(name: "pulse:spk.monitor", ring: ring, makeSource: { () throws(AudioSourceError) in
-                try PulseAudioSource(source: "spk.monitor", server: address)
+                try PulseAudioSource(source: "spk.monitor", sampleRate: sampleRate, server: address)
             }, onEvent: log.append)
             try loop.start()
             defer { loop.stop() }
@@ -50,21 +52,22 @@ struct PulseAudioSourceTests {
             ring.read(appendingTo: &captured, maxCount: ring.available)
 
             // Expected: the same 48 kHz stream (k samples of silence, then the fixture, then silence)
-            // through the same mean + Resampler chain. The coarse 16 kHz lag comes from
-            // cross-correlation with AudioFileDecoder's output; k is then searched around 3 x lag.
-            let reference = try Decode.all(Self.fixture)
+            // through the same mean + Resampler chain. The coarse lag (at `sampleRate`) comes from
+            // cross-correlation with AudioFileDecoder's output; k is then searched around lag x 48000 / sampleRate.
+            let reference = try Decode.all(Self.fixture, sampleRate: sampleRate)
             let x48 = try Self.fixtureMono48k()
             let lag = Self.bestLag(captured, reference)
+            let centre = lag * 48000 / sampleRate
             var best: (k: Int, error: Float) = (-1, .infinity)
-            for k in max(0, 3 * lag - 4)...(3 * lag + 4) {
+            for k in max(0, centre - 6)...(centre + 6) {
                 let stream = [Float](repeating: 0, count: k) + x48 + [Float](repeating: 0, count: 48000)
-                let expected = try LiveSignal.resampled(stream, rate: 48000, finish: false)
+                let expected = try LiveSignal.resampled(stream, rate: 48000, to: sampleRate, finish: false)
                 let m = min(captured.count, expected.count)
                 let e = LiveSignal.maxAbsDiff(captured[0..<m], expected[0..<m])
                 if e < best.error { best = (k, e) }
             }
             let vsLibrosa = LiveSignal.maxAbsDiff(captured[lag..<lag + reference.count], reference[...])
-            print("pulse e2e: \(captured.count) samples, lag \(lag) at 16 kHz, k = \(best.k) at 48 kHz, "
+            print("pulse e2e: \(captured.count) samples, lag \(lag) at \(sampleRate) Hz, k = \(best.k) at 48 kHz, "
                   + "max |error| vs the same chain \(best.error), vs AudioFileDecoder at the integer lag \(vsLibrosa)")
             #expect(captured.count > reference.count + lag)
             // Measured 0: the server passes s24 -> float32 exactly and the chain is the same code.
@@ -85,7 +88,7 @@ struct PulseAudioSourceTests {
                   + "lost frames (outage) \(recovered.event.lostFrames); capture thread CPU \(loop.counters.cpuSeconds) s "
                   + "for \(loop.counters.samples) samples")
             #expect(recovered.at - backAt < 5)
-            #expect(recovered.event.lostFrames > 16000 / 2)  // the outage was > 0.7 s
+            #expect(recovered.event.lostFrames > sampleRate / 2)  // the outage was > 0.7 s, counted at sampleRate
             #expect(log.states.filter { $0 == .lost }.count == 1)  // once per outage
 
             // Capture continues after the recovery.
@@ -115,7 +118,7 @@ struct PulseAudioSourceTests {
         let address = server.address
         let loop = CaptureLoop(name: "pulse:spk.monitor", ring: SampleRing(capacity: 1 << 16), clock: clock,
                                makeSource: { () throws(AudioSourceError) in
-            try PulseAudioSource(source: "spk.monitor", server: address)
+            try PulseAudioSource(source: "spk.monitor", sampleRate: 16000, server: address)
         }, onEvent: log.append)
         try loop.start()
         defer { loop.stop() }
@@ -137,19 +140,20 @@ struct PulseAudioSourceTests {
         #expect(log.states == [.started, .lost, .recovered])
     }
 
-    /// With fragsize 20 ms reads come every ~20 ms (not in 2 s lumps); the server's latency
-    /// estimate stays small. Also measures the capture thread's CPU use.
-    @Test func deliversSmallFragmentsWithLowLatency() async throws {
+    /// With fragsize 20 ms reads come every ~20 ms (not in 2 s lumps), at the rate asked for; the
+    /// server's latency estimate stays small. Also measures the capture thread's CPU use.
+    @Test(arguments: [16000, 22050])
+    func deliversSmallFragmentsWithLowLatency(sampleRate: Int) async throws {
         // Real time and blocking reads: on a thread of its own, never the cooperative pool's (two
         // threads here), which the other tests need meanwhile.
         try await offPool {
             let server = try PulseServer(sink: "rate=48000 channels=2 format=s16le")
             try server.start()
             defer { server.kill() }
-            let source = try PulseAudioSource(source: "spk.monitor", server: server.address)
+            let source = try PulseAudioSource(source: "spk.monitor", sampleRate: sampleRate, server: server.address)
             try source.open()
             defer { source.close() }
-            var buffer = [Float](repeating: 0, count: AudioSources.recommendedReadCapacity)
+            var buffer = [Float](repeating: 0, count: AudioSources.readCapacity(sampleRate: sampleRate))
             var intervals: [Double] = []
             var latencies: [Double] = []
             var total = 0
@@ -171,19 +175,19 @@ struct PulseAudioSourceTests {
             let sorted = intervals.dropFirst(5).sorted()
             let median = sorted[sorted.count / 2], p99 = sorted[sorted.count * 99 / 100]
             let latencySorted = latencies.sorted()
-            print("pulse fragments: \(intervals.count) reads in \(wall) s, median interval \(median * 1000) ms, "
+            print("pulse fragments at \(sampleRate) Hz: \(intervals.count) reads in \(wall) s, median interval \(median * 1000) ms, "
                   + "p99 \(p99 * 1000) ms, pa latency median \(latencySorted[latencySorted.count / 2] * 1000) ms, "
                   + "max \((latencySorted.last ?? 0) * 1000) ms; CPU \(cpu) s = \(cpu / wall * 100) % of a core")
             #expect(median > 0.010 && median < 0.030)
             #expect(p99 < 0.5)  // not the 2 s lumps of a default fragsize; generous for a loaded machine
-            #expect(abs(Double(total) / wall - 16000) < 800)  // real time, 16 kHz out
+            #expect(abs(Double(total) / wall - Double(sampleRate)) < Double(sampleRate) / 20)  // real time, at sampleRate
             #expect(latencySorted[latencySorted.count / 2] < 0.1)
         }
     }
 
     @Test func noServerIsUnavailable() throws {
         let dir = try TemporaryDirectory()
-        let source = try PulseAudioSource(source: nil, server: "unix:\(dir.path)/nothing-here")
+        let source = try PulseAudioSource(source: nil, sampleRate: 16000, server: "unix:\(dir.path)/nothing-here")
         #expect {
             try source.open()
         } throws: { error in
@@ -193,9 +197,10 @@ struct PulseAudioSourceTests {
     }
 
     @Test func rejectsBadParameters() {
-        #expect(throws: AudioSourceError.self) { try PulseAudioSource(source: nil, captureRate: 100) }
-        #expect(throws: AudioSourceError.self) { try PulseAudioSource(source: nil, captureChannels: 0) }
-        #expect(throws: AudioSourceError.self) { try PulseAudioSource(source: nil, fragmentSeconds: 2) }
+        #expect(throws: AudioSourceError.self) { try PulseAudioSource(source: nil, sampleRate: 16000, captureRate: 100) }
+        #expect(throws: AudioSourceError.self) { try PulseAudioSource(source: nil, sampleRate: 16000, captureChannels: 0) }
+        #expect(throws: AudioSourceError.self) { try PulseAudioSource(source: nil, sampleRate: 16000, fragmentSeconds: 2) }
+        #expect(throws: AudioSourceError.self) { try PulseAudioSource(source: nil, sampleRate: 4000) }
     }
 
     /// The lag (0...) of `b` inside `a` maximising their cross-correlation, searched around where

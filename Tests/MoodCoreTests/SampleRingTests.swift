@@ -59,6 +59,28 @@ private final class Flag: Sendable {
         #expect(ring.overruns == 0)
     }
 
+    /// Dropping up to a stream position (where a source event happened): the samples before it go,
+    /// those written after it stay; a position already read past, or not yet written, drops no more
+    /// than there is.
+    @Test func discardUpToAPositionKeepsWhatCameAfter() {
+        let ring = SampleRing(capacity: 16)
+        ring.write((0..<6).map(Float.init))
+        let event = ring.totalWritten  // 6
+        ring.write((6..<10).map(Float.init))
+        var out: [Float] = []
+        ring.read(appendingTo: &out, maxCount: 2)
+        #expect(ring.totalRead == 2)
+        #expect(ring.discard(upTo: event) == 4)
+        #expect(ring.totalRead == 6)
+        #expect(ring.discard(upTo: event) == 0)
+        #expect(ring.discard(upTo: 3) == 0)
+        out = []
+        ring.read(appendingTo: &out, maxCount: 10)
+        #expect(out == [6, 7, 8, 9])
+        #expect(ring.discard(upTo: 100) == 0 && ring.totalRead == 10)
+        #expect(ring.overruns == 0)
+    }
+
     /// A real producer thread and consumer thread; the producer waits for room, so every sample must
     /// arrive exactly once and in order, and nothing is counted as an overrun.
     @Test func transfersEverySampleInOrderBetweenThreads() async {

@@ -53,7 +53,8 @@ import Testing
         // Reads of odd sizes (not multiples of the hop), a restart in the middle.
         for (k, chunk) in [7_000, 13_333, 24_001, 5_555, 3_001, 40_000, 1_234, 9_999].enumerated() {
             if k == 5 {
-                _ = pipeline.sourceInterrupted(resetTracker: false, at: Timestamp(millisecondsSinceEpoch: 0))
+                _ = pipeline.sourceInterrupted(resetTracker: false, at: Timestamp(millisecondsSinceEpoch: 0),
+                                               position: ring.totalWritten)
                 stream = []
             }
             let block = rng.floats(chunk, in: -0.5...0.5)
@@ -71,5 +72,29 @@ import Testing
             }
         }
         #expect(classified >= 3)
+    }
+
+    /// A source event at a stream position (`ring.totalWritten` when it came): the samples before it
+    /// that no step read are dropped, never joined to what comes after, and the first patch after the
+    /// restart is made of samples written after the event only.
+    @Test func anInterruptionDropsTheUnreadSamplesBeforeIt() throws {
+        let input = ModelInput.musicnn()
+        let ring = SampleRing(capacity: 1 << 17)
+        let classifier = RecordingClassifier(patchFrames: input.patchFrames, melBands: input.nMels)
+        let pipeline = try AnalysisPipeline(ring: ring, classifier: classifier, input: input,
+                                            tracker: MoodTracker(labels: classifier.labels, settings: .init()))
+        var rng = SeededRandom(seed: 17)
+        ring.write(rng.floats(50_000, in: -0.5...0.5))
+        #expect(pipeline.step(time: 0, wallTime: Timestamp(millisecondsSinceEpoch: 0))?.classified == true)
+        ring.write(rng.floats(3_000, in: -0.5...0.5))  // the old stream's last samples, not read yet
+        let position = ring.totalWritten
+        let after = rng.floats(50_000, in: -0.5...0.5)
+        ring.write(after)
+        #expect(pipeline.samplesBefore(position) == 3_000)
+        _ = pipeline.sourceInterrupted(resetTracker: false, at: Timestamp(millisecondsSinceEpoch: 1), position: position)
+        #expect(pipeline.samplesBefore(position) == 0)
+        #expect(ring.available == after.count)
+        #expect(pipeline.step(time: 1, wallTime: Timestamp(millisecondsSinceEpoch: 2))?.classified == true)
+        #expect(classifier.last == (try Self.latestFrames(after, input)))
     }
 }

@@ -202,6 +202,38 @@ struct AnalysisFixture {
         #expect(f.ring.available == 0)
     }
 
+    /// On the audio clock a source event takes effect where it happened in the stream. Capture can be a
+    /// whole file ahead of the analysis when the file's `ended` comes: every hop of samples written
+    /// before it is still analysed, in the same windows, and only then do the windows restart and the
+    /// state return to `listening`. (It used to restart at once: the windows primed again on the rest of
+    /// the file, and how many came out depended on how far the analysis was.) 10 s analysed, then the
+    /// other 20 s written with `ended` right after them: 15 + 40 = 55 moods, as without the event.
+    @Test func audioClockTakesEndedAfterTheSamplesBeforeIt() async throws {
+        let f = AnalysisFixture(hop: 0.5, tracker: .init(timeConstant: 0, dwell: 0, initialDwell: 0),
+                                classifier: BandEnergyClassifier(fixed: [0.1, 0.1, 0.7, 0.1]), pacing: .audio,
+                                ringCapacity: 1 << 20)
+        let tone = Tone(frequency: 440, amplitude: 0.3)
+        f.ring.write(tone.next(seconds: 10))
+        let (drained, finished) = try await withRunning([f.service]) { _ in
+            let drained = await eventually(timeout: 20) { f.recorder.moods.count == 15 && f.ring.available == 0 }
+            f.ring.write(tone.next(seconds: 20))
+            f.service.sourceDidChange(Sample.source(.ended))
+            let finished = await eventually(timeout: 10) {
+                f.ring.available == 0 && f.recorder.changes.last?.to == .listening
+            }
+            return (drained, finished)
+        }
+        #expect(drained)
+        #expect(finished, "\(f.recorder.moods.count) moods; changes \(f.recorder.changes.map { "\($0.from)->\($0.to)" })")
+        #expect(f.recorder.moods.count == 55)
+        let names = f.recorder.all.map(\.event.name)
+        let lastMood = try #require(names.lastIndex(of: "mood"))
+        let ended = try #require(names.lastIndex(of: "source"))
+        #expect(ended < lastMood, "the event is published when it happens")
+        #expect(f.recorder.changes.filter { $0.to == .listening }.count == 1)
+        #expect(names.last == "change", "listening after the last window: \(names.suffix(3))")
+    }
+
     /// Graceful shutdown waits for the analysis in flight and publishes its result.
     @Test func shutdownFinishesTheAnalysisInFlight() async throws {
         let f = AnalysisFixture(hop: 0.05, classifier: BandEnergyClassifier(delay: 0.4))
@@ -221,7 +253,8 @@ struct AnalysisFixture {
         #expect(elapsed < .seconds(2))
     }
 
-    /// The level is the RMS of the latest 3 s in dBFS: a sine of amplitude 0.5 is 20 log10(0.5/sqrt 2).
+    /// The level is the RMS of the samples the patch spans (187 hops of 256: 47,872, 2.992 s), in dBFS:
+    /// a sine of amplitude 0.5 is 20 log10(0.5/sqrt 2).
     @Test func measuresTheLevelOfTheLatestWindow() throws {
         let ring = SampleRing(capacity: 1 << 17)
         let classifier = BandEnergyClassifier()
@@ -243,6 +276,28 @@ struct AnalysisFixture {
         #expect(outcome.classified)
         // No new samples: nothing to analyse.
         #expect(pipeline.step(time: 2, wallTime: Timestamp(millisecondsSinceEpoch: 2000)) == nil)
+    }
+
+    /// The level window is exactly the patch's span, not a round 3 s (48,000 samples): full-scale samples
+    /// 128 samples before the patch's first do not count. (With 3 s they made the level -25.7 dBFS.)
+    @Test(arguments: [ModelInput.musicnn(), AnalysisPipelinePatchTests.otherInput])
+    func theLevelWindowIsThePatchsSpan(input: ModelInput) throws {
+        let span = input.patchFrames * input.hopLength
+        let ring = SampleRing(capacity: 1 << 17)
+        let classifier = BandEnergyClassifier(patchFrames: input.patchFrames, melBands: input.nMels)
+        let pipeline = try AnalysisPipeline(
+            ring: ring, classifier: classifier, input: input, tracker: MoodTracker(labels: classifier.labels, settings: .init()))
+        #expect(pipeline.windowSamples == span)
+        ring.write([Float](repeating: 1, count: 20_000))
+        ring.write((0..<span).map { 0.01 * Float(sin(2 * Double.pi * 440 * Double($0) / Double(input.sampleRate))) })
+        let outcome = try #require(pipeline.step(time: 0, wallTime: Timestamp(millisecondsSinceEpoch: 0)))
+        guard case .mood(let mood)? = outcome.events.last else {
+            Issue.record("no mood event")
+            return
+        }
+        let expected = Float(20 * log10(0.01 / 2.0.squareRoot()))  // -43.0 dBFS
+        let level = try #require(mood.levelDB)
+        #expect(abs(level - expected) < 0.05, "\(level) dBFS")
     }
 }
 

@@ -87,4 +87,27 @@ import Testing
         #expect(throws: SocketPath.Refusal.occupied(path: config.socketPath, by: "a regular file")) { try daemon.preflight() }
         #expect(daemon.notifier == nil)
     }
+
+    /// The capture `Daemon` builds delivers the model's rate: for a model at 22.05 kHz, a ring of 10 s at
+    /// 22.05 kHz holding the file decoded at 22.05 kHz, as librosa.load(sr=22050) decodes it
+    /// (Tests/Fixtures/rates/, make_rate_fixtures.py).
+    @Test func capturesAtTheModelsRate() async throws {
+        let directory = try TemporaryDirectory()
+        var config = Config()
+        config.socketPath = directory.path + "/moodd.sock"
+        config.logPath = ""
+        config.source = .file(path: Fixtures.path("audio/music_44100_stereo_s16.flac"), loop: false, paced: false)
+        var input = ModelInput.musicnn()
+        input.sampleRate = 22050
+        let daemon = Daemon(config: config, classifier: BandEnergyClassifier(), input: input, environment: [:],
+                            logger: LogRecorder().logger)
+        #expect(daemon.ring.capacity >= 10 * 22050)
+        let capture = daemon.makeCapture()
+        try capture.loop.start()
+        defer { capture.loop.stop() }
+        #expect(await eventually { !capture.loop.isRunning })
+        var captured: [Float] = []
+        daemon.ring.read(appendingTo: &captured, maxCount: daemon.ring.available)
+        #expect(captured == (try Fixtures.npy("rates/music_44100_stereo_s16.22050.npy").values))
+    }
 }
