@@ -1,6 +1,7 @@
 """
 Audio augmentation as in the research moodd follows: Gaussian noise at a random SNR, time stretch, time shift,
-pitch shift. Used on TRAINING clips only: evaluate.py adds a clip's augmented copies to a fold's training set
+pitch shift; and the station's microphone: `room1`, `room2`, ... are further copies through rooms.py's
+training rooms (each kind draws its own room per clip, never a test room). Used on TRAINING clips only: evaluate.py adds a clip's augmented copies to a fold's training set
 only when the clip itself is in it, so nothing augmented ever reaches a test fold.
 
 Each augmented copy is written as a 16-kHz WAV under the cache and embedded by the moodd binary like any file;
@@ -12,6 +13,7 @@ Parameters are drawn from a generator seeded by (clip id, kind): reruns produce 
 """
 import argparse
 import os
+import re
 import zlib
 
 import numpy as np
@@ -37,9 +39,18 @@ def pitch_shift(y, semitones, sr):
     import librosa
     return librosa.effects.pitch_shift(y, sr=sr, n_steps=semitones)
 
+def room_kind(kind):
+    """'room3' -> 3; None for the other kinds"""
+    m = re.fullmatch(r"room([1-9][0-9]*)", kind)
+    return int(m.group(1)) if m else None
+
 def draw(kind, clip_id, seed=config.SEED):
-    """-> (rng, parameter) for one augmented copy of one clip, reproducibly"""
+    """-> (rng, parameter) for one augmented copy of one clip, reproducibly; a room kind's parameter is the
+    index of its training room in rooms.ROOMS["train"]"""
     rng = np.random.default_rng([seed, zlib.crc32(f"{clip_id}/{kind}".encode())])
+    if room_kind(kind):
+        import rooms
+        return rng, int(rng.integers(len(rooms.ROOMS["train"])))
     if kind == "noise":
         return rng, float(rng.uniform(*config.NOISE_SNR_DB))
     if kind == "stretch":
@@ -65,6 +76,11 @@ def augment(y, sr, kind, clip_id, seed=config.SEED):
         out = time_stretch(y, p)
     elif kind == "shift":
         out = time_shift(y, p, sr)
+    elif room_kind(kind):
+        import rooms
+        if sr != rooms.SR:
+            raise ValueError(f"{kind}: the rooms are simulated at {rooms.SR} Hz, not {sr}")
+        out = rooms.through(y, rooms.ROOMS["train"][p], rng)
     else:
         out = pitch_shift(y, p, sr)
     return np.clip(out, -1.0, 1.0).astype(np.float32), p

@@ -8,22 +8,44 @@ Cross-validated evaluation of mood heads on moodd's embeddings, the report, and 
 The protocol is mood_cv.py's (nested grouped CV; the test fold is scored clean and through test rooms; a
 validation set of other music tells near-equal heads apart); the report is mood_report.py's. training/run_4q.sh
 runs this with the shipped settings.
+
+`--augment ...,room1,room2` adds further copies of every training clip through rooms.py's training rooms (one
+room per clip and kind). Each variant's CV results are kept under $MOODD_CACHE/reports/NAME-variants/, named by
+everything they depend on: a rerun that adds an augmentation recomputes only the variants that use it
+(`--fresh` recomputes all).
 """
 import argparse
+import hashlib
 import json
 import os
+import pickle
 import sys
 
 import numpy as np
 
+import augment
 import config
 import dataset
 import heads
 import mood_report
 from common import git_commit, log, write_atomic
-from embed import Embedder
+from embed import Embedder, file_digest
 from mood_cv import (Validation, as_layers, choose_input_and_fit, cross_validate, dataset_key, describe,
                      embed_augmented, embed_clips, embed_rooms, fit)
+
+def variant_cache_path(args, aug, cands, validation, curve, rooms):
+    """where one variant's CV results are kept, named by everything they depend on (the clips, the inputs and
+    augmentation kinds, the candidates, the validation set, the protocol's constants, the backbone), so that a
+    rerun recomputes only the variants whose inputs changed; --fresh ignores it"""
+    kinds = sorted(next(iter(aug.values())).keys()) if aug else []
+    spec = {"clips": args.clip_ids, "layers": args.layer, "kinds": kinds, "candidates": [list(c) for c in cands],
+            "validation": [validation.name, len(validation.valence)] if validation is not None else None,
+            "curve": curve, "rooms": rooms, "model": file_digest(args.model), "engine": args.engine,
+            "protocol": [config.SEED, config.OUTER_FOLDS, config.INNER_FOLDS, config.TRAIN_STRIDE, config.NEAR_F1,
+                         config.HOP_FRAMES, config.AUG_HOP_FRAMES, list(config.LR_C), list(config.MLP_HIDDEN),
+                         list(config.MLP_ALPHA), config.MLP_MAX_ITER, config.DEAD_INPUT_STD]}
+    digest = hashlib.sha1(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:16]
+    return os.path.join(config.CACHE, "reports", f"{args.name}-variants", digest + ".pkl")
 
 def load_validation(root, layers, model, engine, exclude_artists):
     """MUSIFEAST-17 (transfer.py's reader): its clips whose artists are not in the training data, embedded
@@ -61,7 +83,8 @@ def main():
     dataset.add_arguments(ap)
     ap.add_argument("--name", required=True, help="the report's name, e.g. 4q")
     ap.add_argument("--report", required=True, help="markdown path; PNGs are written next to it")
-    ap.add_argument("--augment", default="", help="comma-separated kinds among " + ",".join(config.AUGMENTATIONS))
+    ap.add_argument("--augment", default="", help="comma-separated kinds among " + ",".join(config.AUGMENTATIONS)
+                    + ", and room1, room2, ...: further copies through training rooms (augment.py)")
     ap.add_argument("--model", default=config.BACKBONE_MODEL, help="backbone model file")
     ap.add_argument("--layer", default="penultimate",
                     help="the backbone activation the heads read (moodd embed --layer): penultimate or pooled, "
@@ -73,6 +96,8 @@ def main():
     ap.add_argument("--report-only", action="store_true",
                     help="rewrite the report from the last run's results ($MOODD_CACHE/reports/NAME.pkl), fitting nothing")
     ap.add_argument("--embed-only", action="store_true", help="fill the embedding cache and stop")
+    ap.add_argument("--fresh", action="store_true", help="recompute every variant, even those whose inputs are "
+                    "unchanged since a run kept their results (under $MOODD_CACHE/reports/NAME-variants/)")
     ap.add_argument("--export", help="write backbone + the head trained on all clips to this model file")
     ap.add_argument("--head-name", default="mood")
     ap.add_argument("--rooms", help="content_corpus.py's --out folder: the clips' copies through a training and a "
@@ -83,16 +108,18 @@ def main():
                     help="JSON files of extra table rows (the from-scratch CNN baseline, other backbones)")
     args = ap.parse_args()
     args.augment = [k for k in args.augment.split(",") if k]
+    bad = [k for k in args.augment if k not in config.AUGMENTATIONS and not augment.room_kind(k)]
+    if bad:
+        ap.error(f"--augment {','.join(bad)}: not one of {', '.join(config.AUGMENTATIONS)}, room1, room2, ...")
     args.layer = [k for k in args.layer.split(",") if k]
     bad = [k for k in args.layer if k not in ("penultimate", "pooled")] or (not args.layer and ["(none)"])
     if bad:
         ap.error(f"--layer {','.join(bad)}: heads read 'penultimate' or 'pooled'")
     args.command = "python " + " ".join([os.path.relpath(sys.argv[0], config.REPO)]
-                                        + [a for a in sys.argv[1:] if a != "--report-only"])
+                                        + [a for a in sys.argv[1:] if a not in ("--report-only", "--fresh")])
 
     saved = os.path.join(config.CACHE, "reports", f"{args.name}.pkl")
     if args.report_only:
-        import pickle
         dataset.apply_preset(args)                     # the report names the preset's columns
         with open(saved, "rb") as f:
             s = pickle.load(f)
@@ -121,11 +148,11 @@ def main():
     groups = np.array([c.group for c in clips])
     args.clip_ids = [c.id for c in clips]
     if args.augment:
-        aug = {}
-        for layer in args.layer:
-            aug_embedder = Embedder(args.model, hop=config.AUG_HOP_FRAMES, engine=args.engine, layer=layer)
-            log(f"augmented copies ({','.join(args.augment)}) into {aug_embedder.dir}")
-            aug[layer] = embed_augmented(clips, aug_embedder, key, args.augment)
+        aug_embedders = {layer: Embedder(args.model, hop=config.AUG_HOP_FRAMES, engine=args.engine, layer=layer)
+                         for layer in args.layer}
+        log(f"augmented copies ({','.join(args.augment)}) into "
+            + ", ".join(e.dir for e in aug_embedders.values()))
+        aug = embed_augmented(clips, aug_embedders, key, args.augment)
     room_test = None
     if args.rooms:
         room_test = {}
@@ -148,32 +175,45 @@ def main():
     # variants: the main one (every option given) and, unless --quick, the simpler routes it is compared with
     all_c = heads.candidates()
     lr_c = [c for c in all_c if c[0] == "lr"]
-    kinds = args.augment + (["room"] if args.rooms else [])
+    plain = [k for k in args.augment if not augment.room_kind(k)]        # noise, stretch, shift, pitch
+    room_kinds = (["room"] if args.rooms else []) + [k for k in args.augment if augment.room_kind(k)]
+    kinds = plain + room_kinds
     def only(a, keep):
         """the augmentation dict with only the kinds in keep (None when nothing is left)"""
         if not a or not keep:
             return None
         return {layer: {k: v for k, v in per.items() if k in keep} for layer, per in a.items()}
-    aug_name = {(True, True): "augmented + rooms", (True, False): "augmented", (False, True): "rooms"}
-    main_name = "LR+MLP" + (f", {aug_name[bool(args.augment), bool(args.rooms)]}" if kinds else "")
+    rooms_name = "rooms" if len(room_kinds) < 2 else f"{len(room_kinds)} room copies"
+    aug_name = {(True, True): f"augmented + {rooms_name}", (True, False): "augmented", (False, True): rooms_name}
+    main_name = "LR+MLP" + (f", {aug_name[bool(plain), bool(room_kinds)]}" if kinds else "")
     specs = {main_name: (only(aug, kinds), all_c, validation)}
     if not args.quick:
         if validation is not None:
             specs[main_name + ", chosen on 4Q alone"] = (only(aug, kinds), all_c, None)
         specs["LR only, no augmentation"] = (None, lr_c, None)
-        if args.augment:
+        if plain:
             specs["LR+MLP, no augmentation"] = (None, all_c, None)
-            specs["LR only, augmented"] = (only(aug, args.augment), lr_c, None)
-        if args.augment and args.rooms:
-            specs["LR+MLP, augmented"] = (only(aug, args.augment), all_c, None)
-            specs["LR only, augmented + rooms"] = (only(aug, kinds), lr_c, None)
+            specs["LR only, augmented"] = (only(aug, plain), lr_c, None)
+        if plain and room_kinds:
+            specs["LR+MLP, augmented"] = (only(aug, plain), all_c, None)
+            specs[f"LR only, augmented + {rooms_name}"] = (only(aug, kinds), lr_c, None)
     variants = {}
     for name, (a, cands, val) in specs.items():
+        curve = name == main_name and not args.quick and not args.no_curve
+        cached = variant_cache_path(args, a, cands, val, curve, room_test is not None)
+        if os.path.exists(cached) and not args.fresh:
+            log(f"variant {name}: its inputs are unchanged, results from {cached}")
+            with open(cached, "rb") as f:
+                variants[name] = pickle.load(f)
+            continue
         log(f"variant {name}")
-        variants[name] = cross_validate(emb, y, groups, labels, a, cands, config.SEED,
-                                        curve=(name == main_name and not args.quick and not args.no_curve), tag=name,
+        variants[name] = cross_validate(emb, y, groups, labels, a, cands, config.SEED, curve=curve, tag=name,
                                         room=room_test, validation=val)
         variants[name]["chosen_on_validation"] = val is not None
+        os.makedirs(os.path.dirname(cached), exist_ok=True)
+        with open(cached + ".tmp", "wb") as f:
+            pickle.dump(variants[name], f)
+        os.replace(cached + ".tmp", cached)
 
     extra_rows = []
     for path in args.extra_rows:
@@ -216,7 +256,6 @@ def main():
             head_info += "\n" + candidate_table(embs, augs, y, len(labels), labels, all_c, inner, rho, best, layer,
                                                  validation)
         log(f"wrote {args.export}")
-    import pickle
     os.makedirs(os.path.dirname(saved), exist_ok=True)
     with open(saved + ".tmp", "wb") as f:              # what --report-only rewrites the report from
         pickle.dump({"clips": clips, "labels": labels, "y": y, "groups": groups, "variants": variants,

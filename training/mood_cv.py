@@ -46,17 +46,20 @@ def embed_clips(clips, embedder, key):
             log(f"  embedded {n + 1}/{len(clips)} ({time.time() - t0:.0f} s)")
     return out
 
-def embed_augmented(clips, embedder, key, kinds):
-    """{kind: [embedding per clip]}: augmented audio goes through a WAV (deleted once embedded) and the binary"""
+def embed_augmented(clips, embedders, key, kinds):
+    """embedders: {layer: Embedder} -> {layer: {kind: [embedding per clip]}}. Each augmented copy is made once
+    (a WAV under the cache), embedded for every layer by the binary, and deleted"""
     import augment
-    out, t0 = {k: [None] * len(clips) for k in kinds}, time.time()
+    out = {layer: {k: [None] * len(clips) for k in kinds} for layer in embedders}
+    t0 = time.time()
     for n, c in enumerate(clips):
         label_dir = os.path.basename(os.path.dirname(c.path))
         keys = {k: f"{key}/aug/{k}/{label_dir}/{c.id}" for k in kinds}
-        missing = [k for k in kinds if not os.path.exists(embedder.cache_path(keys[k]))]
+        missing = [k for k in kinds if any(not os.path.exists(e.cache_path(keys[k])) for e in embedders.values())]
         wavs = augment.make_augmented(c, missing, key) if missing else {}
         for k in kinds:
-            out[k][n] = embedder(wavs.get(k), keys[k])
+            for layer, embedder in embedders.items():
+                out[layer][k][n] = embedder(wavs.get(k), keys[k])
             if k in wavs:
                 os.remove(wavs[k])
         if (n + 1) % 50 == 0:

@@ -109,16 +109,22 @@ def write_report(path, args, clips, labels, y, groups, variants, main_name, head
              f"Heads are trained per patch (patch label = clip label; every {config.TRAIN_STRIDE}nd patch, so no two "
              "training patches overlap); a clip's prediction is the mean of all "
              "its patch probabilities (what the daemon's EMA approximates).")
-    if args.augment:
+    import augment
+    plain = [k for k in args.augment if not augment.room_kind(k)]
+    extra_rooms = [k for k in args.augment if augment.room_kind(k)]
+    if plain:
         L.append(f"- Augmentation (training folds only; one copy per kind per clip, deterministic): "
-                 f"{', '.join(args.augment)} — noise SNR {config.NOISE_SNR_DB} dB, stretch rate "
+                 f"{', '.join(plain)} — noise SNR {config.NOISE_SNR_DB} dB, stretch rate "
                  f"{config.STRETCH_RATE}, circular shift {config.SHIFT_SECONDS} s, pitch {config.PITCH_SEMITONES} "
                  f"semitones; written as 16-kHz WAVs and embedded by the binary (hop {config.AUG_HOP_FRAMES} frames).")
     if getattr(args, "rooms", None):
         L.append("- Through a room (training/rooms.py: pyroomacoustics shoeboxes, RT60 0.2-1.0 s, microphone 1-5 m "
                  "away, room noise at 5-25 dB SNR, microphone band limits): every clip has a copy through one of 24 "
                  "training rooms and one through one of 12 test rooms (other seeds; made by `content_corpus.py "
-                 "--rooms`). `room` in a variant's name: the training-room copies of the training folds' clips join "
+                 "--rooms`)"
+                 + (f"; {len(extra_rooms)} more copies through training rooms ({', '.join(extra_rooms)}: "
+                    "augment.py draws each copy's room and noise from the clip id and the kind)" if extra_rooms else "")
+                 + ". `room` in a variant's name: the training-room copies of the training folds' clips join "
                  "training like the other augmentations. Every variant's test fold is scored clean and through "
                  "its test rooms.")
     if getattr(args, "validation_desc", None):

@@ -53,6 +53,30 @@ def test_augment_clips_and_keeps_dtype():
     assert out.dtype == np.float32 and out.shape == y.shape and np.abs(out).max() <= 1.0
     assert 10 <= snr <= 30
 
+def test_room_kinds_draw_a_training_room_per_clip_reproducibly():
+    pytest.importorskip("pyroomacoustics")
+    import rooms
+    assert augment.room_kind("room3") == 3 and augment.room_kind("room") is None
+    assert augment.room_kind("room0") is None and augment.room_kind("roomy") is None
+    with pytest.raises(ValueError):
+        augment.draw("room0", "a")
+    picks = {augment.draw(f"room{k}", f"clip{i}")[1] for k in (1, 2) for i in range(40)}
+    assert picks <= set(range(len(rooms.ROOMS["train"]))) and len(picks) > 12     # spread over the rooms
+    assert augment.draw("room1", "clip7")[1] == augment.draw("room1", "clip7")[1]
+
+def test_a_room_copy_is_the_clip_through_that_training_room():
+    pytest.importorskip("pyroomacoustics")
+    import rooms
+    y = sine(440, seconds=3.0)
+    out, index = augment.augment(y, SR, "room2", "clip7")
+    room = rooms.ROOMS["train"][index]
+    again = rooms.through(y, room, augment.draw("room2", "clip7")[0])
+    assert out.shape == y.shape and out.dtype == np.float32
+    assert np.allclose(out, np.clip(again, -1, 1))          # the very room, its noise seeded by clip and kind
+    assert not np.allclose(out, y, atol=0.01)
+    with pytest.raises(ValueError):
+        augment.augment(y, 22050, "room1", "clip7")          # the rooms are simulated at 16 kHz
+
 FAKE_FEATURES = """#!{python}
 import sys, numpy as np
 open({log!r}, "a").write(" ".join(sys.argv[1:]) + "\\n")
