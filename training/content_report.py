@@ -122,7 +122,7 @@ def write(path, corpus, results, final, control=None):
           f"{'' if val is None else f'{100 * val:.2f} %'} | {100 * r['clean']['macro_f1']:.1f} |")
     w("")
     if any("validation_music_recall" in r["chosen"] for r in results):
-        w(f"Among the heads within {100 * content.NEAR_F1:g} point of the best inner macro-F1, the one that calls the "
+        w(f"Among the heads within {100 * config.NEAR_F1:g} point of the best inner macro-F1, the one that calls the "
           "most windows of the validation music (another dataset's music, `--validation-music`) music is chosen.\n")
     if final:
         layer, kind, param = final["candidate"]
