@@ -231,13 +231,18 @@ def fold_metrics(corpus, prob, test):
         m["by_source"][src] = np.bincount(pred[sel], minlength=3).tolist()
     return {k: (float(v) if isinstance(v, np.floating) else v) for k, v in m.items()}
 
-def cross_validate(corpus, layers, augment=True, jobs=1):
-    """-> per outer fold: {"clean": metrics, "room": metrics through the test rooms (if any), "chosen": ...}"""
+def cross_validate(corpus, layers, augment=True, jobs=1, fixed=None):
+    """-> per outer fold: {"clean": metrics, "room": metrics through the test rooms (if any), "chosen": ...}.
+    fixed: a candidate per outer fold to fit instead of choosing one (the control without rooms fits the
+    heads the main CV chose, so that it measures the augmentation alone)"""
     folds = sorted(set(corpus.fold.tolist()))
     variants = corpus.training_variants(augment)
     results = []
     train_sets = [[f for f in folds if f != k] for k in folds]
-    chosen = choose_many(corpus, train_sets, layers, variants, jobs)
+    if fixed is None:
+        chosen = choose_many(corpus, train_sets, layers, variants, jobs)
+    else:
+        chosen = [(tuple(c), {tuple(c): float("nan")}, {}) for c in fixed]
     missing = [(_fit_head, (train_sets[i], best, variants)) for i, (best, _, refit) in enumerate(chosen) if best not in refit]
     fitted = iter(run_all(corpus, missing, jobs))
     for k, train_folds, (best, scores, refit) in zip(folds, train_sets, chosen):
@@ -245,7 +250,7 @@ def cross_validate(corpus, layers, augment=True, jobs=1):
         test = corpus.fold == k
         r = {"clean": fold_metrics(corpus, predict(corpus, head, best, test), test),
              "chosen": {"layer": best[0], "kind": best[1], "param": best[2], "inner_f1": scores[best]}}
-        if corpus.validation:
+        if corpus.validation and fixed is None:
             r["chosen"]["validation_music_recall"] = validation_music_recall(corpus, head, best)
         if corpus.has_rooms:
             r["room"] = fold_metrics(corpus, predict(corpus, head, best, test, "test"), test)
@@ -265,7 +270,8 @@ def main():
     ap.add_argument("--jobs", type=int, default=2, help="moodd embed processes, and head fits, at once")
     ap.add_argument("--report", default=os.path.join(config.REPO, "training", "reports", "content.md"))
     ap.add_argument("--export", help="model file to add the content head to (its other heads are kept)")
-    ap.add_argument("--control", action="store_true", help="also the same CV without room augmentation")
+    ap.add_argument("--control", action="store_true",
+                    help="also the heads the CV chose, trained per fold without room augmentation")
     ap.add_argument("--validation-music", help="a folder of music from another dataset, to choose among near-equal heads")
     args = ap.parse_args()
     layers = args.layers.split(",")
@@ -274,7 +280,10 @@ def main():
                         if f.lower().endswith(config.AUDIO_EXTENSIONS)) if args.validation_music else ()
     corpus = Corpus(rows, layers, args.jobs, root=args.corpus, validation_music=validation)
     results = cross_validate(corpus, layers, jobs=args.jobs)
-    control = cross_validate(corpus, layers, augment=False, jobs=args.jobs) if corpus.has_rooms and args.control else None
+    control = None
+    if corpus.has_rooms and args.control:
+        chosen = [(r["chosen"]["layer"], r["chosen"]["kind"], r["chosen"]["param"]) for r in results]
+        control = cross_validate(corpus, layers, augment=False, jobs=args.jobs, fixed=chosen)
     import content_report
     final = None
     if args.export:

@@ -94,6 +94,9 @@ def write(path, corpus, results, final, control=None):
     if control:
         columns.append(("through a test room, trained without rooms", [r["room"] for r in control]))
     goal_rows(w, columns, rows)
+    if control:
+        w("The control (last column) fits, per fold, the head the CV chose (kind and regularisation) on the "
+          "clean training items alone, without their training-room copies: what the room augmentation buys.\n")
     if final:
         w(f"Cost: {final['macs']:,} multiply-accumulates per window, {100 * final['macs'] / BACKBONE_MACS:.4f} % of the "
           f"backbone's {BACKBONE_MACS:,} (goal < 1 %).\n")

@@ -266,3 +266,10 @@ def test_fits_in_parallel_give_what_one_process_gives():
     two = content.cross_validate(c, ["penultimate"], jobs=2)
     assert [r["chosen"] for r in one] == [r["chosen"] for r in two]
     assert [r["clean"]["confusion"] for r in one] == [r["clean"]["confusion"] for r in two]
+
+def test_the_control_fits_the_heads_it_is_given():
+    c = FakeCorpus(np.random.default_rng(6), rooms=True)
+    fixed = [("penultimate", "lr", 0.01)] * 3 + [("penultimate", "mlp", 1.0)] * 2
+    results = content.cross_validate(c, ["penultimate"], augment=False, fixed=fixed)
+    assert [(r["chosen"]["layer"], r["chosen"]["kind"], r["chosen"]["param"]) for r in results] == fixed
+    assert all("room" in r and r["clean"]["macro_f1"] > 0.9 for r in results)
