@@ -4,18 +4,25 @@ one of config.OUTER_FOLDS folds by its group (artist, speaker, voice, sound pack
 so that no artist, speaker or recording is on both sides of a fold. Mixtures are made inside a fold, from
 components of that fold only.
 
-    python training/content_corpus.py --mer DIR --ravdess DIR --fsdd DIR --out $MOODD_CACHE/content
+    python training/content_corpus.py --mer DIR --ravdess DIR --fsdd DIR [--keystrokes DIR] --out $MOODD_CACHE/content
 
-    music     4Q clips (read in place), + each with chatter 10-15 dB under it, + with room noise at 5-20 dB SNR
+    music     4Q clips (read in place); game soundtracks from Debian packages (content_sounds.MUSIC_PACKAGES);
+              + 4Q clips with chatter 10-15 dB under them, + with room noise at 5-20 dB SNR
     speech    RAVDESS statements back to back per actor; Free Spoken Digit Dataset digits per speaker;
               text-to-speech (espeak-ng, flite, festival) reading real sentences in 16 languages;
               + speech over music 10-20 dB under it, + speech over room noise
-    noise     synthetic room sounds (content_sounds.NOISE_KINDS); sound effects from Debian packages
+    noise     synthetic room sounds (content_sounds.NOISE_KINDS); sound effects and ambiences from Debian
+              packages (content_sounds.SFX_PACKAGES); real keyboard typing (--keystrokes: the Keystroke-Datasets
+              recordings, JBFH-Dev/Keystroke-Datasets, MIT licence: one typist, one laptop, so one group)
 
 -> OUT/manifest.csv (id, path, label, group, fold, source) and OUT/<source>/<id>.wav (16 kHz mono s16);
 with --rooms also OUT/rooms/{train,test}/<source>/<id>.wav: each item through one of rooms.py's training
 rooms and one of its test rooms.
-Written whole or not at all: a rerun reuses finished WAVs and rewrites the manifest.
+Written whole or not at all: a rerun reuses finished WAVs and rewrites the manifest. Every random draw is
+made whether or not its WAV exists, so a rerun from the cache gives the items, groups and folds a build from
+scratch gives; a mixture's id ends in a checksum of its recipe (components, levels), so a cached mixture is
+reused only for the same recipe (before December a rerun reshuffled the folds under the cached mixtures);
+sources added after the first ones draw from their own seeded generators.
 
 RAVDESS's sung statements (vocal channel 02) would be music: a melody sung is a song. The copy fetched here
 has the spoken statements only, so none are used.
@@ -108,8 +115,8 @@ def synth_items(rng, per_kind=10):
         for k in range(per_kind):
             yield f"synth-{kind}-{k}", "noise", f"synth:{kind}:{k}", "synth", sounds.noise(kind, STREAM_SECONDS, rng)
 
-def sfx_items(rng):
-    for package in sounds.SFX_PACKAGES:
+def sfx_items(rng, packages=None):
+    for package in packages or sounds.SFX_PACKAGES:
         files = sounds.sfx_files(package)
         if not files:
             raise FileNotFoundError(f"{package}: no sound files (apt-get install {package})")
@@ -122,6 +129,45 @@ def sfx_items(rng):
         parts = [parts[i] for i in np.concatenate([rng.permutation(len(parts)) for _ in range(reps)])]
         for k, s in enumerate(concat_with_gaps(parts, rng, gap=(0.1, 0.8))):
             yield f"sfx-{package}-{k}", "noise", f"sfx:{package}", "sfx", s
+
+GAME_TRACKS = 10                    # at most this many tracks per package, one 30-s excerpt each
+
+def game_music_items(rng):
+    """a 30-s excerpt from the middle of up to GAME_TRACKS soundtrack pieces per package (one group each)"""
+    for package in sounds.MUSIC_PACKAGES:
+        files = sounds.music_files(package)
+        if not files:
+            raise FileNotFoundError(f"{package}: no music files (apt-get install {package})")
+        for i in sorted(rng.permutation(len(files))[:GAME_TRACKS]):
+            x = sounds.read_audio(files[i])
+            n = int(STREAM_SECONDS * SR)
+            if len(x) < 4 * SR:
+                continue
+            start = max(0, (len(x) - n) // 2)
+            name = os.path.splitext(os.path.basename(files[i]))[0].replace("_", "-").replace(" ", "-")
+            yield f"game-{package}-{name}", "music", f"game-music:{package}", "game-music", x[start:start + n]
+
+def keystroke_items(root, rng, streams=8):
+    """typing on a real keyboard: `streams` 30-s streams of 0.4-3 s stretches cut from the Keystroke-Datasets
+    recordings (each file: one key pressed 25 times), in random order with short fades"""
+    files = sorted(glob.glob(os.path.join(root, "**", "*.wav"), recursive=True))
+    if not files:
+        raise FileNotFoundError(f"{root}: no keystroke recordings (JBFH-Dev/Keystroke-Datasets)")
+    audio = [sounds.read_audio(f) for f in files]
+    fade = np.linspace(0, 1, int(0.01 * SR), dtype=np.float32)
+    n = int(STREAM_SECONDS * SR)
+    for k in range(streams):
+        parts, total = [], 0
+        while total < n:
+            x = audio[rng.integers(len(audio))]
+            m = min(len(x), int(rng.uniform(0.4, 3.0) * SR))
+            s = rng.integers(0, len(x) - m + 1)
+            part = x[s:s + m].copy()
+            part[:len(fade)] *= fade
+            part[-len(fade):] *= fade[::-1]
+            parts.append(part)
+            total += m
+        yield f"keystrokes-{k}", "noise", "keystrokes:jbfh", "keystrokes", np.concatenate(parts)[:n]
 
 # -----------------------------------------------------------------------------
 # folds and mixtures
@@ -142,8 +188,14 @@ def assign_folds(items, n_folds, rng):
             load[f] += sizes[(label, g)]
     return folds
 
+def recipe_id(name, fold, k, *parts):
+    """a mixture's id: kind, fold, number and a checksum of its recipe"""
+    recipe = "|".join(p if isinstance(p, str) else f"{p:.4f}" for p in parts)
+    return f"mix-{name}-f{fold}-{k}-{zlib.crc32(recipe.encode()) & 0xffff:04x}"
+
 def mixtures(items, fold, rng, load):
-    """the mixed items of one fold, from that fold's components only"""
+    """the mixed items of one fold, from that fold's components only (4Q music, real and synthesised speech,
+    synthetic noise); yields items with "samples" and "level" (dBFS)"""
     pick = lambda label, src=None: [it for it in items if it["fold"] == fold and it["label"] == label
                                     and (src is None or it["source"] in src)]
     music, speech = pick("music", {"4q"}), pick("speech", {"ravdess", "fsdd", "tts"})
@@ -155,9 +207,10 @@ def mixtures(items, fold, rng, load):
     for name, label, fgs, bgs, below in kinds:
         for k in range(MIXES_PER_FOLD):
             fg, bg = fgs[rng.integers(len(fgs))], bgs[rng.integers(len(bgs))]
-            x = mix(load(fg)[: int(STREAM_SECONDS * SR)], load(bg), rng.uniform(*below))
-            yield {"id": f"mix-{name}-f{fold}-{k}", "label": label, "group": f"{fg['group']}+{bg['group']}",
-                   "source": name, "fold": fold, "samples": x}
+            below_db, level = rng.uniform(*below), rng.uniform(*LEVEL_DBFS)
+            x = lambda fg=fg, bg=bg, below_db=below_db: mix(load(fg)[: int(STREAM_SECONDS * SR)], load(bg), below_db)
+            yield {"id": recipe_id(name, fold, k, fg["id"], bg["id"], below_db, level), "label": label,
+                   "group": f"{fg['group']}+{bg['group']}", "source": name, "fold": fold, "samples": x, "level": level}
 
 def write_wav(path, x):
     import soundfile
@@ -165,18 +218,37 @@ def write_wav(path, x):
     soundfile.write(tmp, np.clip(x, -1, 1), SR, subtype="PCM_16")
     os.replace(tmp, path)
 
-def build(mer, ravdess, fsdd, out, seed=config.SEED, tts_per_voice=3, synth_per_kind=10):
+# the sound-effect packages of the first corpus, which draw from the main generator (in this order); those
+# added later draw from their own (seeded by the package's name), so adding one leaves the others' audio alone
+FIRST_SFX = ("sound-theme-freedesktop", "oxygen-sounds", "yaru-theme-sound", "tuxpaint-data", "lbreakout2-data",
+             "chromium-bsu-data", "frozen-bubble-data", "pingus-data")
+
+def own_rng(seed, name):
+    return np.random.default_rng([seed, zlib.crc32(name.encode())])
+
+def build(mer, ravdess, fsdd, out, seed=config.SEED, tts_per_voice=3, synth_per_kind=10, keystrokes=None):
     rng = np.random.default_rng(seed)
     os.makedirs(out, exist_ok=True)
     items = [dict(zip(("id", "label", "group", "source", "path"), m)) for m in music_items(mer)]
-    generators = [ravdess_items(ravdess, rng), fsdd_items(fsdd, rng), tts_items(rng, tts_per_voice),
-                  synth_items(rng, synth_per_kind), sfx_items(rng)]
-    for gen in generators:
+    first = [p for p in FIRST_SFX if p in sounds.SFX_PACKAGES]
+    later = [p for p in sounds.SFX_PACKAGES if p not in FIRST_SFX]
+    generators = [(ravdess_items(ravdess, rng), rng), (fsdd_items(fsdd, rng), rng), (tts_items(rng, tts_per_voice), rng),
+                  (synth_items(rng, synth_per_kind), rng), (sfx_items(rng, first), rng)]
+    for p in later:
+        r = own_rng(seed, p)
+        generators.append((sfx_items(r, [p]), r))
+    r = own_rng(seed, "game-music")
+    generators.append((game_music_items(r), r))
+    if keystrokes:
+        r = own_rng(seed, "keystrokes")
+        generators.append((keystroke_items(keystrokes, r), r))
+    for gen, r in generators:
         for iid, label, group, source, x in gen:
             path = os.path.join(out, source, iid + ".wav")
+            level = r.uniform(*LEVEL_DBFS)                 # drawn whether or not the WAV is cached
             if not os.path.exists(path):
                 os.makedirs(os.path.dirname(path), exist_ok=True)
-                write_wav(path, at_level(x, rng.uniform(*LEVEL_DBFS)))
+                write_wav(path, at_level(x, level))
             items.append({"id": iid, "label": label, "group": group, "source": source, "path": path})
     folds = assign_folds(items, config.OUTER_FOLDS, rng)
     for it in items:
@@ -190,10 +262,10 @@ def build(mer, ravdess, fsdd, out, seed=config.SEED, tts_per_voice=3, synth_per_
     for fold in range(config.OUTER_FOLDS):
         for m in mixtures(items, fold, rng, load):
             m["path"] = os.path.join(out, m["source"], m["id"] + ".wav")
+            make = m.pop("samples")
             if not os.path.exists(m["path"]):
                 os.makedirs(os.path.dirname(m["path"]), exist_ok=True)
-                write_wav(m["path"], at_level(m.pop("samples"), rng.uniform(*LEVEL_DBFS)))
-            m.pop("samples", None)
+                write_wav(m["path"], at_level(make(), m["level"]))
             mixed.append(m)
     items += mixed
     write_manifest(os.path.join(out, "manifest.csv"), items)
@@ -218,10 +290,20 @@ def build_rooms(out, items, seed=config.SEED):
                 os.makedirs(os.path.dirname(path), exist_ok=True)
                 write_wav(path, rooms.through(x, room, rng))
             rows.append({"id": it["id"], "variant": variant, "room": room.name})
+    # rows already listed keep their place (others may read the list while this runs); new ones follow
+    listed = os.path.join(out, "rooms", "rooms.csv")
+    old = []
+    if os.path.exists(listed):
+        with open(listed, newline="") as f:
+            old = list(csv.DictReader(f))
+    known = {(r["id"], r["variant"]) for r in old}
+    new = [r for r in rows if (r["id"], r["variant"]) not in known]
+    if old and not new:
+        return
     with open(os.path.join(out, "rooms", "rooms.csv.tmp"), "w", newline="") as f:
         w = csv.DictWriter(f, ("id", "variant", "room"))
         w.writeheader()
-        w.writerows(rows)
+        w.writerows(old + new)
     os.replace(os.path.join(out, "rooms", "rooms.csv.tmp"), os.path.join(out, "rooms", "rooms.csv"))
 
 COLUMNS = ("id", "path", "label", "group", "fold", "source")
@@ -245,10 +327,11 @@ def main():
     ap.add_argument("--mer", required=True, help="the 4Q dataset (MER_audio_taffc_dataset)")
     ap.add_argument("--ravdess", required=True, help="RAVDESS speech, Actor_01..Actor_24")
     ap.add_argument("--fsdd", required=True, help="the Free Spoken Digit Dataset's recordings/")
+    ap.add_argument("--keystrokes", help="the Keystroke-Datasets recordings (JBFH-Dev/Keystroke-Datasets)")
     ap.add_argument("--out", default=os.path.join(config.CACHE, "content"))
     ap.add_argument("--rooms", action="store_true", help="also every item through a training and a test room")
     args = ap.parse_args()
-    items = build(args.mer, args.ravdess, args.fsdd, args.out)
+    items = build(args.mer, args.ravdess, args.fsdd, args.out, keystrokes=args.keystrokes)
     if args.rooms:
         build_rooms(args.out, items)
     count = collections.Counter((it["label"], it["source"]) for it in items)

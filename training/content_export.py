@@ -12,12 +12,14 @@ import export
 import heads
 from common import git_commit
 
-def export_content_head(corpus, layers, path):
+def export_content_head(corpus, layers, path, jobs=1):
     """-> a description of the exported head for the report"""
     folds = sorted(set(corpus.fold.tolist()))
     variants = corpus.training_variants()
-    best, scores = content.choose(corpus, folds, layers, variants)
-    head = content.fit(corpus, corpus.train_mask(folds), best, variants)
+    best, scores, refit = content.choose(corpus, folds, layers, variants, jobs)
+    head = refit[best] if best in refit else content.fit(corpus, corpus.train_mask(folds), best, variants)
+    recall = content.validation_music_recall(corpus, head, best) if corpus.validation else None
+    head = corpus.full_head(head, best[0])
     groups = collections.Counter(r["label"] for r in corpus.rows)
     info = {"name": "content", "input": best[0], "labels": content.LABELS,
             "dataset": "content corpus (training/content_corpus.py): " + ", ".join(f"{n} {l} items" for l, n in sorted(groups.items())),
@@ -28,5 +30,5 @@ def export_content_head(corpus, layers, path):
     export.export(config.BACKBONE_MODEL, [(head, info)], path, git_commit(), keep_other_heads=True)
     content.log(f"exported content head {best} into {path}")
     return {"path": path, "candidate": best,
-            "validation_music_recall": content.validation_music_recall(corpus, head, best) if corpus.validation else None, "inner": {f"{l} {k} {p:g}": round(s, 4) for (l, k, p), s in scores.items()},
+            "validation_music_recall": recall, "inner": {f"{l} {k} {p:g}": round(s, 4) for (l, k, p), s in scores.items()},
             "live_inputs": head["live_inputs"], "inputs": int(head["mean"].size), "macs": heads.head_macs(head)}

@@ -94,6 +94,9 @@ def write(path, corpus, results, final, control=None):
     if control:
         columns.append(("through a test room, trained without rooms", [r["room"] for r in control]))
     goal_rows(w, columns, rows)
+    if control:
+        w("The control (last column) fits, per fold, the head the CV chose (kind and regularisation) on the "
+          "clean training items alone, without their training-room copies: what the room augmentation buys.\n")
     if final:
         w(f"Cost: {final['macs']:,} multiply-accumulates per window, {100 * final['macs'] / BACKBONE_MACS:.4f} % of the "
           f"backbone's {BACKBONE_MACS:,} (goal < 1 %).\n")
@@ -122,7 +125,7 @@ def write(path, corpus, results, final, control=None):
           f"{'' if val is None else f'{100 * val:.2f} %'} | {100 * r['clean']['macro_f1']:.1f} |")
     w("")
     if any("validation_music_recall" in r["chosen"] for r in results):
-        w(f"Among the heads within {100 * content.NEAR_F1:g} point of the best inner macro-F1, the one that calls the "
+        w(f"Among the heads within {100 * config.NEAR_F1:g} point of the best inner macro-F1, the one that calls the "
           "most windows of the validation music (another dataset's music, `--validation-music`) music is chosen.\n")
     if final:
         layer, kind, param = final["candidate"]

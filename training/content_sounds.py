@@ -111,24 +111,59 @@ def read_audio(path):
     return soxr.resample(x, sr, SR).astype(np.float32) if sr != SR else x
 
 # Debian packages whose sound effects are the "noise" class's real recordings: package -> glob patterns of
-# its effects. Their music (frozen-bubble's *zik*) and spoken prompts (tuxpaint's "are you sure", "you
-# cannot") are left out. Reserved as untouched test sets, never here: asterisk-core-sounds-*,
+# its effects. Desktop sound themes and games: foley, ambiences (birds, rain, sea, traffic, crowds, factories,
+# farms), machines, weapons, impacts, creatures, interface clicks and short jingles (a notification chime is
+# not music to claim a mood for). Their music is left out (SFX_EXCLUDE; the tracks are MUSIC_PACKAGES'), and
+# so are spoken prompts and voices (tuxpaint's "are you sure", freedroidrpg's voice samples and comments,
+# hedgewars' voice packs) and sustained musical material (hedgewars' piano notes and hog chant, wesnoth's
+# war drums, horn signals and fanfare). Reserved as untouched test sets, never here: asterisk-core-sounds-*,
 # fillets-ng-data*, bucklespring-data (issue 11).
+GAMES = "/usr/share/games"
 SFX_PACKAGES = {
     "sound-theme-freedesktop": ["/usr/share/sounds/freedesktop/stereo/*.oga"],
     "oxygen-sounds": ["/usr/share/sounds/Oxygen-*.ogg"],
     "yaru-theme-sound": ["/usr/share/sounds/Yaru/stereo/*.oga"],
     "tuxpaint-data": ["/usr/share/tuxpaint/sounds/*.wav"],
-    "lbreakout2-data": ["/usr/share/games/lbreakout2/sounds/*.wav"],
-    "chromium-bsu-data": ["/usr/share/games/chromium-bsu/wav/*.wav"],
-    "frozen-bubble-data": ["/usr/share/games/frozen-bubble/snd/*.ogg"],
-    "pingus-data": ["/usr/share/games/pingus/data/sounds/*.wav"],
+    "lbreakout2-data": [f"{GAMES}/lbreakout2/sounds/*.wav"],
+    "chromium-bsu-data": [f"{GAMES}/chromium-bsu/wav/*.wav"],
+    "frozen-bubble-data": [f"{GAMES}/frozen-bubble/snd/*.ogg"],
+    "pingus-data": [f"{GAMES}/pingus/data/sounds/*.wav"],
+    "scorched3d-data": [f"{GAMES}/scorched3d/data/globalmods/*/data/wav/*/*.wav"],
+    "lincity-ng-data": [f"{GAMES}/lincity-ng/sounds/*.wav"],
+    "extremetuxracer-data": [f"{GAMES}/etr/sounds/*.wav"],
+    "wesnoth-1.16-data": [f"{GAMES}/wesnoth/1.16/data/core/sounds/*.ogg", f"{GAMES}/wesnoth/1.16/data/core/sounds/*.wav",
+                          f"{GAMES}/wesnoth/1.16/data/core/sounds/ambient/*.ogg", f"{GAMES}/wesnoth/1.16/sounds/*.ogg",
+                          f"{GAMES}/wesnoth/1.16/sounds/*.wav"],
+    "hedgewars-data": [f"{GAMES}/hedgewars/Data/Sounds/*.ogg"],
+    "supertux-data": [f"{GAMES}/supertux2/sounds/*.wav", f"{GAMES}/supertux2/sounds/*.ogg"],
+    "freedroidrpg-data": ["/usr/share/freedroidrpg/data/sound/effects/*.ogg",
+                          "/usr/share/freedroidrpg/data/sound/effects/bot_sounds/*.ogg",
+                          "/usr/share/freedroidrpg/data/sound/effects/bullets/*.ogg",
+                          "/usr/share/freedroidrpg/data/sound/effects/item_sounds/*.ogg"],
+    "bzflag-data": [f"{GAMES}/bzflag/*.wav"],
+    "alienblaster-data": [f"{GAMES}/alienblaster/sound/*.wav"],
+    "ri-li-data": [f"{GAMES}/ri-li/Ri-li/Sounds/*.wav"],
 }
-SFX_EXCLUDE = re.compile(r"zik|areyousure|youcannot")
+SFX_EXCLUDE = re.compile(r"zik|areyousure|youcannot|^intro\.wav$|^playon\.wav$|^[1-9][A-G]\.ogg$|ride_of_the_valkyries"
+                         r"|hogchant|wardrums|fanfare")
+
+# the same games' music: "music" items (game soundtracks, another genre mix than 4Q's). package -> globs
+MUSIC_PACKAGES = {
+    "xmoto-data": [f"{GAMES}/xmoto/Textures/Musics/*.ogg"],
+    "extremetuxracer-data": [f"{GAMES}/etr/music/*.ogg"],
+    "scorched3d-data": [f"{GAMES}/scorched3d/data/globalmods/none/data/music/*.ogg"],
+    "hedgewars-data": [f"{GAMES}/hedgewars/Data/Music/*.ogg"],
+    "supertux-data": [f"{GAMES}/supertux2/music/*/*.ogg"],
+    "freedroidrpg-data": ["/usr/share/freedroidrpg/data/sound/music/*.ogg"],
+    "alienblaster-data": [f"{GAMES}/alienblaster/sound/intro.wav", f"{GAMES}/alienblaster/sound/playon.wav"],
+}
 
 def sfx_files(package):
     files = [f for pattern in SFX_PACKAGES[package] for f in glob.glob(pattern)]
     return sorted(f for f in files if not SFX_EXCLUDE.search(os.path.basename(f)))
+
+def music_files(package):
+    return sorted({f for pattern in MUSIC_PACKAGES[package] for f in glob.glob(pattern)})
 
 # -----------------------------------------------------------------------------
 # text-to-speech

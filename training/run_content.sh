@@ -8,27 +8,33 @@
 #       DIR/ravdess/Actor_01..24      RAVDESS speech (NicVSoftware/Advanced-Machine-Learning-Final-Project)
 #       DIR/fsdd/recordings           the Free Spoken Digit Dataset (Jakobovski/free-spoken-digit-dataset)
 #       DIR/musifeast17/stimuli       MUSIFEAST-17's music (HazelvdW/MUSIFEAST-17): tells near-equal heads apart
-#   MER=, RAVDESS=, FSDD= override each; MOODD_CACHE= where the corpus and embeddings go (not in the repo);
+#       DIR/keystrokes                real keyboard typing: the Zoom/*.wav of JBFH-Dev/Keystroke-Datasets (MIT)
+#   MER=, RAVDESS=, FSDD=, KEYSTROKES= override each; MOODD_CACHE= where the corpus and its embeddings go
+#   (not in the repo; the embeddings under $MOODD_CACHE/content/embed);
 #   MOODD= a moodd binary (default: .build/release/moodd, built if missing).
 #
-# On 2 cores: the corpus (about 15 h of audio, and as much again through rooms, 4.5 GB of WAV) ~40 min, its
-# embeddings ~20 min, the CV, the control without rooms and the export ~30 min; reruns reuse the cache.
+# On 2 cores: the corpus (about 17 h of audio, and as much again through rooms, 5 GB of WAV) ~45 min, its
+# embeddings ~25 min, the CV, the control without rooms and the export ~30 min; reruns reuse the cache.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [[ -z "${MER:-}" || -z "${RAVDESS:-}" || -z "${FSDD:-}" ]]; then
-    : "${MOODD_DATA:?set MOODD_DATA (or MER, RAVDESS and FSDD) to the folder of the fetched datasets}"
+if [[ -z "${MER:-}" || -z "${RAVDESS:-}" || -z "${FSDD:-}" || -z "${KEYSTROKES:-}" ]]; then
+    : "${MOODD_DATA:?set MOODD_DATA (or MER, RAVDESS, FSDD and KEYSTROKES) to the folder of the fetched datasets}"
 fi
 MER=${MER:-$MOODD_DATA/MER_audio_taffc_dataset}
 RAVDESS=${RAVDESS:-$MOODD_DATA/ravdess}
 FSDD=${FSDD:-$MOODD_DATA/fsdd/recordings}
 VALIDATION=${VALIDATION:-$MOODD_DATA/musifeast17/stimuli}
+KEYSTROKES=${KEYSTROKES:-$MOODD_DATA/keystrokes}
 export MOODD_CACHE=${MOODD_CACHE:?set MOODD_CACHE to a folder outside the repository for the corpus and embeddings}
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 NUMBA_NUM_THREADS=1   # shared CPUs: one core per process
 
-# text-to-speech voices, gettext (their sentences), and the sound-effect packages (content_sounds.SFX_PACKAGES)
+# text-to-speech voices, gettext (their sentences), and the sound-effect and game-music packages
+# (content_sounds.SFX_PACKAGES, MUSIC_PACKAGES: data packages only, no game is installed)
 packages=(espeak-ng flite festival festvox-kallpc16k festvox-italp16k festvox-itapc16k festvox-czech-dita
           festvox-czech-machac festvox-ca-ona-hts gettext sound-theme-freedesktop oxygen-sounds yaru-theme-sound
-          tuxpaint-data lbreakout2-data chromium-bsu-data frozen-bubble-data pingus-data)
+          tuxpaint-data lbreakout2-data chromium-bsu-data frozen-bubble-data pingus-data scorched3d-data
+          lincity-ng-data extremetuxracer-data wesnoth-1.16-data hedgewars-data supertux-data freedroidrpg-data
+          bzflag-data alienblaster-data ri-li-data xmoto-data)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -41,7 +47,8 @@ fi
 
 python=$(scripts/pyenv training/.venv training/requirements.txt training/requirements-train.txt)
 [[ -n "${MOODD:-}" || -x .build/release/moodd ]] || swift build -c release --product moodd
-"$python" training/content_corpus.py --mer "$MER" --ravdess "$RAVDESS" --fsdd "$FSDD" --out "$MOODD_CACHE/content" --rooms
+"$python" training/content_corpus.py --mer "$MER" --ravdess "$RAVDESS" --fsdd "$FSDD" --keystrokes "$KEYSTROKES" \
+    --out "$MOODD_CACHE/content" --rooms
 # --layers pooled: offered both inputs (same folds, no rooms), the inner CV chose the pooled input in all 5
 # folds (MODEL_CARD.md); offering both again doubles the CV's time.
 exec "$python" training/content.py --corpus "$MOODD_CACHE/content" --report training/reports/content.md \

@@ -1,6 +1,7 @@
 """The content corpus's building blocks and the content head's cross-validation, on generated data only
 (no dataset, no text-to-speech: CI has neither)."""
 import collections
+import os
 
 import numpy as np
 import pytest
@@ -9,6 +10,7 @@ import config
 import content
 import content_corpus as corpus
 import content_sounds as sounds
+import heads
 
 SR = config.SAMPLE_RATE
 rms_db = lambda x: 20 * np.log10(np.sqrt(np.mean(np.asarray(x, np.float64) ** 2)))
@@ -139,9 +141,135 @@ def test_near_equal_heads_are_told_apart_on_other_music(monkeypatch):
     assert all(r["chosen"]["validation_music_recall"] > 0.95 for r in results)   # the music cluster is music
     monkeypatch.setattr(config, "NEAR_F1", 1.0)                                 # every candidate is near
     monkeypatch.setattr(content, "validation_music_recall",
-                        lambda corpus, head, cand: 0.9 if cand[1:] == ("mlp", 10.0) else 0.5)
-    best, scores = content.choose(c, [0, 1, 2], ["penultimate"], ("clean", "train"))
-    assert best == ("penultimate", "mlp", 10.0) and len(scores) == len(content.CANDIDATES)
+                        lambda corpus, head, cand: 0.9 if cand[1:] == ("lr", 0.1) else 0.5)
+    best, scores, _ = content.choose(c, [0, 1, 2], ["penultimate"], ("clean", "train"))
+    assert best == ("penultimate", "lr", 0.1) and len(scores) == len(content.CANDIDATES)
     monkeypatch.setattr(config, "NEAR_F1", 0.0)                                 # none near: the best F1 alone
-    best, scores = content.choose(c, [0, 1, 2], ["penultimate"], ("clean", "train"))
-    assert best == max(scores, key=scores.get)
+    best, scores, _ = content.choose(c, [0, 1, 2], ["penultimate"], ("clean", "train"))
+    assert scores[best] == max(scores.values())                                 # (ties: the other music decides)
+
+# -----------------------------------------------------------------------------
+# sound packages, keystrokes, mixtures' ids, a rebuild from the cache, room lists, compact inputs, parallel fits
+
+def test_sfx_leave_music_voices_and_notes_out():
+    for name in ("title_zik.ogg", "areyousure.wav", "intro.wav", "playon.wav", "1C.ogg", "9D.ogg", "hogchant3.ogg",
+                 "ride_of_the_valkyries.ogg", "wardrums.ogg", "fanfare-short.wav"):
+        assert sounds.SFX_EXCLUDE.search(name), name
+    for name in ("explosion.ogg", "birds1.ogg", "TraficHigh1.wav", "Droplet1.ogg", "C4.wav"):
+        assert not sounds.SFX_EXCLUDE.search(name), name
+    assert not set(sounds.SFX_PACKAGES) & {"bucklespring-data", "fillets-ng-data", "fillets-ng-data-cs"}
+    assert not any(p.startswith("asterisk-core-sounds") for p in set(sounds.SFX_PACKAGES) | set(sounds.MUSIC_PACKAGES))
+
+def test_package_globs_pick_their_files(tmp_path, monkeypatch):
+    for name in ("b.wav", "a.wav", "intro.wav", "music.ogg"):
+        (tmp_path / name).write_bytes(b"")
+    monkeypatch.setitem(sounds.SFX_PACKAGES, "demo-data", [str(tmp_path / "*.wav")])
+    monkeypatch.setitem(sounds.MUSIC_PACKAGES, "demo-data", [str(tmp_path / "*.ogg"), str(tmp_path / "intro.wav")])
+    assert [os.path.basename(f) for f in sounds.sfx_files("demo-data")] == ["a.wav", "b.wav"]
+    assert [os.path.basename(f) for f in sounds.music_files("demo-data")] == ["intro.wav", "music.ogg"]
+
+def write_tone(path, seconds, sr=32000):
+    import soundfile
+    t = np.arange(int(seconds * sr)) / sr
+    soundfile.write(str(path), (0.1 * np.sin(2 * np.pi * 440 * t)).astype(np.float32), sr)
+
+def test_keystroke_streams_are_one_group_of_full_streams(tmp_path):
+    (tmp_path / "Zoom").mkdir()
+    for k in "abc":
+        write_tone(tmp_path / "Zoom" / f"{k}.wav", 5.0)
+    items = list(corpus.keystroke_items(str(tmp_path), np.random.default_rng(0), streams=3))
+    assert [i[0] for i in items] == ["keystrokes-0", "keystrokes-1", "keystrokes-2"]
+    assert {(i[1], i[2], i[3]) for i in items} == {("noise", "keystrokes:jbfh", "keystrokes")}
+    assert all(len(i[4]) == corpus.STREAM_SECONDS * SR for i in items)
+    with pytest.raises(FileNotFoundError):
+        list(corpus.keystroke_items(str(tmp_path / "none"), np.random.default_rng(0)))
+
+def test_a_mixture_id_names_its_recipe():
+    a = corpus.recipe_id("music-in-noise", 2, 5, "4q-x", "synth-pink-1", 12.5, -20.0)
+    assert a.startswith("mix-music-in-noise-f2-5-")
+    assert a == corpus.recipe_id("music-in-noise", 2, 5, "4q-x", "synth-pink-1", 12.5, -20.0)
+    assert a != corpus.recipe_id("music-in-noise", 2, 5, "4q-y", "synth-pink-1", 12.5, -20.0)
+    assert a != corpus.recipe_id("music-in-noise", 2, 5, "4q-x", "synth-pink-1", 12.6, -20.0)
+
+def fake_build_sources(monkeypatch, tmp_path):
+    """content_corpus.build's sources, made up (each draws from its generator as the real ones do)"""
+    sr = SR
+    def gen(prefix, label, groups, per, source):
+        def items(*args):
+            rng = args[-1] if isinstance(args[-1], np.random.Generator) else args[0]
+            for g in range(groups):
+                for k in range(per):
+                    yield (f"{prefix}-{g}-{k}", label, f"{prefix}:{g}", source,
+                           rng.standard_normal(3 * sr).astype(np.float32) * 0.1)
+        return items
+    music_dir = tmp_path / "mer"
+    music_dir.mkdir()
+    clips = []
+    for i in range(20):
+        write_tone(music_dir / f"m{i}.wav", 3.0, sr)
+        clips.append((f"4q-m{i}", "music", f"4q:artist{i}", "4q", str(music_dir / f"m{i}.wav")))
+    monkeypatch.setattr(corpus, "music_items", lambda mer: clips)
+    monkeypatch.setattr(corpus, "ravdess_items", lambda root, rng: gen("ravdess", "speech", 6, 2, "ravdess")(rng))
+    monkeypatch.setattr(corpus, "fsdd_items", lambda root, rng: gen("fsdd", "speech", 5, 1, "fsdd")(rng))
+    monkeypatch.setattr(corpus, "tts_items", lambda rng, n: gen("tts", "speech", 5, 1, "tts")(rng))
+    monkeypatch.setattr(corpus, "synth_items", lambda rng, n: gen("synth", "noise", 10, 1, "synth")(rng))
+    monkeypatch.setattr(corpus, "sfx_items", lambda rng, packages=None: gen(f"sfx-{packages[0]}", "noise", 1, 1, "sfx")(rng))
+    monkeypatch.setattr(corpus, "game_music_items", lambda rng: gen("game", "music", 2, 2, "game-music")(rng))
+    monkeypatch.setattr(corpus, "MIXES_PER_FOLD", 2)
+
+def test_a_rebuild_from_the_cache_is_the_build_from_scratch(tmp_path, monkeypatch):
+    fake_build_sources(monkeypatch, tmp_path)
+    strip = lambda items: [(i["id"], i["group"], i["fold"], i["source"]) for i in items]
+    first = corpus.build("mer", "ravdess", "fsdd", str(tmp_path / "a"))
+    again = corpus.build("mer", "ravdess", "fsdd", str(tmp_path / "a"))           # every WAV cached now
+    fresh = corpus.build("mer", "ravdess", "fsdd", str(tmp_path / "b"))
+    assert strip(first) == strip(again) == strip(fresh)
+    mixed = [i for i in first if i["id"].startswith("mix-")]
+    assert len(mixed) == 4 * 2 * config.OUTER_FOLDS and all(os.path.exists(i["path"]) for i in mixed)
+    by_id = {i["id"]: i for i in first}
+    for m in mixed:                                   # a mixture's parts are in its fold
+        for g in m["group"].split("+"):
+            assert {i["fold"] for i in first if i["group"] == g} == {m["fold"]}
+
+def test_room_list_keeps_the_rows_it_has(tmp_path, monkeypatch):
+    import csv
+    import rooms
+    monkeypatch.setattr(rooms, "through", lambda x, room, rng: x)
+    wav = tmp_path / "a.wav"
+    write_tone(wav, 1.0, SR)
+    items = [{"id": i, "source": "sfx", "path": str(wav)} for i in ("a", "b")]
+    (tmp_path / "rooms").mkdir()
+    with open(tmp_path / "rooms" / "rooms.csv", "w") as f:
+        f.write("id,variant,room\na,train,train7\na,test,test3\n")
+    corpus.build_rooms(str(tmp_path), items)
+    with open(tmp_path / "rooms" / "rooms.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert [(r["id"], r["variant"]) for r in rows] == [("a", "train"), ("a", "test"), ("b", "train"), ("b", "test")]
+    assert rows[0]["room"] == "train7" and rows[1]["room"] == "test3"
+    assert os.path.exists(tmp_path / "rooms" / "test" / "sfx" / "b.wav")
+
+def test_a_head_on_live_inputs_is_exported_on_all_of_them():
+    c = FakeCorpus(np.random.default_rng(4))
+    full = c.x["clean"]["penultimate"]
+    c.width, c.cols = {"penultimate": full.shape[1]}, {"penultimate": np.array([0, 1, 2])}
+    c.x["clean"]["penultimate"] = np.ascontiguousarray(full[:, :3])
+    for cand in (("penultimate", "lr", 0.1), ("penultimate", "mlp", 1.0)):
+        head = content.fit(c, c.train_mask([0, 1, 2]), cand)
+        wide = c.full_head(head, "penultimate")
+        assert wide["mean"].shape == (full.shape[1],) and wide["layers"][0][0].shape[1] == full.shape[1]
+        assert np.all(wide["layers"][0][0][:, 3:] == 0)
+        assert np.allclose(heads.head_forward(wide, full), heads.head_forward(head, full[:, :3]), atol=1e-6)
+
+def test_fits_in_parallel_give_what_one_process_gives():
+    c = FakeCorpus(np.random.default_rng(5), rooms=True)
+    one = content.cross_validate(c, ["penultimate"], jobs=1)
+    two = content.cross_validate(c, ["penultimate"], jobs=2)
+    assert [r["chosen"] for r in one] == [r["chosen"] for r in two]
+    assert [r["clean"]["confusion"] for r in one] == [r["clean"]["confusion"] for r in two]
+
+def test_the_control_fits_the_heads_it_is_given():
+    c = FakeCorpus(np.random.default_rng(6), rooms=True)
+    fixed = [("penultimate", "lr", 0.01)] * 3 + [("penultimate", "mlp", 1.0)] * 2
+    results = content.cross_validate(c, ["penultimate"], augment=False, fixed=fixed)
+    assert [(r["chosen"]["layer"], r["chosen"]["kind"], r["chosen"]["param"]) for r in results] == fixed
+    assert all("room" in r and r["clean"]["macro_f1"] > 0.9 for r in results)
