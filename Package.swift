@@ -10,6 +10,14 @@ func systemLibrary(_ name: String, pkg: String, apt: String) -> Target {
     .systemLibrary(name: name, pkgConfig: pkg, providers: [.apt([apt])])
 }
 
+/// A C library that `moodd run` needs only when configured for it: its headers (from `apt`, in the
+/// compiler's default include path), never linked; the one Swift file that uses it opens it with
+/// dlopen on first use (the target's shim.h). Linked, it would be mapped and relocated in every
+/// daemon: libmosquitto with libssl and libcrypto is 1.9 MB resident, SQLite 0.4 MB (docs/benchmarks.md).
+func runtimeLibrary(_ name: String, apt: String) -> Target {
+    .systemLibrary(name: name, providers: [.apt([apt])])
+}
+
 let package = Package(
     name: "moodd",
     products: [
@@ -37,8 +45,8 @@ let package = Package(
         systemLibrary("COpenBLAS", pkg: "openblas", apt: "libopenblas-dev"),
         systemLibrary("CSndfile", pkg: "sndfile", apt: "libsndfile1-dev"),
         systemLibrary("CSoxr", pkg: "soxr", apt: "libsoxr-dev"),
-        systemLibrary("CSQLite", pkg: "sqlite3", apt: "libsqlite3-dev"),
-        systemLibrary("CMosquitto", pkg: "libmosquitto", apt: "libmosquitto-dev"),
+        runtimeLibrary("CSQLite", apt: "libsqlite3-dev"),
+        runtimeLibrary("CMosquitto", apt: "libmosquitto-dev"),
 
         .target(name: "MoodCore", dependencies: [.product(name: "DequeModule", package: "swift-collections")]),
         // The one seam for system calls (errors, descriptors, clocks, threads, Unix-socket addresses),
@@ -84,7 +92,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            // The daemon's relative relocations packed (DT_RELR, glibc 2.36+; gold cannot, lld can): the
+            // dynamic loader reads every relocation at each start, and as RELA entries they were 0.5 MB
+            // resident (1.3 MB in the static build) of the daemon's memory (docs/benchmarks.md).
+            linkerSettings: [.unsafeFlags(["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"])]
         ),
         // The client: MoodCore and MoodSystem only, so it never links ALSA, FFTW, BLAS, sndfile or soxr.
         .executableTarget(

@@ -31,7 +31,7 @@ extension SafeTensors {
         }
         let bytes: [UInt8]
         do {
-            bytes = try fd.read(upTo: size)
+            bytes = try fd.read(upTo: size, expected: size)
         } catch {
             throw fail("cannot read", error)
         }

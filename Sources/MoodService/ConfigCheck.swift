@@ -36,6 +36,9 @@ public enum ConfigCheck {
         where !config.mqttHost.isEmpty && !path.isEmpty {
             if let reason = unreadable(path, allowFIFO: false) { problems.append(Problem(key: key, message: "\(path): \(reason)")) }
         }
+        if !config.mqttHost.isEmpty, let reason = MosquittoClient.unavailable {
+            problems.append(Problem(key: "mqtt.host", message: reason))
+        }
         if !config.modelPath.isEmpty, let reason = unreadable(config.modelPath, allowFIFO: false) {
             problems.append(Problem(key: "model.path", message: "\(config.modelPath): \(reason)"))
         }

@@ -4,8 +4,9 @@ import Glibc
 #endif
 import Synchronization
 
-/// The one file that talks to libmosquitto: a client whose network loop runs on libmosquitto's own
-/// thread (`mosquitto_loop_start`), which, once a connection is under way, carries it on and
+/// The one file that talks to libmosquitto, which it opens at run time when the first client is
+/// made (`CMosquitto/shim.h`: a daemon without MQTT never maps it, nor libssl and libcrypto): a
+/// client whose network loop runs on libmosquitto's own thread (`mosquitto_loop_start`), which, once a connection is under way, carries it on and
 /// reconnects by itself with a capped exponential backoff. Callbacks arrive on that thread; `publish`
 /// may be called from any. The owner makes each connection attempt that no network thread is there to
 /// make (`connect`): the first, one that failed at once, and one after a TLS error, on which libmosquitto
@@ -13,7 +14,7 @@ import Synchronization
 /// reconnects; its only trace is its log, which this client watches for OpenSSL's errors to say
 /// `networkStopped`.
 final class MosquittoClient: @unchecked Sendable {
-    // @unchecked: libmosquitto is thread-safe for publish/disconnect with loop_start (it locks inside);
+    // @unchecked: `api` is a table of C function pointers, set once; libmosquitto is thread-safe for publish/disconnect with loop_start (it locks inside);
     // `handle` is set once; `log` is behind its mutex.
 
     enum Event: Sendable {
@@ -47,31 +48,47 @@ final class MosquittoClient: @unchecked Sendable {
     private var handle: OpaquePointer?
     private let onEvent: @Sendable (Event) -> Void
     private let log = Mutex(Log())
+    /// libmosquitto's functions (`CMosquitto/shim.h`: opened at run time, not linked).
+    private let api: moodd_mosquitto
 
-    private static let initialised: Void = { mosquitto_lib_init() }()
+    /// libmosquitto opened and initialised, once, by the first client; or why it cannot be.
+    private static let library: Result<moodd_mosquitto, Failure> = {
+        var api = moodd_mosquitto()
+        if let error = moodd_mosquitto_open(&api) {
+            return .failure(Failure(description: "cannot open \(MOODD_MOSQUITTO_LIBRARY) (MQTT needs the libmosquitto1 package): \(String(cString: error))"))
+        }
+        _ = api.mosquitto_lib_init()
+        return .success(api)
+    }()
+
+    /// Why libmosquitto cannot be opened; nil when it can (`moodd check-config` with `mqtt.host` set).
+    static var unavailable: String? {
+        if case .failure(let failure) = library { return failure.description }
+        return nil
+    }
 
     init(clientID: String, onEvent: @escaping @Sendable (Event) -> Void) throws(Failure) {
-        _ = Self.initialised
+        api = try Self.library.get()
         self.onEvent = onEvent
         handle = nil
         let context = Unmanaged.passUnretained(self).toOpaque()
-        guard let handle = mosquitto_new(clientID, true, context) else {
+        guard let handle = api.mosquitto_new(clientID, true, context) else {
             throw Failure(description: "mosquitto_new failed (client id \(clientID))")
         }
         self.handle = handle
-        mosquitto_connect_callback_set(handle) { _, context, rc in
+        api.mosquitto_connect_callback_set(handle) { _, context, rc in
             let client = Unmanaged<MosquittoClient>.fromOpaque(context!).takeUnretainedValue()
-            client.onEvent(rc == 0 ? .connected : .refused(String(cString: mosquitto_connack_string(rc))))
+            client.onEvent(rc == 0 ? .connected : .refused(String(cString: client.api.mosquitto_connack_string(rc)!)))
         }
-        mosquitto_disconnect_callback_set(handle) { _, context, rc in
+        api.mosquitto_disconnect_callback_set(handle) { _, context, rc in
             let client = Unmanaged<MosquittoClient>.fromOpaque(context!).takeUnretainedValue()
-            client.onEvent(.disconnected(rc == 0 ? "disconnected" : String(cString: mosquitto_strerror(rc))))
+            client.onEvent(.disconnected(rc == 0 ? "disconnected" : String(cString: client.api.mosquitto_strerror(rc)!)))
         }
-        mosquitto_publish_callback_set(handle) { _, context, _ in
+        api.mosquitto_publish_callback_set(handle) { _, context, _ in
             let client = Unmanaged<MosquittoClient>.fromOpaque(context!).takeUnretainedValue()
             client.onEvent(.sent)
         }
-        mosquitto_log_callback_set(handle) { _, context, level, text in
+        api.mosquitto_log_callback_set(handle) { _, context, level, text in
             guard level == MOSQ_LOG_ERR, let text else { return }
             Unmanaged<MosquittoClient>.fromOpaque(context!).takeUnretainedValue().logged(String(cString: text))
         }
@@ -100,28 +117,28 @@ final class MosquittoClient: @unchecked Sendable {
     }
 
     deinit {
-        mosquitto_destroy(handle)
+        api.mosquitto_destroy(handle)
     }
 
     func setCredentials(username: String, password: String?) throws(Failure) {
-        try check(mosquitto_username_pw_set(handle, username, password), "username")
+        try check(api.mosquitto_username_pw_set(handle, username, password), "username")
     }
 
     func setTLS(caFile: String) throws(Failure) {
-        try check(mosquitto_tls_set(handle, caFile, nil, nil, nil, nil), "tls \(caFile)")
+        try check(api.mosquitto_tls_set(handle, caFile, nil, nil, nil, nil), "tls \(caFile)")
     }
 
     /// The broker publishes this when the connection dies without a goodbye.
     func setWill(topic: String, payload: String, retain: Bool) throws(Failure) {
         let bytes = Array(payload.utf8)
-        try check(mosquitto_will_set(handle, topic, Int32(bytes.count), bytes, 0, retain), "will")
+        try check(api.mosquitto_will_set(handle, topic, Int32(bytes.count), bytes, 0, retain), "will")
     }
 
     /// The network thread's reconnection backoff, in seconds: `min`, 2 `min`, 3 `min`... at most `max`
     /// apart (libmosquitto's linear backoff). Its "exponential" one is quadratic (1, 4, 9, 16 ... s):
     /// a broker back after 5 s waited 9 s more for its stations, one back after 20 s, 10 s more.
     func setReconnectDelay(min: Int, max: Int) throws(Failure) {
-        try check(mosquitto_reconnect_delay_set(handle, UInt32(min), UInt32(max), false), "reconnect delay")
+        try check(api.mosquitto_reconnect_delay_set(handle, UInt32(min), UInt32(max), false), "reconnect delay")
     }
 
     /// Why a connection attempt failed at once.
@@ -139,9 +156,9 @@ final class MosquittoClient: @unchecked Sendable {
     /// itself at the same time, and two threads in one handshake crash in libssl. Never blocks for
     /// long: a local refusal is immediate, a remote host costs what the kernel's connect does.
     func connect(host: String, port: Int, keepalive: Int) -> ConnectFailure? {
-        mosquitto_loop_stop(handle, true)
+        _ = api.mosquitto_loop_stop(handle, true)
         log.withLock { $0 = Log(connectingThread: pthread_self()) }
-        let rc = mosquitto_connect_async(handle, host, Int32(port), Int32(keepalive))
+        let rc = api.mosquitto_connect_async(handle, host, Int32(port), Int32(keepalive))
         let detail = log.withLock { log -> String? in
             log.connectingThread = nil
             return log.connectError
@@ -150,11 +167,11 @@ final class MosquittoClient: @unchecked Sendable {
             if rc == MOSQ_ERR_TLS.rawValue, let detail, let openSSL = Self.openSSLError(detail) {
                 return ConnectFailure(description: openSSL, isTLS: true)
             }
-            return ConnectFailure(description: String(cString: mosquitto_strerror(rc)) + (detail.map { " (\($0))" } ?? ""), isTLS: rc == MOSQ_ERR_TLS.rawValue)
+            return ConnectFailure(description: String(cString: api.mosquitto_strerror(rc)!) + (detail.map { " (\($0))" } ?? ""), isTLS: rc == MOSQ_ERR_TLS.rawValue)
         }
-        let started = mosquitto_loop_start(handle)
+        let started = api.mosquitto_loop_start(handle)
         guard started == MOSQ_ERR_SUCCESS.rawValue else {
-            return ConnectFailure(description: "loop start: " + String(cString: mosquitto_strerror(started)), isTLS: false)
+            return ConnectFailure(description: "loop start: " + String(cString: api.mosquitto_strerror(started)!), isTLS: false)
         }
         return nil
     }
@@ -162,19 +179,19 @@ final class MosquittoClient: @unchecked Sendable {
     /// Queues a QoS 0 message; false when there is no connection (nothing is queued then).
     func publish(topic: String, payload: String, retain: Bool) -> Bool {
         let bytes = Array(payload.utf8)
-        return mosquitto_publish(handle, nil, topic, Int32(bytes.count), bytes, 0, retain) == MOSQ_ERR_SUCCESS.rawValue
+        return api.mosquitto_publish(handle, nil, topic, Int32(bytes.count), bytes, 0, retain) == MOSQ_ERR_SUCCESS.rawValue
     }
 
     /// Says goodbye (the will is not sent) and stops the network thread, waiting at most for it to
     /// notice: `force` cancels it where it is (a broker that stopped reading).
     func stop(force: Bool) {
-        mosquitto_disconnect(handle)
-        mosquitto_loop_stop(handle, force)
+        _ = api.mosquitto_disconnect(handle)
+        _ = api.mosquitto_loop_stop(handle, force)
     }
 
     private func check(_ rc: Int32, _ what: String) throws(Failure) {
         guard rc == MOSQ_ERR_SUCCESS.rawValue else {
-            throw Failure(description: "\(what): \(String(cString: mosquitto_strerror(rc)))")
+            throw Failure(description: "\(what): \(String(cString: api.mosquitto_strerror(rc)!))")
         }
     }
 }

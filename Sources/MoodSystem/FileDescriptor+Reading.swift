@@ -26,21 +26,41 @@ extension FileDescriptor {
 
     /// Reads until `limit` bytes or the end of the file, whichever comes first (a pipe is read
     /// until its writer closes it). Reading `limit + 1` tells "larger than `limit`" apart.
-    public func read(upTo limit: Int) throws(Errno) -> [UInt8] {
+    ///
+    /// `limit` bounds the read; it does not size the buffer. The first buffer holds `expected` bytes
+    /// (at most `limit`), and it doubles while more arrives, so a 3 KB file read with a 1 MiB limit
+    /// costs a 64 KiB buffer. (A 1 MiB buffer, freed, raised glibc's mmap threshold to 1 MiB for the
+    /// rest of the process: the daemon's later allocations of up to 1 MiB came from the heap instead
+    /// of mappings of their own, and the model loader's temporaries left ~1 MB of holes in it.)
+    /// - Parameter expected: the size the caller expects (a regular file's `stat` size): a file of
+    ///   that size is read into one buffer of that size.
+    public func read(upTo limit: Int, expected: Int = 64 * 1024) throws(Errno) -> [UInt8] {
+        precondition(limit >= 0 && expected >= 0, "negative read size")
+        var bytes: [UInt8] = []
+        var capacity = Swift.min(limit, Swift.max(expected, 1))
         var failure: Errno?
-        let bytes = [UInt8](unsafeUninitializedCapacity: limit) { buffer, initialized in
-            var done = 0
-            while done < limit {
-                do {
-                    let n = try read(into: UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[done...]))
-                    if n == 0 { break }
-                    done += n
-                } catch {
-                    failure = error as? Errno ?? .ioError
-                    break
+        var atEnd = false
+        while !atEnd, failure == nil, bytes.count < limit {
+            let held = bytes
+            bytes = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initialized in
+                var done = held.count
+                _ = UnsafeMutableBufferPointer(rebasing: buffer[..<done]).initialize(fromContentsOf: held)
+                while done < capacity {
+                    do {
+                        let n = try read(into: UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[done...]))
+                        if n == 0 {
+                            atEnd = true
+                            break
+                        }
+                        done += n
+                    } catch {
+                        failure = error as? Errno ?? .ioError
+                        break
+                    }
                 }
+                initialized = done
             }
-            initialized = done
+            capacity = Swift.min(limit, capacity * 2)
         }
         if let failure { throw failure }
         return bytes

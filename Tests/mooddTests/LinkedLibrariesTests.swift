@@ -14,4 +14,17 @@ import Testing
             #expect(!result.stdout.contains(library), "\(executable) links \(library)")
         }
     }
+
+    /// libmosquitto (with libssl and libcrypto) and SQLite are opened when the daemon is configured
+    /// for MQTT and when `moodd scan`/`playlist` open a database (dlopen: `CMosquitto/shim.h`,
+    /// `CSQLite/shim.h`), not linked: linked, they were 2.3 MB of every daemon's resident memory with
+    /// MQTT off (docs/benchmarks.md, "Where the memory went").
+    @Test func opensMQTTAndSQLiteOnlyWhenUsed() throws {
+        let result = try Command.run("moodd", [], environment: ["LD_TRACE_LOADED_OBJECTS": "1"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("libswiftCore.so") || result.stdout.contains("libc.so"), "no library list: \(result.stdout)")
+        for library in ["libmosquitto.so", "libssl.so", "libcrypto.so", "libsqlite3.so"] {
+            #expect(!result.stdout.contains(library), "moodd links \(library)")
+        }
+    }
 }
