@@ -116,7 +116,10 @@ final class LogWriter: @unchecked Sendable {
                 }
             }
         }
-        if !condition.withLock({ abandoned }) { file.sync() }
+        if !condition.withLock({ abandoned }) {
+            file.sync()
+            report(health.closing())
+        }
         file.close()
         condition.withLock {
             finished = true

@@ -132,8 +132,33 @@ import Testing
         #expect(health.failed(SystemError(code: 27, operation: "write")) == nil)
         #expect(health.failed(full) == nil)
         #expect(health.isFailing)
+        #expect(health.succeeded() == nil)               // one line that fits is not yet a recovery
         #expect(health.succeeded() == .recovered(lostLines: 3))
         #expect(health.succeeded() == nil)
         #expect(health.failed(full) == .failing(full))
+    }
+
+    /// A full disk with a few bytes left: a shorter line fits, the next fails again. That is one
+    /// episode (one error, one recovery once lines are written in a row), not an error per fit.
+    @Test func aLineThatFitsInTheLastBytesDoesNotEndTheEpisode() {
+        var health = LogWriteHealth()
+        let full = SystemError(code: 27, operation: "write /var/log/moodd/moodd.log")
+        var reports: [LogWriteHealth.Report] = []
+        for wrote in [false, true, false, false, true, false, true, true, true] {
+            if let report = wrote ? health.succeeded() : health.failed(full) { reports.append(report) }
+        }
+        #expect(reports == [.failing(full), .recovered(lostLines: 4)])
+    }
+
+    /// The log closes after a line was written again: the recovery is reported then.
+    @Test func aRecoveryIsReportedWhenTheLogClosesAfterAWrite() {
+        var health = LogWriteHealth()
+        let missing = SystemError(code: 2, operation: "open /var/log/moodd/moodd.log")
+        #expect(health.closing() == nil)
+        #expect(health.failed(missing) == .failing(missing))
+        #expect(health.closing() == nil)                 // nothing written since: still failing
+        #expect(health.succeeded() == nil)
+        #expect(health.closing() == .recovered(lostLines: 1))
+        #expect(!health.isFailing)
     }
 }
