@@ -129,14 +129,14 @@ ENCODED = [
 ]
 
 
-def reference(path: Path) -> np.ndarray:
-    """librosa.load(path, sr=16000) as float32, refusing the audioread fallback."""
+def reference(path: Path, rate: int = SR_OUT) -> np.ndarray:
+    """librosa.load(path, sr=rate) as float32, refusing the audioread fallback."""
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)  # "PySoundFile failed. Trying audioread"
-        y, sr = librosa.load(str(path), sr=SR_OUT)
-    assert sr == SR_OUT and y.dtype == np.float32 and y.ndim == 1
+        y, sr = librosa.load(str(path), sr=rate)
+    assert sr == rate and y.dtype == np.float32 and y.ndim == 1
     info = sf.info(str(path))
-    expected = int(np.ceil(info.frames * (SR_OUT / info.samplerate))) if info.samplerate != SR_OUT else info.frames
+    expected = int(np.ceil(info.frames * (rate / info.samplerate))) if info.samplerate != rate else info.frames
     assert len(y) == expected, (path.name, len(y), expected)
     return y
 

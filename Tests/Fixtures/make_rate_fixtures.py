@@ -16,12 +16,12 @@ Writes into Tests/Fixtures/rates/ (this script owns the folder):
                             np.log10(1 + 10000 * melspectrogram(y=<name>.22050.npy, sr=22050, n_fft=1024,
                             hop_length=512, n_mels=96, fmin=0, fmax=8000)).T (center=True)
 """
-import warnings
 from pathlib import Path
 
 import librosa
 import numpy as np
-import soundfile as sf
+
+from make_audio_fixtures import reference
 
 HERE = Path(__file__).resolve().parent
 AUDIO = HERE / "audio"
@@ -45,25 +45,13 @@ CASES = [
 ]
 
 
-def load(path: Path, rate: int) -> np.ndarray:
-    """librosa.load(path, sr=rate) as float32, refusing the audioread fallback."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", UserWarning)  # "PySoundFile failed. Trying audioread"
-        y, sr = librosa.load(str(path), sr=rate)
-    assert sr == rate and y.dtype == np.float32 and y.ndim == 1
-    info = sf.info(str(path))
-    expected = int(np.ceil(info.frames * (rate / info.samplerate))) if info.samplerate != rate else info.frames
-    assert len(y) == expected, (path.name, len(y), expected)
-    return y
-
-
 def main() -> None:
     OUT.mkdir(exist_ok=True)
     for old in OUT.iterdir():
         old.unlink()
     for name, rate in CASES:
         stem = name.rsplit(".", 1)[0]
-        y = load(AUDIO / name, rate)
+        y = reference(AUDIO / name, rate)
         np.save(OUT / f"{stem}.{rate}.npy", y)
         if rate == INPUT_22050["sample_rate"]:
             i = INPUT_22050
