@@ -30,6 +30,7 @@ import signal
 import socket
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -49,6 +50,50 @@ def memory(pid):
             if key in ("VmRSS", "RssAnon"):
                 values[key] = int(rest.split()[0]) / 1024
     return values.get("VmRSS", 0.0), values.get("RssAnon", 0.0)
+
+
+def mappings(pid):
+    """{what: (Rss, Pss) in KiB}: /proc/PID/smaps summed per library (its file's name up to ".so"), the
+    daemon's own binary, and "anonymous" (heap, stacks, anonymous mappings)"""
+    out, what = {}, None
+    with open(f"/proc/{pid}/smaps") as f:
+        for line in f:
+            head = line.split()
+            if not head[0].endswith(":"):              # a mapping's first line: address perms offset dev inode [path]
+                path = head[5] if len(head) > 5 else ""
+                name = os.path.basename(path)
+                what = ("anonymous" if not path or path.startswith("[") else
+                        "moodd (its binary)" if name == "moodd" else name.split(".so")[0])
+            elif head[0] in ("Rss:", "Pss:"):
+                rss, pss = out.get(what, (0, 0))
+                out[what] = (rss + int(head[1]), pss) if head[0] == "Rss:" else (rss, pss + int(head[1]))
+    return out
+
+
+LOAD_PROBE = """
+import ctypes, os, sys
+def rss():
+    out, what = {}, None
+    for line in open("/proc/self/smaps"):
+        head = line.split()
+        if not head[0].endswith(":"):
+            path = head[5] if len(head) > 5 else ""
+            what = os.path.basename(path).split(".so")[0] if path.startswith("/") else "anonymous"
+        elif head[0] == "Rss:":
+            out[what] = out.get(what, 0) + int(head[1])
+    return out
+before = rss()
+ctypes.CDLL("libmosquitto.so.1")
+after = rss()
+print(" ".join(f"{k}={after.get(k, 0) - before.get(k, 0)}" for k in sorted(set(before) | set(after))
+               if abs(after.get(k, 0) - before.get(k, 0)) >= 16))
+"""
+
+
+def library_load_cost():
+    """{mapping: KiB} that loading libmosquitto.so.1 alone adds to a bare Python (no site, no ssl), before any call"""
+    out = subprocess.run([sys.executable, "-I", "-S", "-c", LOAD_PROBE], capture_output=True, text=True, check=True)
+    return {k: int(v) for k, v in (item.split("=") for item in out.stdout.split())}
 
 
 def start_daemon(bin_dir, tmp, name, extra):
@@ -135,6 +180,7 @@ def main():
         rss["after the warm-up"] = {name: memory(p) for name, p in pid.items()}
         time.sleep(args.publish)
         rss[f"after {args.publish:g} s of publishing"] = {name: memory(p) for name, p in pid.items()}
+        maps = {name: mappings(p) for name, p in pid.items()}
 
         spans = {phase: [] for phase in PHASES}
         cpu = {phase: 0.0 for phase in PHASES}
@@ -236,6 +282,18 @@ def main():
           f"({(flood_full[0] - off_full[0]) * 1.048576:+.2f} MB); {flood_full[1] - off_full[1]:+.2f} |")
     print(f"\nThe flooding daemon itself, from the broker up to the queues full: {flood_full[0] - flood_up[0]:+.2f} MiB "
           f"VmRSS, {flood_full[1] - flood_up[1]:+.2f} MiB anonymous.")
+    print(f"\nWhere the growth after {args.publish:g} s of publishing lies, per mapping (/proc/PID/smaps; "
+          "Pss divides a page shared with other processes among them, so a library that other programs on the "
+          "machine also map weighs less there):\n\n| mapping | Rss growth | Pss growth |\n|---|---:|---:|")
+    growth = {k: tuple(a - b for a, b in zip(maps["on"].get(k, (0, 0)), maps["off"].get(k, (0, 0))))
+              for k in set(maps["on"]) | set(maps["off"])}
+    for k, (r, p) in sorted(growth.items(), key=lambda kv: -abs(kv[1][0])):
+        if abs(r) >= 16 or abs(p) >= 16:
+            print(f"| {k} | {r:+d} KiB | {p:+d} KiB |")
+    print(f"| all | {sum(r for r, _ in growth.values()):+d} KiB | {sum(p for _, p in growth.values()):+d} KiB |")
+    load = library_load_cost()
+    print(f"\nLoading libmosquitto.so.1 alone, in a bare process, before any call: {sum(load.values()):+d} KiB of RSS ("
+          + ", ".join(f"{k} {v:+d}" for k, v in sorted(load.items(), key=lambda kv: -kv[1])) + " KiB).")
 
 
 if __name__ == "__main__":
