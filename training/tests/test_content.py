@@ -142,11 +142,39 @@ def test_near_equal_heads_are_told_apart_on_other_music(monkeypatch):
     monkeypatch.setattr(config, "NEAR_F1", 1.0)                                 # every candidate is near
     monkeypatch.setattr(content, "validation_music_recall",
                         lambda corpus, head, cand: 0.9 if cand[1:] == ("lr", 0.1) else 0.5)
-    best, scores, _ = content.choose(c, [0, 1, 2], ["penultimate"], ("clean", "train"))
+    best, scores, _, _ = content.choose(c, [0, 1, 2], ["penultimate"], ("clean", "train"))
     assert best == ("penultimate", "lr", 0.1) and len(scores) == len(content.CANDIDATES)
     monkeypatch.setattr(config, "NEAR_F1", 0.0)                                 # none near: the best F1 alone
-    best, scores, _ = content.choose(c, [0, 1, 2], ["penultimate"], ("clean", "train"))
+    best, scores, _, _ = content.choose(c, [0, 1, 2], ["penultimate"], ("clean", "train"))
     assert scores[best] == max(scores.values())                                 # (ties: the other music decides)
+
+def test_the_music_offset_is_the_smallest_that_reaches_the_target():
+    # music windows whose music logit trails the best other logit by 0.0, 0.1, ..., 0.9 (log-probabilities)
+    gaps = np.arange(10) / 10
+    logit = np.zeros((12, 3))
+    logit[:10, 1] = gaps                                  # music windows: speech leads by the gap
+    logit[10:, 2] = 5                                     # two noise windows, far from music
+    prob = np.exp(logit) / np.exp(logit).sum(1, keepdims=True)
+    y = np.array([content.MUSIC] * 10 + [2, 2])
+    assert content.music_offset(prob, y, 0.1) == 0.0      # the window with gap 0 is music already (a tie)
+    assert content.music_offset(prob, y, 0.5) == 0.4      # gaps 0..0.4: five of ten
+    assert content.music_offset(prob, y, 1.0) == 0.9
+    logit[:10, 1] -= 2                                    # music leads everywhere: no offset, never a negative one
+    prob = np.exp(logit) / np.exp(logit).sum(1, keepdims=True)
+    assert content.music_offset(prob, y, 1.0) == 0.0
+    logit[:10, 1] = 10                                    # unreachable: the largest offset
+    prob = np.exp(logit) / np.exp(logit).sum(1, keepdims=True)
+    assert content.music_offset(prob, y, 0.5) == content.OFFSETS[-1]
+
+def test_a_music_offset_moves_only_the_music_logit():
+    c = FakeCorpus(np.random.default_rng(7))
+    head = content.fit(c, c.train_mask([0, 1, 2]), ("penultimate", "lr", 0.1))
+    x = c.x["clean"]["penultimate"]
+    moved = content.with_music_offset(head, 0.7)
+    ratio = heads.head_forward(moved, x) / heads.head_forward(head, x)
+    odds = ratio[:, content.MUSIC] / ratio[:, 1]          # music against speech: e^0.7 for every window
+    assert np.allclose(odds, np.exp(0.7), rtol=1e-5) and np.allclose(ratio[:, 1], ratio[:, 2], rtol=1e-5)
+    assert head["layers"][-1][1][content.MUSIC] != moved["layers"][-1][1][content.MUSIC]   # the original is kept
 
 # -----------------------------------------------------------------------------
 # sound packages, keystrokes, mixtures' ids, a rebuild from the cache, room lists, compact inputs, parallel fits
@@ -270,6 +298,8 @@ def test_fits_in_parallel_give_what_one_process_gives():
 def test_the_control_fits_the_heads_it_is_given():
     c = FakeCorpus(np.random.default_rng(6), rooms=True)
     fixed = [("penultimate", "lr", 0.01)] * 3 + [("penultimate", "mlp", 1.0)] * 2
-    results = content.cross_validate(c, ["penultimate"], augment=False, fixed=fixed)
+    offsets = [0.0, 0.5, -0.25, 0.0, 1.0]
+    results = content.cross_validate(c, ["penultimate"], augment=False, fixed=list(zip(fixed, offsets)))
     assert [(r["chosen"]["layer"], r["chosen"]["kind"], r["chosen"]["param"]) for r in results] == fixed
+    assert [r["chosen"]["music_offset"] for r in results] == offsets
     assert all("room" in r and r["clean"]["macro_f1"] > 0.9 for r in results)
