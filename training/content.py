@@ -32,6 +32,7 @@ import numpy as np
 
 import config
 import content_corpus
+import content_tracker
 import heads
 from common import log
 from embed import Embedder
@@ -86,7 +87,7 @@ class Corpus:
         for layer in layers:
             live = np.zeros(self.x["clean"][layer].shape[1], bool)
             for v in self.x:
-                live |= self.x[v][layer].std(axis=0) > config.DEAD_INPUT_STD
+                live |= heads.live_inputs(self.x[v][layer])
             self.width[layer], self.cols[layer] = len(live), np.flatnonzero(live)
             for v in self.x:
                 self.x[v][layer] = np.ascontiguousarray(self.x[v][layer][:, live])
@@ -258,6 +259,14 @@ def fold_metrics(corpus, prob, test):
     for it in np.unique(items):
         p = prob[items == it].mean(0)
         files[int(it)] = (LABELS.index(corpus.rows[it]["label"]), int(p.argmax()))
+    # the daemon's view: each file as a stream from a reset tracker (smoothed, music must lead 3 s to be
+    # entered and others 6 s to leave it): is a mood claimed during a non-music file, and for how much of it
+    daemon = {int(it): content_tracker.states(prob[items == it]) == content_tracker.MUSIC for it in np.unique(items)}
+    is_music = {it: corpus.rows[it]["label"] == "music" for it in daemon}
+    m["nonmusic_files_with_mood"] = [corpus.rows[i]["id"] for i, d in daemon.items() if not is_music[i] and d.any()]
+    m["music_files_without_mood"] = [corpus.rows[i]["id"] for i, d in daemon.items() if is_music[i] and not d.any()]
+    share = lambda music: float(np.mean(np.concatenate([d for i, d in daemon.items() if is_music[i] == music])))
+    m["nonmusic_time_with_mood"], m["music_time_with_mood"] = share(False), share(True)
     m["files"] = len(files)
     m["nonmusic_files_called_music"] = [corpus.rows[i]["id"] for i, (t, p) in files.items() if t != MUSIC and p == MUSIC]
     m["music_files_called_nonmusic"] = [corpus.rows[i]["id"] for i, (t, p) in files.items() if t == MUSIC and p != MUSIC]

@@ -50,6 +50,22 @@ def goal_rows(w, columns, rows):
          lambda ms: f"{sum(len(m['music_files_called_nonmusic']) for m in ms)} of {n_music}", "")
     line("window macro-F1", lambda ms: pct([m["macro_f1"] for m in ms], 1) + " %", "")
     w("")
+    if all("nonmusic_files_with_mood" in m for _, ms in columns for m in ms):
+        w("What the daemon would announce, each file played as a stream from its start "
+          "(`training/content_tracker.py`, the daemon's `ContentTracker` with its defaults: the probabilities "
+          "smoothed with a 3-s time constant, music entered once it has led for 3 s and left once other kinds "
+          "have led for 6 s; a mood is claimed only in music):\n")
+        w("| | " + " | ".join(t for t, _ in columns) + " |")
+        w("|---|" + "---|" * len(columns))
+        line = lambda name, f: w(f"| {name} | " + " | ".join(f(ms) for _, ms in columns) + " |")
+        line("non-music files during which a mood is claimed",
+             lambda ms: f"{sum(len(m['nonmusic_files_with_mood']) for m in ms)} of {len(rows) - n_music}")
+        line("non-music time with a mood claimed", lambda ms: pct([m["nonmusic_time_with_mood"] for m in ms]) + " %")
+        line("music files in which no mood is claimed",
+             lambda ms: f"{sum(len(m['music_files_without_mood']) for m in ms)} of {n_music}")
+        line("music time with a mood claimed (the first 3 s of a file cannot be)",
+             lambda ms: pct([m["music_time_with_mood"] for m in ms]) + " %")
+        w("")
 
 def source_table(w, ms, rows):
     w("| source | class | windows | music | speech | noise |")
@@ -105,6 +121,10 @@ def write(path, corpus, results, final, control=None, target=content.MUSIC_RECAL
         wrong = [i for m in ms for i in m["nonmusic_files_called_music"] + m["music_files_called_nonmusic"]]
         if wrong:
             w(f"Files on the wrong side ({title}): " + ", ".join(f"`{i}`" for i in wrong) + ".\n")
+        claimed = [i for m in ms for i in m.get("nonmusic_files_with_mood", [])]
+        if claimed:
+            w(f"Non-music files during which the daemon would claim a mood ({title}): "
+              + ", ".join(f"`{i}`" for i in claimed) + ".\n")
     w("## Per class, clean\n")
     class_table(w, clean)
     if room:

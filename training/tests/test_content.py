@@ -134,6 +134,21 @@ def test_fold_metrics_count_what_is_called_music():
     assert m["nonmusic_called_music"] == 1 and len(m["nonmusic_files_called_music"]) == 4
     assert m["music"]["precision"] == pytest.approx(1 / 3)
 
+def test_the_daemon_view_claims_a_mood_only_for_a_lasting_music_lead():
+    c = FakeCorpus(np.random.default_rng(1), n_items=6, patches=10)     # items 0, 3 music; 1, 4 speech; 2, 5 noise
+    test = np.ones(len(c.y), bool)
+    prob = np.eye(3)[c.y] * 0.8 + 0.1                                   # every window right
+    prob[c.item == 1] = np.eye(3)[[1, 1, 1, 0, 0, 1, 1, 1, 1, 1]] * 0.8 + 0.1     # 3 s of music in speech
+    prob[c.item == 4] = np.eye(3)[[1, 1, 0, 0, 0, 0, 0, 0, 1, 1]] * 0.8 + 0.1     # 9 s of it
+    m = content.fold_metrics(c, prob, test)
+    assert m["nonmusic_called_music"] == pytest.approx(8 / 40)
+    assert m["nonmusic_files_with_mood"] == ["i4"] and m["music_files_without_mood"] == []
+    # a music file is claimed from its third window (music has led for 3 s). In i4 music leads the smoothed
+    # probabilities from 4.5 s (its second music window), is entered at 7.5 s and kept to the last window (13.5 s),
+    # speech leading again for less than the 6 s that leaving music takes: 5 of i4's 10 windows
+    assert m["music_time_with_mood"] == pytest.approx(8 / 10)
+    assert m["nonmusic_time_with_mood"] == pytest.approx(5 / 40)
+
 def test_near_equal_heads_are_told_apart_on_other_music(monkeypatch):
     c = FakeCorpus(np.random.default_rng(2), rooms=True)
     c.validation = {"penultimate": np.pad(np.random.default_rng(3).normal(size=(40, 3)) + [4, 0, 0], ((0, 0), (0, 5)))}
