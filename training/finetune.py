@@ -7,7 +7,7 @@ unchanged.
 
     python=$(scripts/pyenv training/.venv-torch training/requirements.txt training/requirements-torch.txt)
     OMP_NUM_THREADS=2 $python training/finetune.py --dataset $MOODD_DATA/MER_audio_taffc_dataset --preset 4q \
-        --augment noise,stretch,shift,pitch \
+        --augment noise,stretch,shift,pitch[,room --rooms $MOODD_CACHE/content] \
         --control --out training/reports/4q_finetune.json --report training/reports/4q_finetune.md \
         [--export OUT.safetensors]
 
@@ -33,7 +33,7 @@ from torch import nn
 import config
 import dataset
 from common import log
-from mood_cv import clip_metrics
+from mood_cv import clip_metrics, room_copy
 from finetune_export import export, live_macs, parity
 from finetune_report import table_row, write_report
 from front_cache import FrontCache
@@ -159,6 +159,14 @@ def fold_metrics(probs, yt, labels):
     return m, pred
 
 
+def room_path(root, variant, clip):
+    """a 4Q clip's copy through a room, as content_corpus.py --rooms writes it"""
+    path, _ = room_copy(root, variant, "4q", clip)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"{path}: no {variant} room copy of clip {clip.id} (make them: content_corpus.py --rooms)")
+    return path
+
+
 def load_versions(clips, cache, kinds, log_every=100):
     versions = []
     for n, c in enumerate(clips):
@@ -168,18 +176,29 @@ def load_versions(clips, cache, kinds, log_every=100):
     return versions
 
 
-def cross_validate(model, versions, y, groups, labels, seed, candidates):
+def score_fold(net, versions, te, y, labels, test_rooms=None):
+    """the test clips' metrics, clean; with test_rooms (the clips' copies through a test room, never trained
+    on) also "room_f1" and "room_loss" (clean macro-F1 minus the room's)"""
+    m, _ = fold_metrics(clip_probabilities(net, [versions[i]["original"] for i in te]), y[te], labels)
+    if test_rooms is not None:
+        room, _ = fold_metrics(clip_probabilities(net, [test_rooms[i] for i in te]), y[te], labels)
+        m["room_f1"], m["room_loss"] = room["f1"], m["f1"] - room["f1"]
+    return m
+
+
+def cross_validate(model, versions, y, groups, labels, seed, candidates, test_rooms=None):
     folds = dataset.grouped_folds(y, groups, config.OUTER_FOLDS, seed)
     rows, choices = [], []
     for k, (tr, te) in enumerate(folds):
         t0 = time.time()
         net, choice = choose_and_fit(model, versions, y, groups, tr, len(labels), seed + k, candidates)
-        m, _ = fold_metrics(clip_probabilities(net, [versions[i]["original"] for i in te]), y[te], labels)
+        m = score_fold(net, versions, te, y, labels, test_rooms)
         m["lr_backbone"], m["epochs"] = choice["lr_backbone"], choice["epochs"]
         rows.append(m)
         choices.append(choice)
         log(f"  fold {k + 1}: acc {m['accuracy']:.3f} F1 {m['f1']:.3f} patch {m['patch_accuracy']:.3f} "
-            f"lr {m['lr_backbone']} epochs {m['epochs']} ({time.time() - t0:.0f} s)")
+            + (f"room F1 {m['room_f1']:.3f} " if "room_f1" in m else "")
+            + f"lr {m['lr_backbone']} epochs {m['epochs']} ({time.time() - t0:.0f} s)")
     return rows, choices
 
 
@@ -187,10 +206,18 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].strip())
     dataset.add_arguments(ap)
     ap.add_argument("--model", default=config.BACKBONE_MODEL)
-    ap.add_argument("--augment", default="", help="augmented copies for training clips: noise,stretch,shift,pitch")
+    ap.add_argument("--augment", default="", help="augmented copies for training clips: noise,stretch,shift,pitch, "
+                    "room (the copy through a training room in --rooms), room1, room2, ...: copies through further "
+                    "training rooms (augment.py)")
+    ap.add_argument("--rooms", help="content_corpus.py's --out folder: its copies of the clips through a test room "
+                    "are scored (the room columns), never trained on; its training-room copies with --augment room")
     ap.add_argument("--out", required=True, help="JSON: table rows for evaluate.py's report, per-fold figures")
     ap.add_argument("--control", action="store_true", help="also the same training with the backbone frozen")
     ap.add_argument("--export", help="also train on all clips (epoch picked on held-out artists) and write it here")
+    ap.add_argument("--lr-backbone", default=",".join(map(str, LR_BACKBONE)),
+                    help="the backbone learning rates the validation loss chooses from (one: no choice)")
+    ap.add_argument("--front", choices=("moodd", "torch"), default="moodd",
+                    help="what computes the frozen front end once per patch (front_cache.py)")
     ap.add_argument("--parity", type=int, default=3, help="clips for the PyTorch-vs-moodd check (0: none)")
     ap.add_argument("--report", help="also write the Markdown page here")
     args = ap.parse_args()
@@ -202,8 +229,11 @@ def main():
     groups = np.array([c.group for c in clips])
     key = os.path.basename(os.path.normpath(args.dataset))
     kinds = [k for k in args.augment.split(",") if k]
-    result = {"commit": git_commit(), "model": os.path.basename(args.model), "augment": kinds,
-              "settings": {"batch": BATCH, "patches_per_clip_per_epoch": PATCHES_PER_CLIP, "lr_backbone": LR_BACKBONE,
+    lr_backbone = [float(v) for v in args.lr_backbone.split(",")]
+    if "room" in kinds and not args.rooms:
+        ap.error("--augment room: the training-room copies are content_corpus.py's; give its folder with --rooms")
+    result = {"commit": git_commit(), "model": os.path.basename(args.model), "augment": kinds, "rooms": bool(args.rooms), "front": args.front,
+              "settings": {"batch": BATCH, "patches_per_clip_per_epoch": PATCHES_PER_CLIP, "lr_backbone": lr_backbone,
                            "lr_head": LR_HEAD, "head_weight_decay": HEAD_WEIGHT_DECAY, "dropout": DROPOUT,
                            "max_epochs": MAX_EPOCHS, "patience": PATIENCE},
               "rows": [], "folds": {}}
@@ -211,13 +241,20 @@ def main():
         result["parity"] = parity(args.model, clips[::len(clips) // args.parity], n=args.parity)
         result["parity"]["clips"] = args.parity
         log(f"parity (original weights): {result['parity']}")
-        if result["parity"]["penultimate_pruned"] > 1e-3:
-            sys.exit(f"{args.model}: PyTorch and moodd disagree by {result['parity']['penultimate_pruned']:.2g}")
+        worst = max(result["parity"]["penultimate_pruned"], result["parity"]["front"])
+        if worst > 1e-3:
+            sys.exit(f"{args.model}: PyTorch and moodd disagree by {worst:.2g}")
     net = MusicnnTorch.from_file(args.model)
-    cache = FrontCache(args.model, FrozenFrontEnd(net), key)
+    cache = FrontCache(args.model, FrozenFrontEnd(net), key, engine=args.front)
     t0 = time.time()
-    versions = load_versions(clips, cache, kinds)
-    log(f"front end of {len(clips)} clips x {1 + len(kinds)} versions: {time.time() - t0:.0f} s")
+    versions = load_versions(clips, cache, [k for k in kinds if k != "room"])
+    test_rooms = None
+    if args.rooms:
+        if "room" in kinds:
+            for v, c in zip(versions, clips):
+                v["room"] = cache(c, "room", room_path(args.rooms, "train", c))
+        test_rooms = [cache(c, "test-room", room_path(args.rooms, "test", c)) for c in clips]
+    log(f"front end of {len(clips)} clips x {1 + len(kinds) + bool(args.rooms)} versions: {time.time() - t0:.0f} s")
 
     aug = f", augmented ({'+'.join(kinds)})" if kinds else ""
     for freeze in ([False, True] if args.control else [False]):
@@ -226,7 +263,7 @@ def main():
         log(name)
         t0 = time.time()
         rows, choices = cross_validate(args.model, versions, y, groups, labels, config.SEED,
-                                       [None] if freeze else LR_BACKBONE)
+                                       [None] if freeze else lr_backbone, test_rooms)
         row, stats = table_row(name + (" (epochs" if freeze else " (learning rate and epochs")
                                + " by validation loss on held-out training artists)", rows)
         result["rows"].append(row)
@@ -235,7 +272,7 @@ def main():
         print(row, flush=True)
     if args.export:
         net, choice = choose_and_fit(args.model, versions, y, groups, np.arange(len(clips)), len(labels),
-                                     config.SEED, LR_BACKBONE)
+                                     config.SEED, lr_backbone)
         ft = result["folds"][next(iter(result["folds"]))]["stats"]
         info = {"name": "mood", "input": "penultimate", "dataset": f"{key} ({len(clips)} clips, grouped by "
                 f"{args.group_column})", "head": "linear, fine-tuned with the mid end and back-end dense",

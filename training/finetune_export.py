@@ -12,6 +12,7 @@ import torch
 
 import config
 from embed import mel_patches, moodd_features, run_moodd
+from front_cache import moodd_front
 from musicnn_torch import CONSTANT_GAIN, FrozenFrontEnd, LaterLayers, MusicnnTorch
 
 
@@ -55,7 +56,7 @@ def parity(model, clips, exported=None, net=None, n=3):
     torch_net = MusicnnTorch.from_file(model).eval()
     front = FrozenFrontEnd(torch_net)
     later = LaterLayers(torch_net, front).eval()
-    out = {"penultimate_full": 0.0, "penultimate_pruned": 0.0, "fine_tuned_probabilities": None}
+    out = {"penultimate_full": 0.0, "penultimate_pruned": 0.0, "front": 0.0, "fine_tuned_probabilities": None}
     with tempfile.TemporaryDirectory() as tmp:
         for c in clips[:n]:
             mel = moodd_features(c.path, os.path.join(tmp, "f.npy"))
@@ -68,6 +69,9 @@ def parity(model, clips, exported=None, net=None, n=3):
                 pruned = later(front(x)).numpy()
             out["penultimate_full"] = max(out["penultimate_full"], float(np.abs(full - swift).max()))
             out["penultimate_pruned"] = max(out["penultimate_pruned"], float(np.abs(pruned - swift).max()))
+            with torch.no_grad():                   # the live front end, as front_cache.py takes it from moodd
+                live = front(x).numpy()
+            out["front"] = max(out["front"], float(np.abs(moodd_front(c.path, model, front.live.numpy()) - live).max()))
             if exported:
                 r = subprocess.run([config.MOODD, "classify", c.path, "--model", exported, "--json", "--timeline"],
                                    capture_output=True, text=True, check=True)

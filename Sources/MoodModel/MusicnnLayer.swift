@@ -8,6 +8,10 @@ public enum MusicnnLayer: String, Sendable, CaseIterable {
     case pooled
     /// The tag probabilities (50).
     case tags
+    /// The front end's output, `[frames x frontChannels]` row-major (187 x 561 for musicnn): every timbral and
+    /// temporal filter's maximum over the bands after its batch norm (`MusicnnState.front`). For training
+    /// tools (training/front_cache.py caches it to fine-tune the later layers), never a head's input.
+    case front
 
     /// What a head may read.
     public static let headInputs: [MusicnnLayer] = [.penultimate, .pooled]
@@ -18,6 +22,7 @@ public enum MusicnnLayer: String, Sendable, CaseIterable {
         case .penultimate: config.denseUnits
         case .pooled: config.pooledCount
         case .tags: config.tagCount
+        case .front: config.frames * config.frontChannels
         }
     }
 }

@@ -9,12 +9,14 @@ extension MusicnnLayer: ExpressibleByArgument {}
 struct EmbedCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "embed",
-        abstract: "Write the CNN's 200-d embedding (or --layer pooled / tags) of every 3-s patch of a file as a float32 .npy [patches, width].",
+        abstract: "Write the CNN's 200-d embedding (or --layer pooled / tags / front) of every 3-s patch of a file as a float32 .npy [patches, width].",
         discussion: """
             Patches are the model's `patch_frames` log-mel frames (187, 3 s, for musicnn) taken from the \
             start of the `moodd features` frames, one every --hop-frames frames. A file shorter than one patch gives one patch, padded with silence. \
             --layer pooled writes the back end's input instead, [patches, 1506]: the max over time of each \
-            of the 753 mid-end channels, then their means; --layer tags the 50 tag probabilities.
+            of the 753 mid-end channels, then their means; --layer tags the 50 tag probabilities; --layer \
+            front the front end's output, [patches, 187 x 561]: each frame's 561 filter maxima over the bands, \
+            frame by frame (for fine-tuning the later layers: training/front_cache.py).
             """
     )
 
@@ -48,6 +50,7 @@ struct EmbedCommand: ParsableCommand {
                     case .penultimate: try writer.append(penultimate)
                     case .tags: try writer.append(tags)
                     case .pooled: try state.pooledFeatures.withUnsafeBufferPointer { try writer.append($0) }
+                    case .front: try state.front.withUnsafeBufferPointer { try writer.append($0) }
                     }
                 }
             }

@@ -66,6 +66,29 @@ import Testing
         }
     }
 
+    /// `--layer front` writes each patch's front-end output, frame by frame, as the engine computed it
+    /// for that patch (the engine's front end is tested against TensorFlow in MoodModelTests).
+    @Test func writesTheFrontEnd() throws {
+        let dir = try TemporaryDirectory()
+        let audio = try Self.longClip(in: dir)
+        #expect(try Command.run("moodd", ["features", audio, "--npy", dir.path + "/f.npy"]).status == 0)
+        let run = try Command.run("moodd", ["embed", audio, "--npy", dir.path + "/front.npy", "--layer", "front"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let frames = try Self.npy(dir.path + "/f.npy"), front = try Self.npy(dir.path + "/front.npy")
+        let width = 187 * 561
+        #expect(front.shape == [2, width])
+        let network = try Musicnn(contentsOfFile: Self.model)
+        let state = network.makeState()
+        for k in 0..<2 {
+            let patch = Array(frames.values[k * 93 * 96..<(k * 93 + 187) * 96])
+            _ = network.forward(patch: patch, state: state)
+            #expect(Array(front.values[k * width..<(k + 1) * width]) == state.front, "patch \(k)")
+            // the first 561 columns of the mid-end features are the front end
+            #expect(Array(front.values[k * width..<k * width + 561]) == Array(state.midFeatures[0..<561]))
+        }
+        #expect(front.values[0..<width] != front.values[width..<2 * width])
+    }
+
     @Test func aClipShorterThanOnePatchGivesOnePaddedPatch() throws {
         let dir = try TemporaryDirectory()
         let audio = Fixtures.path("audio/music_44100_stereo_s16.flac")  // 2 s: 126 frames
