@@ -255,13 +255,13 @@ def fold_metrics(corpus, prob, test):
     m["nonmusic_called_music"] = float(np.mean(pred[nonmusic] == MUSIC))
     # whole files: the mean of their windows' probabilities
     items = corpus.item[test]
-    files = {}
-    for it in np.unique(items):
-        p = prob[items == it].mean(0)
-        files[int(it)] = (LABELS.index(corpus.rows[it]["label"]), int(p.argmax()))
-    # the daemon's view: each file as a stream from a reset tracker (smoothed, music must lead 3 s to be
+    # and the daemon's view: each file as a stream from a reset tracker (smoothed, music must lead 3 s to be
     # entered and others 6 s to leave it): is a mood claimed during a non-music file, and for how much of it
-    daemon = {int(it): content_tracker.states(prob[items == it]) == content_tracker.MUSIC for it in np.unique(items)}
+    files, daemon = {}, {}
+    for it in np.unique(items):
+        p = prob[items == it]
+        files[int(it)] = (LABELS.index(corpus.rows[it]["label"]), int(p.mean(0).argmax()))
+        daemon[int(it)] = content_tracker.states(p) == content_tracker.MUSIC
     is_music = {it: corpus.rows[it]["label"] == "music" for it in daemon}
     m["nonmusic_files_with_mood"] = [corpus.rows[i]["id"] for i, d in daemon.items() if not is_music[i] and d.any()]
     m["music_files_without_mood"] = [corpus.rows[i]["id"] for i, d in daemon.items() if is_music[i] and not d.any()]

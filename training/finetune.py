@@ -229,7 +229,10 @@ def main():
     groups = np.array([c.group for c in clips])
     key = os.path.basename(os.path.normpath(args.dataset))
     kinds = [k for k in args.augment.split(",") if k]
-    lr_backbone = [float(v) for v in args.lr_backbone.split(",")]
+    try:
+        lr_backbone = [float(v) for v in args.lr_backbone.split(",")]
+    except ValueError:
+        ap.error(f"--lr-backbone {args.lr_backbone}: not a comma-separated list of numbers")
     if "room" in kinds and not args.rooms:
         ap.error("--augment room: the training-room copies are content_corpus.py's; give its folder with --rooms")
     result = {"commit": git_commit(), "model": os.path.basename(args.model), "augment": kinds, "rooms": bool(args.rooms), "front": args.front,
