@@ -8,7 +8,8 @@ components of that fold only.
 
     music     4Q clips (read in place); game soundtracks from Debian packages (content_sounds.MUSIC_PACKAGES);
               + 4Q clips with chatter 10-15 dB under them, + with room noise at 5-20 dB SNR
-    speech    RAVDESS statements back to back per actor; Free Spoken Digit Dataset digits per speaker;
+    speech    RAVDESS statements back to back per actor (their silent edges trimmed); Free Spoken Digit Dataset
+              digits per speaker;
               text-to-speech (espeak-ng, flite, festival) reading real sentences in 16 languages;
               + speech over music 10-20 dB under it, + speech over room noise
     noise     synthetic room sounds (content_sounds.NOISE_KINDS); sound effects and ambiences from Debian
@@ -45,6 +46,9 @@ STREAM_SECONDS = 30.0
 LABELS = ("music", "speech", "noise")
 LEVEL_DBFS = (-35.0, -15.0)         # RMS of a generated item: quiet to loud, always above the silence gate
 MIXES_PER_FOLD = 24                 # of each mixture kind
+# what build() writes, in OUT/VERSION; a cache of another version is refused, not mixed in. 2: RAVDESS's
+# statements trimmed, so that the pause between two is the drawn one
+CORPUS_VERSION = 2
 
 def db_to_gain(db):
     return 10 ** (db / 20)
@@ -61,6 +65,20 @@ def mix(fg, bg, below_db):
     bg = np.resize(bg, len(fg))
     rms = lambda v: np.sqrt(np.mean(np.asarray(v, np.float64) ** 2)) + 1e-12
     return fg + bg * (rms(fg) / rms(bg)) * db_to_gain(-below_db)
+
+def trim(x, top_db=40.0, margin=0.02):
+    """x without its leading and trailing stretches quieter than `top_db` under its loudest 10-ms frame
+    (`margin` s of them kept on each side); all-quiet x is returned as it is"""
+    hop = SR // 100
+    n = len(x) // hop
+    if n == 0:
+        return x
+    e = 10 * np.log10(np.mean(np.asarray(x[: n * hop], np.float64).reshape(n, hop) ** 2, axis=1) + 1e-20)
+    loud = np.flatnonzero(e > e.max() - top_db)
+    if e.max() < -100 or len(loud) == 0:
+        return x
+    keep = int(margin * SR)
+    return x[max(0, loud[0] * hop - keep): min(len(x), (loud[-1] + 1) * hop + keep)]
 
 def concat_with_gaps(parts, rng, gap=(0.15, 0.6), seconds=STREAM_SECONDS, floor_db=-70.0):
     """short recordings back to back with pauses (a low room tone in them, as a microphone hears), cut
@@ -90,7 +108,9 @@ def ravdess_items(root, rng):
         by_actor[int(os.path.basename(f)[:-4].split("-")[6])].append(f)
     for actor, files in sorted(by_actor.items()):
         order = rng.permutation(len(files))
-        parts = [sounds.read_audio(files[i]) for i in order]
+        # each file has some 0.7 s of silence before and after its statement: trimmed, so that the pause
+        # between two statements is the one drawn (corpus version 1 kept it: pauses of 1.5-1.9 s)
+        parts = [trim(sounds.read_audio(files[i])) for i in order]
         for k, s in enumerate(concat_with_gaps(parts, rng, gap=(0.1, 0.4))):
             yield f"ravdess-{actor:02d}-{k}", "speech", f"ravdess:{actor:02d}", "ravdess", s
 
@@ -226,9 +246,26 @@ FIRST_SFX = ("sound-theme-freedesktop", "oxygen-sounds", "yaru-theme-sound", "tu
 def own_rng(seed, name):
     return np.random.default_rng([seed, zlib.crc32(name.encode())])
 
+def check_version(out):
+    """refuses a cache written by another version of this generator (no VERSION file: version 1)"""
+    listed = os.path.join(out, "VERSION")
+    if os.path.exists(listed):
+        with open(listed) as f:
+            version = f.read().strip()
+    elif os.path.exists(os.path.join(out, "manifest.csv")):
+        version = "1"
+    else:
+        return
+    if version != str(CORPUS_VERSION):
+        raise SystemExit(f"{out}: a content corpus version {version}, and this generator writes version "
+                         f"{CORPUS_VERSION}: move it away or give another --out")
+
 def build(mer, ravdess, fsdd, out, seed=config.SEED, tts_per_voice=3, synth_per_kind=10, keystrokes=None):
     rng = np.random.default_rng(seed)
+    check_version(out)
     os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "VERSION"), "w") as f:
+        f.write(f"{CORPUS_VERSION}\n")
     items = [dict(zip(("id", "label", "group", "source", "path"), m)) for m in music_items(mer)]
     first = [p for p in FIRST_SFX if p in sounds.SFX_PACKAGES]
     later = [p for p in sounds.SFX_PACKAGES if p not in FIRST_SFX]

@@ -57,6 +57,50 @@ def test_streams_of_short_recordings_have_the_stream_length():
     assert len(streams) >= 5 and all(len(s) == 10 * SR for s in streams)
     assert len(corpus.concat_with_gaps(parts[:3], rng, seconds=10)) == 1     # too little: one short stream
 
+def longest_pause(x, floor=1e-2):
+    """the longest run of 10-ms frames with an RMS under `floor` (the stream's -70 dB room tone is under it;
+    the test statement's troughs last 5 ms), in seconds"""
+    hop = SR // 100
+    rms = np.sqrt(np.mean(x[: len(x) // hop * hop].reshape(-1, hop).astype(np.float64) ** 2, axis=1))
+    quiet = np.concatenate([[0], (rms < floor).astype(np.int8), [0]])
+    edges = np.flatnonzero(np.diff(quiet))
+    return (edges[1::2] - edges[::2]).max() / 100 if len(edges) else 0.0
+
+def test_ravdess_statements_follow_each_other_after_the_drawn_pause(tmp_path):
+    # a RAVDESS file has some 0.7 s of silence before and after its statement; left in, the 0.1-0.4 s pause
+    # drawn between statements became 1.5-1.9 s, a third of a stream's windows had hardly any speech, and
+    # "speech over music" was mostly music
+    import soundfile
+    actor = tmp_path / "Actor_03"
+    actor.mkdir()
+    t = np.arange(int(1.6 * SR)) / SR
+    statement = (0.3 * np.sin(2 * np.pi * 220 * t) * (1 + np.sin(2 * np.pi * 3 * t))).astype(np.float32)
+    padded = np.concatenate([np.zeros(int(0.7 * SR), np.float32), statement, np.zeros(int(0.8 * SR), np.float32)])
+    for k in range(40):
+        soundfile.write(str(actor / f"03-01-01-01-01-{k:02d}-03.wav"), padded, SR)
+    streams = list(corpus.ravdess_items(str(tmp_path), np.random.default_rng(0)))
+    assert streams and all(group == "ravdess:03" for _, _, group, _, _ in streams)
+    for _, _, _, _, x in streams:
+        assert longest_pause(x) < 0.4 + 0.07          # the drawn pause, 20 ms kept at each edge, 10-ms frames
+
+def test_trim_keeps_the_sound_and_cuts_the_silence_around_it():
+    sound = np.full(SR, 0.1, np.float32)
+    x = np.concatenate([np.zeros(SR // 2, np.float32), sound, np.zeros(SR, np.float32)])
+    y = corpus.trim(x)
+    assert SR <= len(y) <= SR + int(0.05 * SR) and np.all(y[int(0.02 * SR):-int(0.02 * SR)] == 0.1)
+    assert len(corpus.trim(np.zeros(SR, np.float32))) == SR          # all silence: left as it is
+
+def test_a_cache_of_another_corpus_version_is_refused(tmp_path, monkeypatch):
+    fake_build_sources(monkeypatch, tmp_path)
+    out = tmp_path / "old"
+    out.mkdir()
+    (out / "manifest.csv").write_text("id,path,label,group,fold,source\n")     # a version-1 cache: no VERSION file
+    with pytest.raises(SystemExit, match="corpus version 1.*version 2"):
+        corpus.build("mer", "ravdess", "fsdd", str(out))
+    corpus.build("mer", "ravdess", "fsdd", str(tmp_path / "new"))
+    assert (tmp_path / "new" / "VERSION").read_text().strip() == str(corpus.CORPUS_VERSION)
+    corpus.build("mer", "ravdess", "fsdd", str(tmp_path / "new"))                # its own version: reused
+
 def fake_items(rng):
     items = []
     for label, groups, per in (("music", 40, 2), ("speech", 12, 6), ("noise", 20, 3)):
