@@ -23,11 +23,11 @@ import Testing
         let out = net.forward(patch: patch, state: state)
         let expected = Naive.forward(patch, config: smallConfig, tensor: Self.writer.values)
 
-        #expect(maxAbsDiff(state.front, expected.front) < 1e-5)
-        #expect(maxAbsDiff(state.midFeatures, expected.mid) < 1e-4)
+        #expect(maxRelativeDiff(state.front, expected.front) < 1e-5)
+        #expect(maxRelativeDiff(state.midFeatures, expected.mid) < 1e-4)
         let c = smallConfig.midChannels, pooled = state.pooledFeatures
         let interleaved = (0..<c).flatMap { [pooled[$0], pooled[c + $0]] }
-        #expect(maxAbsDiff(interleaved, expected.pooled) < 1e-4)
+        #expect(maxRelativeDiff(interleaved, expected.pooled) < 1e-4)
         #expect(maxAbsDiff(out.penultimate, expected.penultimate) < 1e-4)
         #expect(maxAbsDiff(out.tags, expected.tags) < 1e-5)
     }

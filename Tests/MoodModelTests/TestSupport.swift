@@ -38,6 +38,14 @@ func maxAbsDiff(_ a: [Float], _ b: [Double]) -> Double {
     return zip(a, b).map { abs(Double($0) - $1) }.max() ?? 0
 }
 
+/// The largest difference, each relative to its reference value's magnitude (but at least 1): float32
+/// rounding grows with the values, and which BLAS kernel a CPU gets decides how it accumulates, so an
+/// absolute bound that holds on one machine fails on another (the small test network: values up to 17).
+func maxRelativeDiff(_ a: [Float], _ b: [Double]) -> Double {
+    precondition(a.count == b.count, "\(a.count) vs \(b.count) values")
+    return zip(a, b).map { abs(Double($0) - $1) / max(1, abs($1)) }.max() ?? 0
+}
+
 /// A small musicnn for tests: every kind of layer, a few channels each, even and odd temporal kernels.
 let smallConfig = MusicnnConfig(
     frames: 12, bands: 16, timbralFilters: 5, timbralKernelTime: 7, timbralKernelBands: [6, 11],
