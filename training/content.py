@@ -17,6 +17,10 @@ is 98 %), so that near-equal heads are compared at the same music recall. The ch
 the training folds, given its offset, and scored once on the test fold. Patches are weighted so that
 each class counts the same. The exported head is chosen and trained the same way on all folds.
 
+The inner CV also chooses the head's context (--contexts, seconds): with 3 s, the head reads each window's
+input and, beside it, its mean over the windows of the last 3 s of the same stream (the window and the two
+before it; heads.with_context), which the daemon keeps as it goes (docs/model-format.md, context_seconds).
+
 The inputs that are constant over the whole corpus (musicnn's dead units) are dropped once when it is
 loaded, and given weight 0 again in the exported head (heads.fit_head would drop them in every fit anyway);
 the fits of a CV run in --jobs processes at once.
@@ -48,13 +52,30 @@ MUSIC_RECALL = 0.985            # the inner CV's music recall the music offset i
 # music logit offsets tried, smallest first. Never negative: the class-balanced fit is the neutral point, and
 # an offset below it would trade the rooms' music (not in the inner CV's clean windows) for a clean margin
 OFFSETS = np.round(np.arange(0.0, 3.0001, 0.05), 2)
+# seconds of context the inner CV may give the head: its input is then the window's own and their mean over
+# the windows of the last 3 s (the window and the two before it at the 1.5-s hop; heads.with_context)
+CONTEXTS = (0.0, 3.0)
+
+def input_name(layer, seconds):
+    """a head input's name in the CV and the reports: the layer, with its context ('pooled+3s')"""
+    return layer if seconds <= 0 else f"{layer}+{seconds:g}s"
+
+def split_input(name):
+    """input_name's inverse -> (layer, context seconds)"""
+    layer, _, context = name.partition("+")
+    return layer, float(context[:-1]) if context else 0.0
+
+def per_stream_context(x, counts, seconds):
+    """heads.with_context on each stream of x [sum(counts), w], counts the streams' patch counts"""
+    bounds = np.cumsum([0] + list(counts))
+    return np.concatenate([heads.with_context(x[a:b], seconds) for a, b in zip(bounds[:-1], bounds[1:])])
 
 class Corpus:
     """the manifest's items with their patch embeddings, flattened to patches: x[variant][layer]
     [patches, width], variant 'clean' and, when the corpus has rooms (content_corpus.py --rooms), 'train'
     and 'test' (the same items through a training / a test room: same lengths, so the same patches)"""
 
-    def __init__(self, rows, layers, jobs=2, model=None, root=None, validation_music=()):
+    def __init__(self, rows, layers, jobs=2, model=None, root=None, validation_music=(), contexts=(0,)):
         self.rows = rows
         # a second music dataset's files (all music): {layer: [patches, width] of all its files}
         self.validation = {}
@@ -79,7 +100,9 @@ class Corpus:
             if validation_music:
                 keys = [f"validation/{os.path.splitext(os.path.basename(f))[0]}" for f in validation_music]
                 with ThreadPoolExecutor(jobs) as pool:
-                    self.validation[layer] = np.concatenate(list(pool.map(emb, validation_music, keys)))
+                    per_file = list(pool.map(emb, validation_music, keys))
+                self.validation[layer] = np.concatenate(per_file)
+                validation_counts = [len(p) for p in per_file]
                 log(f"validation music {layer}: {self.validation[layer].shape} from {len(validation_music)} files")
         # inputs constant over every patch of the corpus (clean and through rooms) are dropped here once;
         # full_head() puts them back, with weight 0, for the model file
@@ -95,6 +118,18 @@ class Corpus:
                 self.validation[layer] = np.ascontiguousarray(self.validation[layer][:, live])
             log(f"{layer}: {live.sum()} of {len(live)} inputs vary over the corpus")
         self.item = np.repeat(np.arange(len(rows)), counts)                      # patch -> item
+        # inputs with context (input_name): each patch's live inputs, then their mean over the patches of
+        # the last `seconds` of its item (heads.with_context), item by item as the daemon streams them
+        for layer in layers:
+            for seconds in (c for c in contexts if c > 0):
+                name = input_name(layer, seconds)
+                for v in self.x:
+                    self.x[v][name] = per_stream_context(self.x[v][layer], counts, seconds)
+                if layer in self.validation:
+                    self.validation[name] = per_stream_context(self.validation[layer], validation_counts, seconds)
+                self.width[name] = 2 * self.width[layer]
+                self.cols[name] = np.concatenate([self.cols[layer], self.cols[layer] + self.width[layer]])
+        self.inputs = [input_name(layer, c) for layer in layers for c in contexts]
         self.index = np.concatenate([np.arange(n) for n in counts])              # patch number in its item
         self.y = np.array([LABELS.index(rows[i]["label"]) for i in self.item])
         self.fold = np.array([rows[i]["fold"] for i in self.item])
@@ -314,6 +349,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].strip())
     ap.add_argument("--corpus", default=os.path.join(config.CACHE, "content"), help="content_corpus.py's output")
     ap.add_argument("--layers", default=",".join(LAYERS), help="inputs the inner CV may choose")
+    ap.add_argument("--contexts", default=",".join(f"{c:g}" for c in CONTEXTS),
+                    help="seconds of context the inner CV may give the head (0: the window alone)")
     ap.add_argument("--jobs", type=int, default=2, help="moodd embed processes, and head fits, at once")
     ap.add_argument("--report", default=os.path.join(config.REPO, "training", "reports", "content.md"))
     ap.add_argument("--export", help="model file to add the content head to (its other heads are kept)")
@@ -327,7 +364,9 @@ def main():
     rows = content_corpus.read_manifest(os.path.join(args.corpus, "manifest.csv"))
     validation = sorted(os.path.join(args.validation_music, f) for f in os.listdir(args.validation_music)
                         if f.lower().endswith(config.AUDIO_EXTENSIONS)) if args.validation_music else ()
-    corpus = Corpus(rows, layers, args.jobs, root=args.corpus, validation_music=validation)
+    contexts = [float(c) for c in args.contexts.split(",")]
+    corpus = Corpus(rows, layers, args.jobs, root=args.corpus, validation_music=validation, contexts=contexts)
+    layers = corpus.inputs                      # each layer, with each context offered
     results = cross_validate(corpus, layers, jobs=args.jobs, target=args.music_recall)
     control = None
     if corpus.has_rooms and args.control:

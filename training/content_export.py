@@ -22,13 +22,16 @@ def export_content_head(corpus, layers, path, jobs=1, target=content.MUSIC_RECAL
     recall = content.validation_music_recall(corpus, head, best) if corpus.validation else None
     head = corpus.full_head(head, best[0])
     groups = collections.Counter(r["label"] for r in corpus.rows)
-    info = {"name": "content", "input": best[0], "labels": content.LABELS,
+    layer, context = content.split_input(best[0])
+    info = {"name": "content", "input": layer, "labels": content.LABELS,
             "dataset": "content corpus (training/content_corpus.py): " + ", ".join(f"{n} {l} items" for l, n in sorted(groups.items())),
             "head": f"{best[1]} {best[2]:g}, music logit {offset:+.2f}",
             "augmentation": ["rooms: each item also through one of rooms.py's training rooms"] if "train" in variants else [],
             "cv": {"protocol": f"{len(folds)} folds grouped by artist / speaker / voice / sound package / recording; "
                                "leave-one-fold-out head choice by window macro-F1; the music logit offset "
                                f"that makes {100 * target:g} % of the held-out music windows music"}}
+    if context > 0:
+        info["context_seconds"] = context
     export.export(config.BACKBONE_MODEL, [(head, info)], path, git_commit(), keep_other_heads=True)
     content.log(f"exported content head {best} into {path}")
     return {"path": path, "candidate": best, "music_offset": offset, "music_recall_target": target,

@@ -154,6 +154,10 @@ def write(path, corpus, results, final, control=None, target=content.MUSIC_RECAL
     if any("validation_music_recall" in r["chosen"] for r in results):
         w(f"Among the heads within {100 * config.NEAR_F1:g} point of the best inner macro-F1, the one that calls the "
           "most windows of the validation music (another dataset's music, `--validation-music`) music is chosen.\n")
+    if any("+" in r["chosen"]["layer"] for r in results):
+        w("An input with a context (`pooled+3s`) is the window's own input and, beside it, the mean of the inputs "
+          "of the windows of its stream that started in the last 3 s (the window and the two before it at the "
+          "1.5-s hop; fewer at a stream's start), as the daemon keeps them (`heads.with_context`).\n")
     if final:
         layer, kind, param = final["candidate"]
         w(f"Shipped in `{os.path.relpath(final['path'], config.REPO)}` as head `content`: {kind} {param:g} on `{layer}`, "

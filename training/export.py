@@ -21,6 +21,7 @@ from convert_musicnn import write_safetensors
 from musicnn_numpy import load_safetensors
 
 HEAD_KIND = "dense"    # standardise, dense layers with ReLU between, softmax at the end
+MAX_CONTEXT_SECONDS = 60   # what moodd accepts as a head's context_seconds (docs/model-format.md)
 
 def head_tensors(name, head):
     """{tensor name: float32 array} of one head"""
@@ -68,8 +69,13 @@ def export(backbone, heads, out, commit="unknown", date=None, keep_other_heads=F
         layer = info.get("input", "penultimate")
         if layer not in ("penultimate", "pooled"):
             raise ValueError(f"head {name}: input '{layer}': moodd's heads read 'penultimate' or 'pooled'")
-        if head["mean"].size != config.LAYER_WIDTH[layer]:
-            raise ValueError(f"head {name}: {layer} is {config.LAYER_WIDTH[layer]}-d, head takes {head['mean'].size}")
+        context = info.get("context_seconds", 0)
+        if not 0 <= context <= MAX_CONTEXT_SECONDS:
+            raise ValueError(f"head {name}: context_seconds {context}: not between 0 and {MAX_CONTEXT_SECONDS}")
+        width = config.LAYER_WIDTH[layer] * (2 if context > 0 else 1)      # with context: [own | mean]
+        if head["mean"].size != width:
+            raise ValueError(f"head {name}: {layer}{' with context' if context else ''} is {width}-d, "
+                             f"head takes {head['mean'].size}")
         tensors.update(head_tensors(name, head))
         descs.append(head_description(name, head, info))
     if len({d["name"] for d in descs}) != len(descs):

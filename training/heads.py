@@ -31,6 +31,22 @@ def head_macs(head):
     """multiply-accumulates per patch (standardisation counted as one per input)"""
     return head["mean"].size + sum(w.size for w, _ in head["layers"])
 
+def context_patches(seconds, hop=config.HOP_SECONDS):
+    """how many patches, the current one included, a context of `seconds` spans at `hop` seconds between
+    patches (the daemon's rule too: docs/model-format.md, "Heads")"""
+    return max(1, int(round(seconds / hop)) + 1)
+
+def with_context(x, seconds, hop=config.HOP_SECONDS):
+    """x [n, w] one stream's consecutive patches -> [n, 2w]: each patch's own input, then the mean of its
+    input and of those of the patches before it that started at most `seconds` earlier (fewer at the start
+    of the stream): what a head with `context_seconds` reads"""
+    x = np.asarray(x)
+    k = context_patches(seconds, hop)
+    c = np.cumsum(np.vstack([np.zeros((1, x.shape[1])), np.asarray(x, np.float64)]), axis=0)
+    i = np.arange(len(x))
+    lo = np.maximum(i + 1 - k, 0)
+    return np.hstack([x, ((c[i + 1] - c[lo]) / (i + 1 - lo)[:, None]).astype(x.dtype)])
+
 def clip_probabilities(head, patches):
     """patches [n, in] of one clip -> mean of the patch probabilities [classes]"""
     return head_forward(head, patches).mean(axis=0)

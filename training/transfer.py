@@ -71,7 +71,8 @@ def evaluate(clips, model, audio_dir, room_paths=None):
     embedders = {layer: Embedder(layer=layer) for layer in {d.get("input", "penultimate") for d, _ in described}}
     out = {}
     for desc, head in described:
-        emb = embedders[desc.get("input", "penultimate")]
+        layer_emb, context = embedders[desc.get("input", "penultimate")], desc.get("context_seconds", 0)
+        emb = (lambda *a: heads.with_context(layer_emb(*a), context)) if context > 0 else layer_emb
         if room_paths:
             probs = [heads.head_forward(head, emb(room_paths[c["id"]], f"transfer-rooms/{c['id']}")) for c in clips]
         else:

@@ -26,4 +26,13 @@ public protocol PatchClassifier: Sendable {
     /// - Returns: probabilities over `labels`, in label order (`labels.count` values, summing to 1), and
     ///   over `ContentKind.labels` exactly when `hasContentHead`.
     func classify(frames: UnsafeBufferPointer<Float>) throws -> PatchOutput
+    /// The patches from here on are a new stream, one every `hopSeconds`: a head that reads a context
+    /// of the last few patches (`context_seconds`) forgets those before. Called before a stream's
+    /// first patch and whenever it breaks: a silent window that is not classified, a gap, a restart.
+    func startStream(hopSeconds: Double)
+}
+
+extension PatchClassifier {
+    /// A classifier without context has nothing to forget.
+    public func startStream(hopSeconds: Double) {}
 }

@@ -4,8 +4,8 @@ import Glibc
 import MoodCore
 
 /// A classifier head of kind `dense` (docs/model-format.md, "Heads"): standardise one of the backbone's
-/// activations (`input`: the penultimate embedding or the pooled mid-end), then dense layers with ReLU
-/// between them and a softmax at the end.
+/// activations (`input`: the penultimate embedding or the pooled mid-end; with `context_seconds`, also
+/// its mean over the last few patches), then dense layers with ReLU between them and a softmax at the end.
 ///
 /// Immutable and shareable; `apply` writes into caller-owned scratch and output, allocating nothing.
 /// About 13 k multiply-accumulates per patch for the shipped mood head, against the backbone's 138 M.
@@ -24,12 +24,22 @@ public struct DenseHead: Sendable {
     public let valence: [Float]?
     public let arousal: [Float]?
     public let input: MusicnnLayer
+    /// Seconds of context (`context_seconds`, 0 when the entry has none): the head then reads the
+    /// patch's `input` and, beside it, that activation's mean over the patches of the last
+    /// `contextSeconds` of the stream (`HeadContext`), so `inputSize` is twice the activation's width.
+    public let contextSeconds: Double
     public let inputSize: Int
     public let inputMean: [Float]   // [inputSize]
     public let inputScale: [Float]  // [inputSize], > 0
     public let layers: [Layer]
     /// The entry's `cv` object as JSON text, for `moodd classify --json` and the model card.
     public let crossValidation: String?
+
+    /// The most `context_seconds` a head may declare.
+    public static let maxContextSeconds = 60.0
+
+    /// The width of the backbone activation the head reads (`inputSize`, or half of it with context).
+    public var layerSize: Int { contextSeconds > 0 ? inputSize / 2 : inputSize }
 
     /// The widest layer: the scratch `apply` needs, twice.
     public var scratchSize: Int { max(inputSize, layers.map(\.outputs).max() ?? 0) }
@@ -69,8 +79,16 @@ public struct DenseHead: Sendable {
         else {
             throw fail("input must be one of \(MusicnnLayer.headInputs.map { "'\($0.rawValue)'" }.joined(separator: ", "))")
         }
-        guard let size = entry["input_size"]?.intValue, size == input.size(backbone) else {
-            throw fail("input_size must be \(input.size(backbone)) for input '\(input.rawValue)'")
+        var contextSeconds = 0.0
+        if let raw = entry["context_seconds"] {
+            guard let seconds = raw.doubleValue, seconds.isFinite, (0...Self.maxContextSeconds).contains(seconds) else {
+                throw fail("context_seconds must be a number of seconds in 0...\(Int(Self.maxContextSeconds))")
+            }
+            contextSeconds = seconds
+        }
+        let width = input.size(backbone) * (contextSeconds > 0 ? 2 : 1)
+        guard let size = entry["input_size"]?.intValue, size == width else {
+            throw fail("input_size must be \(width) for input '\(input.rawValue)'" + (contextSeconds > 0 ? " with context_seconds" : ""))
         }
         let labelValues = entry["labels"]?.arrayValue ?? []
         let labels = labelValues.compactMap(\.stringValue)
@@ -81,6 +99,7 @@ public struct DenseHead: Sendable {
         self.name = name
         self.labels = labels
         self.input = input
+        self.contextSeconds = contextSeconds
         inputSize = size
         inputMean = try tensor("input_mean", shape: [size])
         inputScale = try tensor("input_scale", shape: [size])

@@ -24,6 +24,11 @@ public final class MoodClassifier: PatchClassifier, @unchecked Sendable {
     public var input: ModelInput { network.input }
 
     private let state: MusicnnState
+    /// Per head with `context_seconds` (mood, content): the stream's last inputs, and the head's input
+    /// `[own | mean]` put together.
+    private var moodContext: HeadContext?
+    private var contentContext: HeadContext?
+    private var withContext: [Float]
     private var penultimate: [Float]  // [200]
     private var tags: [Float]         // [50]
     private var scratchA: [Float]     // [head.scratchSize]
@@ -81,6 +86,28 @@ public final class MoodClassifier: PatchClassifier, @unchecked Sendable {
         tags = [Float](repeating: 0, count: network.config.tagCount)
         scratchA = [Float](repeating: 0, count: max(head.scratchSize, contentHead?.scratchSize ?? 0))
         scratchB = scratchA
+        let hop = Self.defaultHopSeconds
+        let context = { (head: DenseHead?) in
+            head.flatMap { $0.contextSeconds > 0
+                ? HeadContext(width: $0.layerSize, patches: HeadContext.patches(seconds: $0.contextSeconds, hopSeconds: hop)) : nil }
+        }
+        moodContext = context(head)
+        contentContext = context(contentHead)
+        withContext = [Float](repeating: 0, count: max(moodContext == nil ? 0 : head.inputSize,
+                                                      contentContext == nil ? 0 : contentHead!.inputSize))
+    }
+
+    /// The hop a stream is taken to have until `startStream` says otherwise: the daemon's default
+    /// `analysis.hop` and `moodd classify`'s half patch.
+    public static let defaultHopSeconds = 1.5
+
+    public func startStream(hopSeconds: Double) {
+        if let seconds = head.contextSeconds > 0 ? head.contextSeconds : nil {
+            moodContext?.restart(patches: HeadContext.patches(seconds: seconds, hopSeconds: hopSeconds))
+        }
+        if let seconds = contentHead.flatMap({ $0.contextSeconds > 0 ? $0.contextSeconds : nil }) {
+            contentContext?.restart(patches: HeadContext.patches(seconds: seconds, hopSeconds: hopSeconds))
+        }
     }
 
     /// The file's name without folder or extension: `/usr/share/moodd/moodd-4q.safetensors` -> `moodd-4q`.
@@ -123,17 +150,28 @@ public final class MoodClassifier: PatchClassifier, @unchecked Sendable {
                 network.forward(patch: frames, state: state, penultimate: pen, tags: tags)
             }
         }
-        apply(head, into: probabilities)
-        if let contentHead { apply(contentHead, into: content) }
+        apply(head, context: &moodContext, into: probabilities)
+        if let contentHead { apply(contentHead, context: &contentContext, into: content) }
     }
 
-    /// Runs `head` on the activations of the last forward pass.
-    private func apply(_ head: DenseHead, into probabilities: UnsafeMutableBufferPointer<Float>) {
+    /// Runs `head` on the activations of the last forward pass (and, with context, on their mean over
+    /// the stream's last patches, this one included).
+    private func apply(_ head: DenseHead, context: inout HeadContext?, into probabilities: UnsafeMutableBufferPointer<Float>) {
         penultimate.withUnsafeBufferPointer { pen in
-            let input = head.input == .pooled ? UnsafeBufferPointer(state.pooled) : pen
-            scratchA.withUnsafeMutableBufferPointer { a in
-                scratchB.withUnsafeMutableBufferPointer { b in
-                    head.apply(input: input, scratch: (a.baseAddress!, b.baseAddress!), probabilities: probabilities)
+            let own = head.input == .pooled ? UnsafeBufferPointer(state.pooled) : pen
+            withContext.withUnsafeMutableBufferPointer { both in
+                var input = own
+                if context != nil {
+                    let width = head.layerSize
+                    context!.push(own)
+                    for i in 0..<width { both[i] = own[i] }
+                    context!.mean(into: UnsafeMutableBufferPointer(rebasing: both[width..<(2 * width)]))
+                    input = UnsafeBufferPointer(rebasing: both[0..<(2 * width)])
+                }
+                scratchA.withUnsafeMutableBufferPointer { a in
+                    scratchB.withUnsafeMutableBufferPointer { b in
+                        head.apply(input: input, scratch: (a.baseAddress!, b.baseAddress!), probabilities: probabilities)
+                    }
                 }
             }
         }

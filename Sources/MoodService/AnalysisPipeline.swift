@@ -45,12 +45,17 @@ final class AnalysisPipeline {
 
     /// - input: the model file's `input` (its front end, its patch), matching the classifier's patch;
     ///   `ring` holds samples at its `sampleRate`.
-    init(ring: SampleRing, classifier: any PatchClassifier, input: ModelInput, tracker: MoodTracker) throws {
+    /// Seconds between analyses (`analysis.hop`): how far apart the classifier's patches are.
+    let hopSeconds: Double
+
+    init(ring: SampleRing, classifier: any PatchClassifier, input: ModelInput, tracker: MoodTracker,
+         hopSeconds: Double = Config().hop) throws {
         precondition(classifier.labels == tracker.labels, "the tracker must use the classifier's labels")
         precondition(classifier.hasContentHead == tracker.hasContentHead, "the tracker must know whether there is a content head")
         self.ring = ring
         self.classifier = classifier
         self.tracker = tracker
+        self.hopSeconds = hopSeconds
         frontEnd = try LogMelFrontEnd(spec: input.logMelSpec)
         precondition(classifier.melBands == input.nMels, "the classifier expects \(classifier.melBands) mel bands")
         precondition(classifier.patchFrames == input.patchFrames, "the classifier expects \(classifier.patchFrames) frames")
@@ -62,6 +67,7 @@ final class AnalysisPipeline {
         scratch = .allocate(capacity: Self.readChunk)
         samples = .allocate(capacity: windowSamples)
         samples.initialize(repeating: 0)
+        classifier.startStream(hopSeconds: hopSeconds)
     }
 
     deinit {
@@ -100,7 +106,9 @@ final class AnalysisPipeline {
         var raw: [Float]? = nil
         var content: [Float]? = nil
         var error: (any Error)? = nil
-        if !tracker.isSilent(levelDB: level) {
+        if tracker.isSilent(levelDB: level) {
+            classifier.startStream(hopSeconds: hopSeconds)      // the patches around silence do not join up
+        } else {
             do {
                 let output = try window.withLatestPatch { try classifier.classify(frames: $0) }!
                 if let problem = ClassifierOutputError(output, labels: classifier.labels.count, content: tracker.hasContentHead) {
@@ -147,6 +155,7 @@ final class AnalysisPipeline {
     }
 
     private func restartWindows() {
+        classifier.startStream(hopSeconds: hopSeconds)
         frontEnd.reset()
         window.reset()
         samplesHead = 0

@@ -135,7 +135,7 @@ public final class AnalysisService: Service {
                 try await thread.run { [self] in
                     let pipeline = try AnalysisPipeline(
                         ring: ring, classifier: classifier, input: input,
-                        tracker: Self.initialTracker(classifier: classifier, settings: settings))
+                        tracker: Self.initialTracker(classifier: classifier, settings: settings), hopSeconds: settings.hop)
                     switch settings.pacing {
                     case .wall: runOnWallClock(pipeline, thread)
                     case .audio: runOnAudioClock(pipeline, thread)

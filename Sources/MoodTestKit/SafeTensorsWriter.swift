@@ -45,7 +45,8 @@ public struct SafeTensorsWriter: Sendable {
     /// `weight` is `[labels.count x inputSize]` row-major (all zeros by default: the head then always
     /// says softmax(`bias`)). Appends its entry to the `heads` metadata.
     public mutating func addDenseHead(
-        name: String, labels: [String], input: String = "penultimate", inputSize: Int = 200, bias: [Float], weight: [Float]? = nil
+        name: String, labels: [String], input: String = "penultimate", inputSize: Int = 200, bias: [Float], weight: [Float]? = nil,
+        contextSeconds: Double = 0
     ) {
         precondition(bias.count == labels.count)
         let w = weight ?? [Float](repeating: 0, count: labels.count * inputSize)
@@ -56,11 +57,12 @@ public struct SafeTensorsWriter: Sendable {
             ("heads.\(name).0.weight", [labels.count, inputSize], w),
             ("heads.\(name).0.bias", [labels.count], bias),
         ]
-        let entry: [String: Any] = [
+        var entry: [String: Any] = [
             "name": name, "kind": "dense", "input": input, "input_size": inputSize, "labels": labels,
             "input_mean": "heads.\(name).input_mean", "input_scale": "heads.\(name).input_scale",
             "layers": [["weight": "heads.\(name).0.weight", "bias": "heads.\(name).0.bias", "activation": "softmax"]],
         ]
+        if contextSeconds > 0 { entry["context_seconds"] = contextSeconds }
         var heads = (try? JSONSerialization.jsonObject(with: Data((metadata["heads"] ?? "[]").utf8))) as? [Any] ?? []
         heads.append(entry)
         metadata["heads"] = String(decoding: try! JSONSerialization.data(withJSONObject: heads, options: [.sortedKeys]), as: UTF8.self)

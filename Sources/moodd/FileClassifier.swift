@@ -28,11 +28,14 @@ struct FileClassifier {
         let patchFrames = classifier.patchFrames
         var samples = 0
         var k = 0
+        let hopSeconds = Double(hopFrames * spec.hop) / Double(spec.sampleRate)
+        classifier.startStream(hopSeconds: hopSeconds)
         try PatchRunner.forEachPatch(of: file, input: input, hopFrames: hopFrames, samples: { levels.push($0); samples += $0.count }) { patch in
             var window = FileMood.Window(start: Double(k * hopFrames * spec.hop) / Double(spec.sampleRate))
             let silent = classifier.hasContentHead && !(levels.levelDB(frames: k * hopFrames..<k * hopFrames + patchFrames) >= threshold)
             if silent {
                 window.kind = FileMood.silence
+                classifier.startStream(hopSeconds: hopSeconds)  // the patches around silence do not join up
             } else {
                 mood.withUnsafeMutableBufferPointer { m in
                     content.withUnsafeMutableBufferPointer { c in classifier.classify(frames: patch, into: m, content: c) }

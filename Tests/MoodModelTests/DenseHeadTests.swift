@@ -105,9 +105,59 @@ import Testing
         #expect(maxAbsDiff(p, e.map { $0 / e.reduce(0, +) }) < 1e-5)
     }
 
+    /// A head with `context_seconds` reads twice its activation's width: the patch's own, then the
+    /// mean over the stream's last patches (`HeadContext`). 3 s at the 1.5-s hop: the patch and the
+    /// two before it; after `startStream`, only the patches since.
+    @Test func aHeadWithContextReadsItsInputAndItsMeanOverTheLastPatches() throws {
+        var writer = SafeTensorsWriter.randomModel(smallConfig, seed: 3)
+        let n = smallConfig.pooledCount
+        var rng = SeededRandom(seed: 6)
+        writer.tensors += [
+            ("heads.mood.input_mean", [2 * n], rng.floats(2 * n)),
+            ("heads.mood.input_scale", [2 * n], rng.floats(2 * n, in: 0.5...2)),
+            ("heads.mood.0.weight", [4, 2 * n], rng.floats(8 * n, in: -0.3...0.3)),
+            ("heads.mood.0.bias", [4], rng.floats(4)),
+        ]
+        writer.metadata["heads"] = """
+            [{"name": "mood", "kind": "dense", "input": "pooled", "context_seconds": 3, "input_size": \(2 * n), \
+            "labels": ["happy", "angry", "sad", "relaxed"], "input_mean": "heads.mood.input_mean", "input_scale": "heads.mood.input_scale", \
+            "layers": [{"weight": "heads.mood.0.weight", "bias": "heads.mood.0.bias", "activation": "softmax"}]}]
+            """
+        let file = try SafeTensors(bytes: writer.bytes(), path: "context.safetensors")
+        let weights = try MusicnnWeights(file: file, config: smallConfig)
+        let head = try #require(try MoodClassifier.heads(in: file, backbone: smallConfig).first)
+        #expect(head.contextSeconds == 3 && head.inputSize == 2 * n && head.layerSize == n)
+        let classifier = try MoodClassifier(network: Musicnn(weights: weights), head: head, modelName: "context", path: file.path)
+        classifier.startStream(hopSeconds: 1.5)
+
+        let network = Musicnn(weights: weights), state = network.makeState()
+        let f = { (name: String) in file.floats(name)!.map(Double.init) }
+        let mean = f("heads.mood.input_mean"), scale = f("heads.mood.input_scale"), w = f("heads.mood.0.weight"), b = f("heads.mood.0.bias")
+        var stream: [[Float]] = []
+        for k in 0..<6 {
+            if k == 4 {
+                classifier.startStream(hopSeconds: 1.5)
+                stream = []
+            }
+            let patch = rng.floats(smallConfig.frames * smallConfig.bands, in: 0...3)
+            let p = try patch.withUnsafeBufferPointer { try classifier.classify(frames: $0) }.mood
+            _ = network.forward(patch: patch, state: state)
+            stream.append(state.pooledFeatures)
+            let last = stream.suffix(3)
+            let x = stream.last!.map(Double.init) + (0..<n).map { i in last.reduce(0.0) { $0 + Double($1[i]) } / Double(last.count) }
+            let logits = (0..<4).map { o in b[o] + (0..<(2 * n)).reduce(0.0) { $0 + w[o * 2 * n + $1] * (x[$1] - mean[$1]) / scale[$1] } }
+            let e = logits.map { exp($0 - logits.max()!) }
+            #expect(maxAbsDiff(p, e.map { $0 / e.reduce(0, +) }) < 1e-5, "patch \(k)")
+        }
+    }
+
     @Test(arguments: [
         ("kind", "kind 'transformer' is not 'dense'"),
         ("input", "input must be one of 'penultimate', 'pooled'"),
+        ("context_size", "input_size must be 400 for input 'penultimate' with context_seconds"),
+        ("context_negative", "context_seconds must be a number of seconds in 0...60"),
+        ("context_long", "context_seconds must be a number of seconds in 0...60"),
+        ("context_text", "context_seconds must be a number of seconds in 0...60"),
         ("input_size", "input_size must be 200 for input 'penultimate'"),
         ("pooled_size", "input_size must be 1506 for input 'pooled'"),
         ("activation", "layer 1 activation must be 'softmax'"),
@@ -124,6 +174,10 @@ import Testing
             case "kind": entry["kind"] = "transformer"
             case "input": entry["input"] = "tags"
             case "input_size": entry["input_size"] = 50
+            case "context_size": entry["context_seconds"] = 3
+            case "context_negative": entry["context_seconds"] = -1
+            case "context_long": entry["context_seconds"] = 61
+            case "context_text": entry["context_seconds"] = "3 s"
             case "pooled_size": entry["input"] = "pooled"
             case "activation": entry["layers"] = [["weight": "heads.mood.0.weight", "bias": "heads.mood.0.bias", "activation": "relu"],
                                                   ["weight": "heads.mood.1.weight", "bias": "heads.mood.1.bias", "activation": "relu"]]

@@ -159,6 +159,23 @@ import Testing
         #expect(text.contains("  content: music \(cFormat2(content[0])), speech 0.00, noise 0.00, silence \(cFormat2(content[3]))  valence "), "\(text)")
     }
 
+    /// A content head with context hears the windows before each one, but never those of another
+    /// file: the same file classified twice in one run gives the same windows both times.
+    @Test func aHeadWithContextStartsAfreshAtEachFile() throws {
+        let dir = try TemporaryDirectory()
+        let audio = try EmbedAndTagsCommandTests.longClip(in: dir)
+        try FileManager.default.copyItem(atPath: audio, toPath: dir.path + "/again.wav")
+        try ContentModel.writeWithContext(to: dir.path + "/m.safetensors")
+        let run = try Command.run("moodd", ["classify", audio, dir.path + "/again.wav", "--json", "--timeline",
+                                            "--model", dir.path + "/m.safetensors"])
+        #expect(run.status == 0 && run.stderr.isEmpty, "\(run.stderr)")
+        let files = try run.stdout.split(separator: "\n").map(Self.object)
+        try #require(files.count == 2)
+        let content = files.map { ($0["timeline"]?.arrayValue ?? []).map { Self.distribution($0["content"], ContentKind.labels) } }
+        #expect(content[0].count == 2 && content[0] == content[1])
+        #expect(content[0][0] != content[0][1], "the second window's context holds the first")
+    }
+
     /// All speech: the label is `speech`, its confidence the fraction of speech windows, no mood at all.
     @Test func aFileOfSpeechClaimsNoMood() throws {
         let dir = try TemporaryDirectory()

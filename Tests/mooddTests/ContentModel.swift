@@ -20,6 +20,22 @@ enum ContentModel {
         try Data(writer.bytes()).write(to: URL(fileURLWithPath: path))
     }
 
+    /// The shipped model with a `content` head that reads 3 s of context (docs/model-format.md): its
+    /// logits depend only on the mean of the penultimate embedding over the window and the two before it.
+    static func writeWithContext(to path: String) throws {
+        let file = try SafeTensors(contentsOfFile: shipped)
+        var writer = SafeTensorsWriter(copying: file) { !$0.hasPrefix("heads.content.") }
+        let heads = try JSONSerialization.jsonObject(with: Data((file.metadata["heads"] ?? "[]").utf8)) as! [[String: Any]]
+        let kept = heads.filter { $0["name"] as? String != MoodClassifier.contentHeadName }
+        writer.metadata["heads"] = String(decoding: try JSONSerialization.data(withJSONObject: kept), as: UTF8.self)
+        var rng = SeededRandom(seed: 30)
+        let own = [Float](repeating: 0, count: 200)
+        let weight = (0..<3).flatMap { _ in own + rng.floats(200, in: -0.01...0.01) }
+        writer.addDenseHead(name: MoodClassifier.contentHeadName, labels: ContentKind.labels, inputSize: 400,
+                            bias: [0, 0, 0], weight: weight, contextSeconds: 3)
+        try Data(writer.bytes()).write(to: URL(fileURLWithPath: path))
+    }
+
     /// The shipped model without its `content` head, written once per test process: for the tests of
     /// the mood head's arithmetic and of capture, which play synthetic music (the demo, generated
     /// fixtures) that the content head need not call music.

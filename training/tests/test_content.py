@@ -362,3 +362,12 @@ def test_the_control_fits_the_heads_it_is_given():
     assert [(r["chosen"]["layer"], r["chosen"]["kind"], r["chosen"]["param"]) for r in results] == fixed
     assert [r["chosen"]["music_offset"] for r in results] == offsets
     assert all("room" in r and r["clean"]["macro_f1"] > 0.9 for r in results)
+
+def test_inputs_with_context_are_named_and_computed_stream_by_stream():
+    assert content.input_name("pooled", 0) == "pooled" and content.input_name("pooled", 3.0) == "pooled+3s"
+    assert content.split_input("pooled+3s") == ("pooled", 3.0) and content.split_input("pooled") == ("pooled", 0.0)
+    x = np.arange(10, dtype=np.float32)[:, None] * [1, 10]
+    out = content.per_stream_context(x, [4, 6], 3)
+    np.testing.assert_array_equal(out[:4], heads.with_context(x[:4], 3))
+    np.testing.assert_array_equal(out[4:], heads.with_context(x[4:], 3))     # the second stream starts afresh
+    assert out[4, 2] == x[4, 0]

@@ -120,3 +120,18 @@ def test_export_keeps_other_heads_of_the_output(tmp_path):
     with pytest.raises(ValueError, match="not the same backbone"):
         export.export(str(other), [(content, {"name": "content", "labels": ["music", "speech", "noise"],
                                               "input": "pooled"})], str(out), keep_other_heads=True)
+
+def test_a_head_with_context_declares_its_seconds_and_reads_twice_its_layer(tmp_path):
+    backbone = tmp_path / "b.safetensors"
+    fake_backbone(backbone)
+    out = tmp_path / "m.safetensors"
+    export.export(str(backbone), [(fake_head([2 * 1506, 3]), {"name": "content", "labels": ["music", "speech", "noise"],
+                                                              "input": "pooled", "context_seconds": 3.0})], str(out))
+    (desc, _), = export.read_heads(str(out))
+    assert desc["input"] == "pooled" and desc["input_size"] == 3012 and desc["context_seconds"] == 3.0
+    with pytest.raises(ValueError, match="pooled with context is 3012-d"):
+        export.export(str(backbone), [(fake_head([1506, 3]), {"name": "c", "labels": ["a", "b", "c"], "input": "pooled",
+                                                              "context_seconds": 3.0})], str(tmp_path / "x"))
+    with pytest.raises(ValueError, match="context_seconds 61"):
+        export.export(str(backbone), [(fake_head([400, 3]), {"name": "c", "labels": ["a", "b", "c"],
+                                                             "context_seconds": 61})], str(tmp_path / "x"))

@@ -54,3 +54,18 @@ def test_clip_probability_is_the_mean_of_patches():
     x, y = blobs(4)
     head = heads.fit_head(x, y, 4, "lr", 1.0)
     np.testing.assert_allclose(heads.clip_probabilities(head, x[:7]), heads.head_forward(head, x[:7]).mean(axis=0))
+
+@pytest.mark.parametrize("seconds, hop, patches", [(3, 1.5, 3), (3, 93 * 256 / 16000, 3), (3, 3, 2), (0, 1.5, 1),
+                                                   (0.75, 1.5, 1), (2.25, 1.5, 3)])
+def test_context_patches_span_the_seconds_at_the_hop(seconds, hop, patches):
+    # the same cases as the daemon's HeadContextTests (half to even: Python's round, Swift's .toNearestOrEven)
+    assert heads.context_patches(seconds, hop) == patches
+
+def test_with_context_appends_the_mean_of_the_last_patches_of_the_stream():
+    x = np.arange(12, dtype=np.float32).reshape(6, 2) ** 2
+    out = heads.with_context(x, 3, hop=1.5)               # this patch and the two before it
+    assert out.shape == (6, 4) and out.dtype == np.float32
+    np.testing.assert_array_equal(out[:, :2], x)
+    expected = [x[max(0, i - 2):i + 1].mean(axis=0) for i in range(6)]
+    np.testing.assert_allclose(out[:, 2:], expected, rtol=1e-6)
+    np.testing.assert_array_equal(heads.with_context(x, 0.5, hop=1.5)[:, 2:], x)    # one patch: its own
