@@ -19,7 +19,8 @@ each class counts the same. The exported head is chosen and trained the same way
 
 The inner CV also chooses the head's context (--contexts, seconds): with 3 s, the head reads each window's
 input and, beside it, its mean over the windows of the last 3 s of the same stream (the window and the two
-before it; heads.with_context), which the daemon keeps as it goes (docs/model-format.md, context_seconds).
+before it; with 6 s, the four before it; heads.with_context), which the daemon keeps as it goes
+(docs/model-format.md, context_seconds).
 
 The inputs that are constant over the whole corpus (musicnn's dead units) are dropped once when it is
 loaded, and given weight 0 again in the exported head (heads.fit_head would drop them in every fit anyway);
@@ -53,8 +54,10 @@ MUSIC_RECALL = 0.985            # the inner CV's music recall the music offset i
 # an offset below it would trade the rooms' music (not in the inner CV's clean windows) for a clean margin
 OFFSETS = np.round(np.arange(0.0, 3.0001, 0.05), 2)
 # seconds of context the inner CV may give the head: its input is then the window's own and their mean over
-# the windows of the last 3 s (the window and the two before it at the 1.5-s hop; heads.with_context)
-CONTEXTS = (0.0, 3.0)
+# the windows of the last 3 or 6 s (the window and the two or four before it at the 1.5-s hop;
+# heads.with_context). No longer than the 6 s others must lead for the daemon to leave music, so that a
+# context never outlasts what the state machine already waits for.
+CONTEXTS = (0.0, 3.0, 6.0)
 
 def input_name(layer, seconds):
     """a head input's name in the CV and the reports: the layer, with its context ('pooled+3s')"""

@@ -101,13 +101,11 @@ public final class MoodClassifier: PatchClassifier, @unchecked Sendable {
     /// `analysis.hop` and `moodd classify`'s half patch.
     public static let defaultHopSeconds = 1.5
 
+    /// Forgets the patches held for the heads with context, which from now on span their
+    /// `context_seconds` at `hopSeconds` between patches.
     public func startStream(hopSeconds: Double) {
-        if let seconds = head.contextSeconds > 0 ? head.contextSeconds : nil {
-            moodContext?.restart(patches: HeadContext.patches(seconds: seconds, hopSeconds: hopSeconds))
-        }
-        if let seconds = contentHead.flatMap({ $0.contextSeconds > 0 ? $0.contextSeconds : nil }) {
-            contentContext?.restart(patches: HeadContext.patches(seconds: seconds, hopSeconds: hopSeconds))
-        }
+        moodContext?.restart(patches: HeadContext.patches(seconds: head.contextSeconds, hopSeconds: hopSeconds))
+        contentContext?.restart(patches: HeadContext.patches(seconds: contentHead?.contextSeconds ?? 0, hopSeconds: hopSeconds))
     }
 
     /// The file's name without folder or extension: `/usr/share/moodd/moodd-4q.safetensors` -> `moodd-4q`.
