@@ -5,7 +5,8 @@ impulse response, pyroomacoustics), the room's own noise at an SNR, and a cheap 
     ROOMS["train"]   the rooms training is augmented with
     ROOMS["test"]    a fixed, seeded set of other rooms that only test folds go through
 
-    through(x, room) -> x as the station hears it (same length, same RMS)
+    through(x, room, rng) -> x as the station hears it (same length, same RMS)
+    through(x, room, rng, parts=("noise",)) -> only some of it (room_parts.py: what each part costs)
 
 Room parameters (issue 11): RT60 0.2-1.0 s, microphone 1-5 m from the speaker, background noise at
 5-25 dB SNR, microphone high-pass 60-200 Hz and low-pass 4-7.5 kHz. Train and test rooms are drawn from
@@ -21,6 +22,7 @@ import content_sounds as sounds
 
 SR = config.SAMPLE_RATE
 ROOM_NOISES = ("pink", "brown", "hvac", "fan", "traffic", "hum")    # what a room hums with
+PARTS = ("reverb", "noise", "band")                                   # what a room does to the sound
 
 @dataclass(frozen=True)
 class Room:
@@ -76,16 +78,23 @@ def band_limit(x, highpass, lowpass):
     sos = butter(4, [highpass, lowpass], btype="bandpass", fs=SR, output="sos")
     return sosfilt(sos, x)
 
-def through(x, room, rng):
+def through(x, room, rng, parts=PARTS):
     """x [n] as the room's microphone hears it: reverberated (aligned on the direct sound), the room's noise
-    at room.snr_db, band-limited; same length and RMS as x"""
+    at room.snr_db, band-limited; same length and RMS as x. parts: which of the three to apply; the noise is
+    drawn from rng whether it is added or not, so that rng moves on the same whatever the parts"""
     from scipy.signal import fftconvolve
+    unknown = set(parts) - set(PARTS)
+    if unknown:
+        raise ValueError(f"room parts {sorted(unknown)}: not among {', '.join(PARTS)}")
     x = np.asarray(x, np.float64)
-    rir = impulse_response(room)
-    delay = int(np.argmax(np.abs(rir)))
-    wet = fftconvolve(x, rir)[delay:delay + len(x)]
+    wet = x
+    if "reverb" in parts:
+        rir = impulse_response(room)
+        delay = int(np.argmax(np.abs(rir)))
+        wet = fftconvolve(x, rir)[delay:delay + len(x)]
     rms = lambda v: np.sqrt(np.mean(v ** 2)) + 1e-12
     noise = np.resize(sounds.noise(room.noise, len(x) / SR + 0.1, rng).astype(np.float64), len(wet))
-    y = wet + noise * rms(wet) / rms(noise) * 10 ** (-room.snr_db / 20)
-    y = band_limit(y, room.highpass, room.lowpass)
+    y = wet + noise * rms(wet) / rms(noise) * 10 ** (-room.snr_db / 20) if "noise" in parts else wet
+    if "band" in parts:
+        y = band_limit(y, room.highpass, room.lowpass)
     return (y * rms(x) / rms(y)).astype(np.float32)

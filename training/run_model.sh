@@ -5,6 +5,8 @@
 #                               training and a test room), the content head and training/reports/content.md
 #   2. training/run_4q.sh       the mood head and training/reports/4q.md (keeps the content head)
 #   3. training/transfer.py     both heads on MUSIFEAST-17: training/reports/transfer.md
+#   4. training/room_parts.py   what each part of a test room (reverberation, noise, band limits) costs a
+#                               mood head: training/reports/rooms.md (the 4Q clips' copies: ~40 min from nothing)
 #
 #   MOODD_DATA=DIR MOODD_CACHE=DIR training/run_model.sh
 # DIR holds the fetched datasets as run_content.sh and run_4q.sh describe them. On 2 cores, from nothing
@@ -21,3 +23,5 @@ OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 "$python" training/transfer.py --datase
     --model models/moodd-4q.safetensors \
     --exclude-artists-of "$MOODD_DATA/MER_audio_taffc_dataset/panda_dataset_taffc_metadata.csv" \
     --report training/reports/transfer.md
+OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 "$python" training/room_parts.py --corpus "$MOODD_CACHE/content" \
+    --report training/reports/rooms.md
