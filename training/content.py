@@ -22,6 +22,10 @@ input and, beside it, its mean over the windows of the last 3 s of the same stre
 before it; with 6 s, the four before it; heads.with_context), which the daemon keeps as it goes
 (docs/model-format.md, context_seconds).
 
+Each test fold is also played as the daemon would hear it: every file as a stream through its state machine
+(content_tracker), and its non-music files spliced after and before music files (content_switch: how long
+the daemon takes to stop or start claiming a mood when the sound changes).
+
 The inputs that are constant over the whole corpus (musicnn's dead units) are dropped once when it is
 loaded, and given weight 0 again in the exported head (heads.fit_head would drop them in every fit anyway);
 the fits of a CV run in --jobs processes at once.
@@ -37,6 +41,7 @@ import numpy as np
 
 import config
 import content_corpus
+import content_switch
 import content_tracker
 import heads
 from common import log
@@ -121,6 +126,7 @@ class Corpus:
                 self.validation[layer] = np.ascontiguousarray(self.validation[layer][:, live])
             log(f"{layer}: {live.sum()} of {len(live)} inputs vary over the corpus")
         self.item = np.repeat(np.arange(len(rows)), counts)                      # patch -> item
+        self.starts = np.concatenate([[0], np.cumsum(counts)])                   # item -> its first patch
         # inputs with context (input_name): each patch's live inputs, then their mean over the patches of
         # the last `seconds` of its item (heads.with_context), item by item as the daemon streams them
         for layer in layers:
@@ -315,6 +321,15 @@ def fold_metrics(corpus, prob, test):
         m["by_source"][src] = np.bincount(pred[sel], minlength=3).tolist()
     return {k: (float(v) if isinstance(v, np.floating) else v) for k, v in m.items()}
 
+def switch_metrics(corpus, head, candidate, test, variant, seed):
+    """content_switch.measure on the test fold's items, spliced two by two (`seed` draws the pairs)"""
+    layer, seconds = split_input(candidate[0])
+    items = np.unique(corpus.item[test]).tolist()
+    is_music = {i: corpus.rows[i]["label"] == "music" for i in items}
+    kind = {i: corpus.rows[i]["label"] for i in items}
+    return content_switch.measure(corpus.x[variant][layer], corpus.starts, items, is_music, kind,
+                                  lambda x: heads.head_forward(head, x), seconds, seed)
+
 def cross_validate(corpus, layers, augment=True, jobs=1, fixed=None, target=MUSIC_RECALL):
     """-> per outer fold: {"clean": metrics, "room": metrics through the test rooms (if any), "chosen": ...}.
     fixed: a (candidate, music offset) per outer fold to fit instead of choosing them (the control without
@@ -332,13 +347,15 @@ def cross_validate(corpus, layers, augment=True, jobs=1, fixed=None, target=MUSI
     for k, train_folds, (best, scores, refit, offset) in zip(folds, train_sets, chosen):
         head = with_music_offset(refit[best] if best in refit else next(fitted), offset)
         test = corpus.fold == k
-        r = {"clean": fold_metrics(corpus, predict(corpus, head, best, test), test),
+        r = {"clean": fold_metrics(corpus, predict(corpus, head, best, test), test)
+                      | {"switch": switch_metrics(corpus, head, best, test, "clean", k)},
              "chosen": {"layer": best[0], "kind": best[1], "param": best[2], "inner_f1": scores[best],
                         "music_offset": offset}}
         if corpus.validation and fixed is None:
             r["chosen"]["validation_music_recall"] = validation_music_recall(corpus, head, best)
         if corpus.has_rooms:
-            r["room"] = fold_metrics(corpus, predict(corpus, head, best, test, "test"), test)
+            r["room"] = fold_metrics(corpus, predict(corpus, head, best, test, "test"), test) \
+                | {"switch": switch_metrics(corpus, head, best, test, "test", k)}
         results.append(r)
         for name in ("clean", "room"):
             if name in r:

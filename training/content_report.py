@@ -10,6 +10,7 @@ import numpy as np
 
 import config
 import content
+import content_switch
 from common import git_commit
 
 BACKBONE_MACS = 1_398_553_584
@@ -66,6 +67,31 @@ def goal_rows(w, columns, rows):
         line("music time with a mood claimed (the first 3 s of a file cannot be)",
              lambda ms: pct([m["music_time_with_mood"] for m in ms]) + " %")
         w("")
+    if all("switch" in m for _, ms in columns for m in ms):
+        switch_rows(w, columns)
+
+def seconds(t):
+    return "never" if t is None or not np.isfinite(t) else f"{t:.1f}"
+
+def switch_rows(w, columns):
+    """content_switch's latencies, pooled over the folds"""
+    w("When the sound changes (`training/content_switch.py`): each non-music test file spliced after a music "
+      "file of its fold, and before another, played as one stream through the head and the daemon's state "
+      "machine; seconds of the new sound heard before the daemon stops claiming a mood (music → …) or starts "
+      "(… → music), median / 90th percentile over the splices where there was a mood to stop or none yet "
+      "(\"never\": not within the second file, some 30 s). A head that is always right would take {:.1f} s to "
+      "stop and {:.1f} s to start: the state machine's smoothing and dwells.\n".format(*content_switch.always_right()))
+    w("| | " + " | ".join(t for t, _ in columns) + " |")
+    w("|---|" + "---|" * len(columns))
+    for direction, kinds, fmt in (("leave", ("speech", "noise"), "music → {}: the mood stops after"),
+                                  ("enter", ("speech", "noise"), "{} → music: a mood starts after")):
+        pooled = [content_switch.summary([tuple(r) for m in ms for r in m["switch"][direction]])
+                  for _, ms in columns]
+        for k in kinds:
+            w(f"| {fmt.format(k)} | " + " | ".join(
+                f"{seconds(s[k]['median'])} / {seconds(s[k]['p90'])} s ({s[k]['missed']} of {s[k]['n']} never)"
+                if k in s else "" for s in pooled) + " |")
+    w("")
 
 def source_table(w, ms, rows):
     w("| source | class | windows | music | speech | noise |")

@@ -144,7 +144,7 @@ class FakeCorpus(content.Corpus):
         for i in range(n_items):
             label = content.LABELS[i % 3]
             centre = np.eye(3)[i % 3] * 4
-            self.rows.append({"id": f"i{i}", "label": label, "source": label, "fold": i % 5})
+            self.rows.append({"id": f"i{i}", "label": label, "source": label, "fold": i % 5, "group": f"g{i}"})
             xs.append(rng.normal(size=(patches, 3)) + centre)
         x = np.concatenate(xs).astype(np.float32)
         self.x = {"clean": {"penultimate": np.pad(x, ((0, 0), (0, 5)))}}    # 5 dead inputs, as musicnn has
@@ -153,6 +153,7 @@ class FakeCorpus(content.Corpus):
             self.x["train"] = {"penultimate": blur(self.x["clean"]["penultimate"])}
             self.x["test"] = {"penultimate": blur(self.x["clean"]["penultimate"])}
         self.item = np.repeat(np.arange(n_items), patches)
+        self.starts = np.arange(n_items + 1) * patches
         self.index = np.tile(np.arange(patches), n_items)
         self.y = np.array([content.LABELS.index(self.rows[i]["label"]) for i in self.item])
         self.fold = np.array([self.rows[i]["fold"] for i in self.item])
@@ -167,6 +168,9 @@ def test_cross_validation_separates_separable_classes_and_counts_files(rooms):
         assert r["nonmusic_files_called_music"] == [] and r["files"] == 12
         assert np.array(r["confusion"]).sum() == 12 * 6
         assert sum(sum(v) for v in r["by_source"].values()) == 12 * 6
+        # every non-music file of the fold follows a music one (a mood to stop) and precedes one (none yet)
+        assert len(r["switch"]["leave"]) == len(r["switch"]["enter"]) == 8
+        assert {k for k, _ in r["switch"]["leave"] + r["switch"]["enter"]} == {"speech", "noise"}
 
 def test_fold_metrics_count_what_is_called_music():
     c = FakeCorpus(np.random.default_rng(1), n_items=6, patches=2)
@@ -371,3 +375,14 @@ def test_inputs_with_context_are_named_and_computed_stream_by_stream():
     np.testing.assert_array_equal(out[:4], heads.with_context(x[:4], 3))
     np.testing.assert_array_equal(out[4:], heads.with_context(x[4:], 3))     # the second stream starts afresh
     assert out[4, 2] == x[4, 0]
+
+def test_the_report_shows_how_fast_the_daemon_follows_a_change(tmp_path):
+    import content_report
+    c = FakeCorpus(np.random.default_rng(4), patches=24, rooms=True)
+    results = content.cross_validate(c, ["penultimate"])
+    content_report.write(str(tmp_path / "content.md"), c, results, None)
+    text = (tmp_path / "content.md").read_text()
+    assert "When the sound changes" in text
+    for row in ("music → speech: the mood stops after", "noise → music: a mood starts after"):
+        line = next(l for l in text.splitlines() if l.startswith(f"| {row}"))
+        assert line.count(" s (") == 2          # clean and through a test room
