@@ -13,6 +13,7 @@ The copies go to CORPUS/rooms/parts/<parts>/4q/, their embeddings to the corpus'
 """
 import argparse
 import collections
+import csv
 import datetime
 import json
 import os
@@ -25,6 +26,7 @@ import config
 import content_corpus
 import content_sounds as sounds
 import heads
+import mood_cv
 import rooms
 from common import git_commit, log
 from embed import Embedder
@@ -48,6 +50,12 @@ def test_room_copy(item, x, parts, seed=config.SEED):
     rooms.through(x, train, rng, parts=())           # moves the stream on as the training copy did
     test = rooms.ROOMS["test"][rng.integers(len(rooms.ROOMS["test"]))]
     return test, rooms.through(x, test, rng, parts)
+
+def listed_test_rooms(root, items):
+    """[name of the test room each item went through], as build_rooms listed them (ROOT/rooms/rooms.csv)"""
+    with open(os.path.join(root, "rooms", "rooms.csv"), newline="") as f:
+        room = {r["id"]: r["room"] for r in csv.DictReader(f) if r["variant"] == "test"}
+    return [room[it["id"]] for it in items]
 
 def parts_path(root, variant, item):
     return os.path.join(root, "rooms", "parts", variant, item["source"], item["id"] + ".wav")
@@ -84,14 +92,6 @@ def clip_means(root, items, variants, jobs):
         log(f"{v}: {len(items)} clips")
     return out
 
-def macro_f1(y, pred, n=len(QUADRANTS)):
-    f1 = []
-    for c in range(n):
-        tp = np.sum((pred == c) & (y == c))
-        p, r = tp / max(np.sum(pred == c), 1), tp / max(np.sum(y == c), 1)
-        f1.append(0 if p + r == 0 else 2 * p * r / (p + r))
-    return float(np.mean(f1))
-
 def evaluate(x, y, fold, variants, predictions=None):
     """per fold: {variant: (macro-F1, predicted quadrant counts)} of the head fitted on the other folds'
     clean and training-room clip means; predictions (optional): {variant: [clips]} filled with each clip's
@@ -106,7 +106,7 @@ def evaluate(x, y, fold, variants, predictions=None):
             pred = heads.head_forward(head, x[v][te]).argmax(1)
             if predictions is not None:
                 predictions.setdefault(v, np.zeros(len(y), int))[te] = pred
-            r[v] = (macro_f1(y[te], pred), np.bincount(pred, minlength=len(QUADRANTS)).tolist())
+            r[v] = (mood_cv.macro_f1(y[te], pred), np.bincount(pred, minlength=len(QUADRANTS)).tolist())
         out.append(r)
         log(f"fold {k}: " + ", ".join(f"{v} {100 * f:.1f}" for v, (f, _) in r.items()))
     return out
@@ -191,7 +191,7 @@ def main():
     x = clip_means(args.corpus, items, variants, args.jobs)
     predictions = {}
     folds = evaluate(x, y, fold, variants, predictions)
-    room_of = [test_room_copy(it, np.zeros(16), ())[0].name for it in items]
+    room_of = listed_test_rooms(args.corpus, items)
     write(args.report, folds, y, variants, room_of, predictions)
     log(f"wrote {args.report}")
 

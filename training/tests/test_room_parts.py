@@ -57,3 +57,12 @@ def test_the_head_is_scored_on_every_copy_of_its_test_fold():
     for r in folds:
         assert r["clean"][0] == 1.0 and r["noise"][0] == 1.0 and r["test"][0] < 1.0
         assert sum(r["clean"][1]) == 20
+
+def test_each_clip_is_counted_in_the_room_it_went_through(tmp_path):
+    # the room is drawn after the training copy's noise, whose length is the clip's: a replay on anything
+    # but the clip itself draws another room (the first per-room table counted clips in the wrong rooms)
+    items = [clip(tmp_path, f"4q-X{i}") for i in range(8)]
+    content_corpus.build_rooms(str(tmp_path / "corpus"), items)
+    listed = room_parts.listed_test_rooms(str(tmp_path / "corpus"), items)
+    assert listed == [room_parts.test_room_copy(it, sounds.read_audio(it["path"]), ())[0].name for it in items]
+    assert listed != [room_parts.test_room_copy(it, np.zeros(16), ())[0].name for it in items]
