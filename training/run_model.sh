@@ -7,6 +7,8 @@
 #   3. training/transfer.py     both heads on MUSIFEAST-17: training/reports/transfer.md
 #   4. training/room_parts.py   what each part of a test room (reverberation, noise, band limits) costs a
 #                               mood head: training/reports/rooms.md (the 4Q clips' copies: ~40 min from nothing)
+#   5. training/room_fronts.py  whether a fixed front (dereverberation, an added reverberation) lets the room
+#                               cost less: training/reports/room_fronts.md (~20 min from nothing)
 #
 #   MOODD_DATA=DIR MOODD_CACHE=DIR training/run_model.sh
 # DIR holds the fetched datasets as run_content.sh and run_4q.sh describe them. On 2 cores, from nothing
@@ -25,3 +27,5 @@ OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 "$python" training/transfer.py --datase
     --report training/reports/transfer.md
 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 "$python" training/room_parts.py --corpus "$MOODD_CACHE/content" \
     --report training/reports/rooms.md
+OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 "$python" training/room_fronts.py --corpus "$MOODD_CACHE/content" \
+    --fronts none,dereverb:0.5,reverb:0.8:-6 --report training/reports/room_fronts.md
