@@ -297,14 +297,16 @@ def fold_metrics(corpus, prob, test):
             m[f"{name}_called_music"] = conf[c, MUSIC] / max(conf[c].sum(), 1)
     nonmusic = y != MUSIC
     m["nonmusic_called_music"] = float(np.mean(pred[nonmusic] == MUSIC))
-    # whole files: the mean of their windows' probabilities
+    # whole files: the mean of their windows' probabilities; and as `moodd classify` labels them (FileMood):
+    # music when at least half the windows are (the corpus has no silent windows for its level gate to take)
     items = corpus.item[test]
     # and the daemon's view: each file as a stream from a reset tracker (smoothed, music must lead 3 s to be
     # entered and others 6 s to leave it): is a mood claimed during a non-music file, and for how much of it
     files, daemon = {}, {}
     for it in np.unique(items):
         p = prob[items == it]
-        files[int(it)] = (LABELS.index(corpus.rows[it]["label"]), int(p.mean(0).argmax()))
+        files[int(it)] = (LABELS.index(corpus.rows[it]["label"]), int(p.mean(0).argmax()),
+                          2 * np.sum(p.argmax(1) == MUSIC) >= len(p))
         daemon[int(it)] = content_tracker.states(p) == content_tracker.MUSIC
     is_music = {it: corpus.rows[it]["label"] == "music" for it in daemon}
     m["nonmusic_files_with_mood"] = [corpus.rows[i]["id"] for i, d in daemon.items() if not is_music[i] and d.any()]
@@ -312,8 +314,10 @@ def fold_metrics(corpus, prob, test):
     share = lambda music: float(np.mean(np.concatenate([d for i, d in daemon.items() if is_music[i] == music])))
     m["nonmusic_time_with_mood"], m["music_time_with_mood"] = share(False), share(True)
     m["files"] = len(files)
-    m["nonmusic_files_called_music"] = [corpus.rows[i]["id"] for i, (t, p) in files.items() if t != MUSIC and p == MUSIC]
-    m["music_files_called_nonmusic"] = [corpus.rows[i]["id"] for i, (t, p) in files.items() if t == MUSIC and p != MUSIC]
+    m["nonmusic_files_called_music"] = [corpus.rows[i]["id"] for i, (t, p, _) in files.items() if t != MUSIC and p == MUSIC]
+    m["music_files_called_nonmusic"] = [corpus.rows[i]["id"] for i, (t, p, _) in files.items() if t == MUSIC and p != MUSIC]
+    m["nonmusic_files_classified_music"] = [corpus.rows[i]["id"] for i, (t, _, h) in files.items() if t != MUSIC and h]
+    m["music_files_classified_nonmusic"] = [corpus.rows[i]["id"] for i, (t, _, h) in files.items() if t == MUSIC and not h]
     # per source: the share of its windows called each class
     m["by_source"] = {}
     for src in sorted({corpus.rows[i]["source"] for i in np.unique(items)}):

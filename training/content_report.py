@@ -49,6 +49,11 @@ def goal_rows(w, columns, rows):
          lambda ms: f"{sum(len(m['nonmusic_files_called_music']) for m in ms)} of {len(rows) - n_music}", "0")
     line("music files called non-music",
          lambda ms: f"{sum(len(m['music_files_called_nonmusic']) for m in ms)} of {n_music}", "")
+    if all("nonmusic_files_classified_music" in m for _, ms in columns for m in ms):
+        line("non-music files `moodd classify` labels with a mood (half of the windows or more called music)",
+             lambda ms: f"{sum(len(m['nonmusic_files_classified_music']) for m in ms)} of {len(rows) - n_music}", "")
+        line("music files `moodd classify` labels speech, noise or silence",
+             lambda ms: f"{sum(len(m['music_files_classified_nonmusic']) for m in ms)} of {n_music}", "")
     line("window macro-F1", lambda ms: pct([m["macro_f1"] for m in ms], 1) + " %", "")
     w("")
     if all("nonmusic_files_with_mood" in m for _, ms in columns for m in ms):
@@ -147,6 +152,11 @@ def write(path, corpus, results, final, control=None, target=content.MUSIC_RECAL
         wrong = [i for m in ms for i in m["nonmusic_files_called_music"] + m["music_files_called_nonmusic"]]
         if wrong:
             w(f"Files on the wrong side ({title}): " + ", ".join(f"`{i}`" for i in wrong) + ".\n")
+        classified = [i for m in ms for i in m.get("nonmusic_files_classified_music", [])
+                      + m.get("music_files_classified_nonmusic", [])]
+        if classified:
+            w(f"Files `moodd classify` would put on the wrong side ({title}): "
+              + ", ".join(f"`{i}`" for i in classified) + ".\n")
         claimed = [i for m in ms for i in m.get("nonmusic_files_with_mood", [])]
         if claimed:
             w(f"Non-music files during which the daemon would claim a mood ({title}): "

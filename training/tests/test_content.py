@@ -182,6 +182,19 @@ def test_fold_metrics_count_what_is_called_music():
     assert m["nonmusic_called_music"] == 1 and len(m["nonmusic_files_called_music"]) == 4
     assert m["music"]["precision"] == pytest.approx(1 / 3)
 
+def test_files_are_counted_both_by_their_mean_window_and_as_moodd_classify_labels_them():
+    # classify (FileMood) gives a file a mood when at least half its windows are music; the mean of the
+    # windows' probabilities can say otherwise either way
+    c = FakeCorpus(np.random.default_rng(1), n_items=6, patches=4)      # items 0, 3 music; 1, 4 speech; 2, 5 noise
+    test = np.ones(len(c.y), bool)
+    prob = np.eye(3)[c.y] * 0.8 + 0.1
+    prob[c.item == 1] = [[0.4, 0.6, 0], [0.4, 0.6, 0], [0.55, 0.45, 0], [0.55, 0.45, 0]]   # half music, mean speech
+    prob[c.item == 0] = [[0.0, 1.0, 0], [0.0, 1.0, 0], [0.0, 1.0, 0], [1.0, 0.0, 0]]       # a quarter music
+    prob[c.item == 5] = [[0.9, 0, 0.1], [0.9, 0, 0.1], [0.45, 0, 0.55], [0.45, 0, 0.55]]   # half music, mean music
+    m = content.fold_metrics(c, prob, test)
+    assert m["nonmusic_files_called_music"] == ["i5"] and m["nonmusic_files_classified_music"] == ["i1", "i5"]
+    assert m["music_files_called_nonmusic"] == ["i0"] and m["music_files_classified_nonmusic"] == ["i0"]
+
 def test_the_daemon_view_claims_a_mood_only_for_a_lasting_music_lead():
     c = FakeCorpus(np.random.default_rng(1), n_items=6, patches=10)     # items 0, 3 music; 1, 4 speech; 2, 5 noise
     test = np.ones(len(c.y), bool)
@@ -386,3 +399,14 @@ def test_the_report_shows_how_fast_the_daemon_follows_a_change(tmp_path):
     for row in ("music → speech: the mood stops after", "noise → music: a mood starts after"):
         line = next(l for l in text.splitlines() if l.startswith(f"| {row}"))
         assert line.count(" s (") == 2          # clean and through a test room
+
+def test_the_report_counts_the_files_moodd_classify_would_label_wrong(tmp_path):
+    import content_report
+    c = FakeCorpus(np.random.default_rng(4), rooms=True)
+    results = content.cross_validate(c, ["penultimate"])
+    results[0]["clean"]["nonmusic_files_classified_music"] = ["i5"]
+    content_report.write(str(tmp_path / "content.md"), c, results, None)
+    text = (tmp_path / "content.md").read_text()
+    line = next(l for l in text.splitlines() if l.startswith("| non-music files `moodd classify` labels with a mood"))
+    assert "| 1 of 40 | 0 of 40 |" in line
+    assert "Files `moodd classify` would put on the wrong side (clean): `i5`." in text
