@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates the shipped model, models/moodd-4q.safetensors, with both its heads and every report on them,
-# from scratch or from the cache: one command for what three do in turn.
+# from scratch or from the cache: one command for what five do in turn.
 #   1. training/run_content.sh  the content corpus, its rooms (which step 2 needs: every 4Q clip through a
 #                               training and a test room), the content head and training/reports/content.md
 #   2. training/run_4q.sh       the mood head and training/reports/4q.md (keeps the content head)
@@ -12,8 +12,9 @@
 #
 #   MOODD_DATA=DIR MOODD_CACHE=DIR training/run_model.sh
 # DIR holds the fetched datasets as run_content.sh and run_4q.sh describe them. On 2 cores, from nothing
-# some 3.5 hours (the corpus and its rooms ~45 min, their embeddings ~25 min, the content CV ~15 min, the
-# 4Q clips and their augmented copies ~1 h, the 4Q CV ~1 h); from a warm cache, under an hour.
+# some 4.5 hours (the corpus and its rooms ~45 min, their embeddings ~25 min, the content CV ~35 min, the
+# 4Q clips and their augmented copies ~1 h, the 4Q CV ~1 h, the room reports' copies ~1 h); from a warm
+# cache, under two hours.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${MOODD_DATA:?set MOODD_DATA to the folder of the fetched datasets}"
