@@ -70,14 +70,13 @@ def source_path(root, copy, item):
     return item["path"] if copy == "clean" else content_corpus.room_path(root, copy, item)
 
 def clip_means(root, items, front, process, jobs):
-    """{copy: [clips, 1506]} mean pooled input of each clip, each copy through the front"""
+    """{copy: [clips, 1506]} mean pooled input of each clip, each copy through the front (none: room_parts's)"""
+    if process is None:
+        return room_parts.clip_means(root, items, (), jobs)
     emb = Embedder(layer="pooled", cache=root)
     out = {}
     for copy in COPIES:
         def one(it):
-            if process is None:
-                key = f"{it['source']}/{it['id']}" if copy == "clean" else f"rooms/{copy}/{it['source']}/{it['id']}"
-                return emb(source_path(root, copy, it), key).mean(0)
             rel = os.path.join("rooms", "fronts", front.replace(":", "_"), copy, it["source"], it["id"])
             path = os.path.join(root, rel + ".wav")
             if not os.path.exists(emb.cache_path(rel)) and not os.path.exists(path):
