@@ -116,7 +116,8 @@ def read_audio(path):
 # not music to claim a mood for). Their music is left out (SFX_EXCLUDE; the tracks are MUSIC_PACKAGES'), and
 # so are spoken prompts and voices (tuxpaint's "are you sure", freedroidrpg's voice samples and comments,
 # hedgewars' voice packs) and sustained musical material (hedgewars' piano notes and hog chant, wesnoth's
-# war drums, horn signals and fanfare). Reserved as untouched test sets, never here: asterisk-core-sounds-*,
+# war drums, horn signals and fanfare, chromium-bsu's menu and game music loops, the Oxygen theme's log-in
+# tunes and long log-out tune: composed pieces of 7.8-13.4 s, not chimes). Reserved as untouched test sets, never here: asterisk-core-sounds-*,
 # fillets-ng-data*, bucklespring-data (issue 11).
 GAMES = "/usr/share/games"
 SFX_PACKAGES = {
@@ -145,7 +146,7 @@ SFX_PACKAGES = {
     "ri-li-data": [f"{GAMES}/ri-li/Ri-li/Sounds/*.wav"],
 }
 SFX_EXCLUDE = re.compile(r"zik|areyousure|youcannot|^intro\.wav$|^playon\.wav$|^[1-9][A-G]\.ogg$|ride_of_the_valkyries"
-                         r"|hogchant|wardrums|fanfare")
+                         r"|hogchant|wardrums|fanfare|^music_|^Oxygen-Sys-Log-(In|In-Long|In-Short|Out-Long)\.ogg$")
 
 # the same games' music: "music" items (game soundtracks, another genre mix than 4Q's). package -> globs
 MUSIC_PACKAGES = {
