@@ -117,8 +117,8 @@ def read_audio(path):
 # so are spoken prompts and voices (tuxpaint's "are you sure", freedroidrpg's voice samples and comments,
 # hedgewars' voice packs) and sustained musical material (hedgewars' piano notes and hog chant, wesnoth's
 # war drums, horn signals and fanfare, chromium-bsu's menu and game music loops, the Oxygen theme's log-in
-# tunes and long log-out tune: composed pieces of 7.8-13.4 s, not chimes). Reserved as untouched test sets, never here: asterisk-core-sounds-*,
-# fillets-ng-data*, bucklespring-data (issue 11).
+# tunes and long log-out tune: composed pieces of 7.8-13.4 s, not chimes). Reserved as untouched test sets,
+# never here: asterisk-core-sounds-*, fillets-ng-data*, bucklespring-data (issue 11).
 GAMES = "/usr/share/games"
 SFX_PACKAGES = {
     "sound-theme-freedesktop": ["/usr/share/sounds/freedesktop/stereo/*.oga"],

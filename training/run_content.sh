@@ -15,7 +15,8 @@
 #
 # On 2 cores, from a cold cache (December): the corpus (about 17 h of audio, and as much again through rooms,
 # 5 GB of WAV) ~16 min, its embeddings ~11 min, the CV (each head without context and with 3 or 6 s of
-# it), the control without rooms and the export ~20 min; reruns reuse the cache.
+# it) ~28 min, the control without rooms and the export 12-16 min; reruns reuse the cache (corpus version 3
+# from a warm cache: 40 min).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ -z "${MER:-}" || -z "${RAVDESS:-}" || -z "${FSDD:-}" || -z "${KEYSTROKES:-}" ]]; then
